@@ -1,0 +1,301 @@
+/**
+ * Ports: the interfaces through which the pure core reaches the world. The runtime and the
+ * executor packages implement them; tests inject fakes. One line each on methods and failure mode.
+ */
+import type {
+  ConvergeEvent,
+  HookDescriptor,
+  JsonPatchOperation,
+  KubeObject,
+  NewEvent,
+  ObjectRef,
+  ResourceSelector,
+  WatchEvent,
+} from '@converge/protocol';
+
+export type Unsubscribe = () => void;
+export type Values = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Time, randomness, logs, metrics
+
+/** A timer that can be cancelled before it fires. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Engine time in epoch milliseconds and one-shot timers. Never throws. */
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, fire: () => void): TimerHandle;
+}
+
+/** Uniform numbers in [0, 1), e.g. backoff jitter. Seedable in tests. Never throws. */
+export interface Random {
+  next(): number;
+}
+
+/** Structured logger with pino's call shape (`obj, msg`). Never throws. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+/** Prometheus-style sink; names follow AO §13 without the prefix. Never throws. */
+export interface Metrics {
+  inc(name: string, labels: Record<string, string>, value?: number): void;
+  set(name: string, labels: Record<string, string>, value: number): void;
+  observe(name: string, labels: Record<string, string>, value: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event store
+
+/** A stored snapshot of folded state at `seq`. */
+export interface StoredSnapshot<S = unknown> {
+  seq: number;
+  state: S;
+}
+
+/**
+ * Append-only event log. `append` assigns gap-free 1-based seqs synchronously; `read` returns
+ * events with seq >= fromSeq; a torn or corrupt record makes reads throw StoreCorruptionError.
+ */
+export interface EventStore {
+  append(events: readonly (NewEvent & { at: string })[]): ConvergeEvent[];
+  read(fromSeq?: number): ConvergeEvent[];
+  /** The seq of the last appended event (0 when empty). */
+  lastSeq(): number;
+  /** Calls `listener` for every event appended from now on, in order. */
+  subscribe(listener: (event: ConvergeEvent) => void): Unsubscribe;
+  saveSnapshot(snapshot: StoredSnapshot): void;
+  /** The newest snapshot, if any. */
+  loadSnapshot(): StoredSnapshot | undefined;
+  /** Resolves when everything appended is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster
+
+/** Read side of a cluster: list and watch objects. list rejects on API errors. */
+export interface ClusterSource {
+  list(selector: ResourceSelector): Promise<KubeObject[]>;
+  /** Streams changes after the list; `onEvent` is called in resourceVersion order. */
+  watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe;
+}
+
+/** One object-patch operation (HP §3.2). */
+export type ObjectPatchOperation =
+  | { operation: 'Create' | 'CreateOrUpdate' | 'CreateIfNotExists'; object: KubeObject; subresource?: string }
+  | {
+      operation: 'Delete' | 'DeleteInBackground' | 'DeleteNonCascading';
+      apiVersion: string;
+      kind: string;
+      namespace?: string;
+      name: string;
+    }
+  | {
+      operation: 'MergePatch' | 'JSONPatch' | 'JQPatch';
+      apiVersion: string;
+      kind: string;
+      namespace?: string;
+      name: string;
+      mergePatch?: unknown;
+      jsonPatch?: unknown;
+      jqFilter?: string;
+      subresource?: string;
+      ignoreMissingObject?: boolean;
+    };
+
+/** Write side of a cluster. Rejects with the API error; earlier operations are not rolled back. */
+export interface ObjectApplier {
+  apply(operations: readonly ObjectPatchOperation[]): Promise<void>;
+}
+
+/** The in-memory cluster (and test clusters) implement both sides plus direct access. */
+export interface ClusterStore extends ClusterSource, ObjectApplier {
+  get(ref: ObjectRef): KubeObject | undefined;
+  /** Create or replace; assigns uid and resourceVersion; namespace defaults to "default". */
+  put(object: KubeObject): KubeObject;
+  remove(ref: ObjectRef): boolean;
+  /** Resolves when every watcher has been handed every change made so far. */
+  quiesce(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config
+
+/** The test kit's config shape: `{ global: {...}, myModule: {...}, myModuleEnabled: false }`. */
+export type ConfigDocument = Record<string, unknown>;
+
+/** Source of user config (ConfigMap equivalent). `load` rejects when the config is invalid. */
+export interface ConfigSource {
+  load(): Promise<ConfigDocument>;
+  watch(onChange: (config: ConfigDocument) => void): Unsubscribe;
+  /** Persists a section written by a hook's config patch (`global` or a values key). */
+  save(section: string, values: Values | undefined): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hooks
+
+/** Which hook, of which module (absent for global hooks). */
+export interface HookRef {
+  module?: string;
+  name: string;
+}
+
+/** Full definition of a registered hook: its descriptor plus kubernetes binding selectors. */
+export interface HookDefinition extends HookDescriptor {
+  /** Per kubernetes binding (same order as `kubernetes`): what to watch and how to filter. */
+  watches: HookWatch[];
+  /** Config version; v0 hooks skip Synchronization and get v0 binding contexts. */
+  configVersion: 'v0' | 'v1';
+}
+
+export interface HookWatch {
+  name: string;
+  selector: ResourceSelector;
+  executeHookOnEvent: ('Added' | 'Modified' | 'Deleted')[];
+  keepFullObjectsInMemory: boolean;
+  includeSnapshotsFrom: string[];
+  /** jq expression applied to each object (HP §2.6). */
+  jqFilter?: string;
+  /** In-code filter; its result becomes filterResult. */
+  filter?: (object: KubeObject) => unknown;
+}
+
+/** The part of AbortSignal the core names (core has no DOM or node types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+}
+
+export type BindingContext = Record<string, unknown> & { binding: string };
+
+export interface HookRunRequest {
+  hook: HookRef;
+  binding: string;
+  bindingContexts: BindingContext[];
+  /** `{global, <valuesKey>}` for module hooks, `{global}` for global hooks. */
+  values: Values;
+  configValues: Values;
+  timeoutMs: number;
+  signal?: AbortSignalLike;
+}
+
+export interface HookMetricOperation {
+  name: string;
+  action: 'add' | 'set' | 'observe' | 'expire';
+  value?: number;
+  labels?: Record<string, string>;
+  buckets?: number[];
+  group?: string;
+}
+
+export type HookRunResult =
+  | {
+      ok: true;
+      valuesPatch: JsonPatchOperation[];
+      configValuesPatch: JsonPatchOperation[];
+      objectPatches: ObjectPatchOperation[];
+      metrics: HookMetricOperation[];
+    }
+  | { ok: false; error: string };
+
+/**
+ * Discovers and runs hooks. `globalHooks`/`moduleHooks` reject with HookConfigError on a bad
+ * config; `run` resolves with `{ok:false}` for a failed run and rejects only on engine bugs.
+ */
+export interface HookRunner {
+  globalHooks(): Promise<HookDefinition[]>;
+  moduleHooks(module: string): Promise<HookDefinition[]>;
+  run(request: HookRunRequest): Promise<HookRunResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modules
+
+/** A module as its source describes it (addon-operator layout or code). */
+export interface ModuleDefinition {
+  name: string;
+  order: number;
+  /** Static values (the module's section of values.yaml files), without the values key. */
+  staticValues?: Values;
+  /** `<valuesKey>Enabled` from the modules root values.yaml (Static extender). */
+  staticEnabled?: boolean;
+  /** Whether the module has a Helm chart (Chart.yaml or templates/). */
+  hasChart: boolean;
+  /** Whether the module has an `enabled` script (ScriptEnabled extender). */
+  hasEnabledScript?: boolean;
+  /** Schema checks; each returns an error message or undefined. */
+  validateConfigValues?(values: Values): string | undefined;
+  validateValues?(values: Values): string | undefined;
+  validateHelmValues?(values: Values): string | undefined;
+  /** Applies schema defaults (config-values schema, then values schema) to a copy. */
+  configDefaults?(values: Values): Values;
+  valuesDefaults?(values: Values): Values;
+}
+
+export interface GlobalDefinition {
+  staticValues?: Values;
+  validateConfigValues?(values: Values): string | undefined;
+  validateValues?(values: Values): string | undefined;
+  configDefaults?(values: Values): Values;
+  valuesDefaults?(values: Values): Values;
+}
+
+export interface EnabledScriptInput {
+  values: Values;
+  configValues: Values;
+}
+
+/** Loads module definitions and runs `enabled` scripts; rejects with the script's error. */
+export interface ModuleSource {
+  global(): Promise<GlobalDefinition>;
+  modules(): Promise<ModuleDefinition[]>;
+  runEnabledScript(module: string, input: EnabledScriptInput): Promise<{ enabled: boolean; reason?: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helm
+
+export interface ReleaseInfo {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  /** The `moduleChecksum` release label. */
+  checksum?: string;
+  labels?: Record<string, string>;
+}
+
+export interface RenderResult {
+  manifest: string;
+  /** MD5 hex of the rendered manifest text (AO §11.3). */
+  checksum: string;
+  objects: KubeObject[];
+}
+
+/**
+ * Helm releases. `status` resolves undefined for a missing release; every method rejects with
+ * helm's error text on failure (the engine records HelmOperationFailed and retries).
+ */
+export interface ReleaseExecutor {
+  status(release: string): Promise<ReleaseInfo | undefined>;
+  list(): Promise<string[]>;
+  render(module: string, chartValues: Values): Promise<RenderResult>;
+  upgrade(
+    module: string,
+    chartValues: Values,
+    options: { checksum: string; labels: Record<string, string>; rendered?: RenderResult },
+  ): Promise<ReleaseInfo>;
+  uninstall(release: string): Promise<void>;
+  /** Objects of the release's manifest missing from the cluster (AO §11.7). */
+  absentResources(release: string, rendered: RenderResult): Promise<ObjectRef[]>;
+}

@@ -1,0 +1,84 @@
+/**
+ * Typed errors, exported with `isConvergeError()`. Failures that enter the log are events;
+ * these are what a caller sees when an API call itself cannot proceed.
+ */
+export abstract class ConvergeError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A hook's `--config` (or batch `hook config`) could not be run, parsed or validated. */
+export class HookConfigError extends ConvergeError {
+  readonly code = 'HOOK_CONFIG';
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly hook: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A values or config values patch broke addon-operator's patch rules (HP §3.1). */
+export class ValuesPatchError extends ConvergeError {
+  readonly code = 'VALUES_PATCH';
+  constructor(
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No helm binary was found; `searched` lists every place that was looked at, in order. */
+export class HelmNotFoundError extends ConvergeError {
+  readonly code = 'HELM_NOT_FOUND';
+  constructor(readonly searched: string[]) {
+    super(`helm binary not found; searched: ${searched.join(', ')}`);
+  }
+}
+
+/** A durable store holds a torn or corrupt record at `seq`. */
+export class StoreCorruptionError extends ConvergeError {
+  readonly code = 'STORE_CORRUPTION';
+  constructor(
+    message: string,
+    readonly seq: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Replaying a log reached a state that disagrees with what the log recorded at `seq`. */
+export class ReplayDivergenceError extends ConvergeError {
+  readonly code = 'REPLAY_DIVERGENCE';
+  constructor(
+    message: string,
+    readonly seq: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A schema check failed; the message names the file (when known), the field and the rule. */
+export class SchemaValidationError extends ConvergeError {
+  readonly code = 'SCHEMA_VALIDATION';
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[],
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isConvergeError(e: unknown): e is ConvergeError {
+  return e instanceof ConvergeError;
+}
