@@ -157,6 +157,7 @@ export const eventSchemas = {
     attempt: z.number().int().positive(),
     queue: z.string(),
   }),
+  ModuleRunSkipped: ev('ModuleRunSkipped', { ...moduleField, reason: z.string() }),
   ModuleDeleteStarted: ev('ModuleDeleteStarted', { ...moduleField, attempt: z.number().int().positive() }),
   HookStarted: ev('HookStarted', hookFields),
   HookSucceeded: ev('HookSucceeded', hookFields),

@@ -1,0 +1,240 @@
+import type { ConvergeEvent, JsonPatchOperation, ModuleInfo } from '@converge/protocol';
+import fastJsonPatch from 'fast-json-patch';
+import { initialTransition, transition } from 'xstate';
+import { convergeMachine } from './machines/converge-machine.js';
+import { moduleMachine } from './machines/module-machine.js';
+import { startupMachine } from './machines/startup-machine.js';
+import type { ConvergeSnapshot, ModuleSnapshot, StartupSnapshot } from './machines/steps.js';
+import type { ConfigDocument, Values } from './ports.js';
+
+/** The whole engine state: a fold of the event log. Same log in, same state out. */
+export interface EngineState {
+  /** seq of the last folded event (0 for the initial state). */
+  seq: number;
+  runId?: string;
+  namespace?: string;
+  startup: StartupSnapshot;
+  converge: ConvergeSnapshot;
+  modules: Record<string, ModuleSnapshot>;
+  moduleInfo: Record<string, ModuleInfo>;
+  /** Module names in enable order, from ModuleEnabled / ModuleDisabled. */
+  enabled: string[];
+  /** The raw config document last received (ConfigReceived). */
+  config: ConfigDocument;
+  /** Applied config values per scope (`global` or a module name). */
+  configValues: Record<string, Values>;
+  /** Accumulated values patches per scope, in the order they were recorded. */
+  valuesPatches: Record<string, JsonPatchOperation[]>;
+  /** Modules whose last task failed, with the error (cleared on success). */
+  errors: Record<string, string>;
+  /** How many events were folded through an xstate `transition()` (the rest took the fast path). */
+  transitions: number;
+}
+
+export function initialEngineState(): EngineState {
+  return {
+    seq: 0,
+    startup: initialTransition(startupMachine)[0],
+    converge: initialTransition(convergeMachine)[0],
+    modules: {},
+    moduleInfo: {},
+    enabled: [],
+    config: {},
+    configValues: {},
+    valuesPatches: {},
+    errors: {},
+    transitions: 0,
+  };
+}
+
+export function initialModuleSnapshot(info: { name: string; hasChart: boolean }): ModuleSnapshot {
+  return initialTransition(moduleMachine, { module: info.name, hasChart: info.hasChart })[0];
+}
+
+/** Module events that can change a module's lifecycle state (the rest skip `transition()`). */
+const moduleMachineEvents = new Set<ConvergeEvent['type']>([
+  'ModuleHooksRegistered',
+  'ModuleRunStarted',
+  'ModuleDeleteStarted',
+  'SynchronizationCompleted',
+  'HelmReleaseChecked',
+  'HelmReleaseUpgraded',
+  'HelmUpgradeSkipped',
+  'HelmReleaseUninstalled',
+  'ModuleReady',
+  'ModuleDeleted',
+  'ModuleFailed',
+]);
+
+const convergeMachineEvents = new Set<ConvergeEvent['type']>([
+  'GlobalHooksRegistered',
+  'ConvergeStarted',
+  'ModulesPlanned',
+  'DiscoveryFailed',
+  'ConvergeCompleted',
+]);
+
+const lifecycleHookBindings = new Set([
+  'onStartup',
+  'beforeHelm',
+  'afterHelm',
+  'beforeDeleteHelm',
+  'afterDeleteHelm',
+]);
+
+function moduleSnapshot(state: EngineState, module: string): ModuleSnapshot {
+  let snap = state.modules[module];
+  if (!snap) {
+    snap = initialModuleSnapshot({ name: module, hasChart: state.moduleInfo[module]?.hasChart ?? false });
+    state.modules[module] = snap;
+  }
+  return snap;
+}
+
+function foldModule(state: EngineState, module: string, event: ConvergeEvent): void {
+  const before = moduleSnapshot(state, module);
+  state.modules[module] = transition(moduleMachine, before, event)[0];
+  state.transitions++;
+}
+
+function foldConverge(state: EngineState, event: ConvergeEvent): void {
+  state.converge = transition(convergeMachine, state.converge, event)[0];
+  state.transitions++;
+}
+
+function foldStartup(state: EngineState, event: ConvergeEvent): void {
+  if (state.startup.status === 'done') return;
+  state.startup = transition(startupMachine, state.startup, event)[0];
+  state.transitions++;
+}
+
+function applyConfigPatch(current: Values | undefined, patch: JsonPatchOperation[]): Values {
+  const doc = { root: JSON.parse(JSON.stringify(current ?? {})) };
+  const ops = patch.map((op) => ({ ...op, path: `/root${op.path}` })) as fastJsonPatch.Operation[];
+  fastJsonPatch.applyPatch(doc, ops, false, true);
+  return doc.root as Values;
+}
+
+/**
+ * Folds one event into `state` in place and returns it. Callers that share states use
+ * `evolve`; the runtime and `replay` own their state and fold in place for speed.
+ */
+export function applyEvent(state: EngineState, event: ConvergeEvent): EngineState {
+  state.seq = event.seq;
+  switch (event.type) {
+    case 'EngineStarted':
+      state.runId = event.runId;
+      state.namespace = event.namespace;
+      for (const m of event.modules) {
+        state.moduleInfo[m.name] = m;
+        moduleSnapshot(state, m.name);
+      }
+      return state;
+    case 'GlobalHooksRegistered':
+      foldStartup(state, event);
+      foldConverge(state, event);
+      return state;
+    case 'ConvergeStarted':
+    case 'ConvergeCompleted':
+      foldStartup(state, event);
+      foldConverge(state, event);
+      return state;
+    case 'ModuleEnabled':
+      if (!state.enabled.includes(event.module)) state.enabled = [...state.enabled, event.module];
+      return state;
+    case 'ModuleDisabled':
+      state.enabled = state.enabled.filter((m) => m !== event.module);
+      return state;
+    case 'ConfigReceived':
+      state.config = event.config;
+      return state;
+    case 'ConfigValuesChanged':
+      state.configValues = {
+        ...state.configValues,
+        [event.scope]: applyConfigPatch(state.configValues[event.scope], event.patch),
+      };
+      return state;
+    case 'ValuesChanged':
+      state.valuesPatches = {
+        ...state.valuesPatches,
+        [event.scope]: [...(state.valuesPatches[event.scope] ?? []), ...event.patch],
+      };
+      return state;
+    case 'HookSucceeded':
+      if (event.module === undefined) {
+        if (event.binding === 'onStartup') foldStartup(state, event);
+        else if (event.binding === 'beforeAll' || event.binding === 'afterAll') foldConverge(state, event);
+      } else if (lifecycleHookBindings.has(event.binding)) {
+        foldModule(state, event.module, event);
+      }
+      return state;
+    case 'ModuleFailed':
+      state.errors = { ...state.errors, [event.module]: event.error };
+      foldModule(state, event.module, event);
+      return state;
+    case 'ModuleReady':
+    case 'ModuleDeleted':
+      if (event.module in state.errors) {
+        const { [event.module]: _, ...rest } = state.errors;
+        state.errors = rest;
+      }
+      if (event.type === 'ModuleDeleted') {
+        const { [event.module]: _c, ...configValues } = state.configValues;
+        const { [event.module]: _p, ...valuesPatches } = state.valuesPatches;
+        state.configValues = configValues;
+        state.valuesPatches = valuesPatches;
+      }
+      foldModule(state, event.module, event);
+      foldConverge(state, event);
+      return state;
+    case 'ModuleRunSkipped':
+      foldConverge(state, event);
+      return state;
+    case 'SynchronizationCompleted':
+      if (event.module === undefined) foldStartup(state, event);
+      else foldModule(state, event.module, event);
+      return state;
+    case 'HelmReleaseUninstalled':
+      if (!event.purge) foldModule(state, event.module, event);
+      return state;
+    default:
+      if (convergeMachineEvents.has(event.type)) foldConverge(state, event);
+      else if (moduleMachineEvents.has(event.type) && 'module' in event && event.module)
+        foldModule(state, event.module, event);
+      return state;
+  }
+}
+
+/** Pure fold step: returns a new state and leaves `state` untouched. */
+export function evolve(state: EngineState, event: ConvergeEvent): EngineState {
+  return applyEvent({ ...state, modules: { ...state.modules }, moduleInfo: { ...state.moduleInfo } }, event);
+}
+
+/**
+ * Rebuilds the state from a log (optionally starting at a snapshot) without calling any
+ * executor. Events at or below the snapshot's seq are skipped.
+ */
+export function replay(
+  events: Iterable<ConvergeEvent>,
+  from?: { seq: number; state: EngineState },
+): EngineState {
+  const state = from ? cloneEngineState(from.state) : initialEngineState();
+  for (const event of events) {
+    if (event.seq <= state.seq) continue;
+    applyEvent(state, event);
+  }
+  return state;
+}
+
+/** A deep-enough copy for snapshots: machine snapshots are immutable, maps are copied. */
+export function cloneEngineState(state: EngineState): EngineState {
+  return {
+    ...state,
+    modules: { ...state.modules },
+    moduleInfo: { ...state.moduleInfo },
+    enabled: [...state.enabled],
+    configValues: { ...state.configValues },
+    valuesPatches: { ...state.valuesPatches },
+    errors: { ...state.errors },
+  };
+}

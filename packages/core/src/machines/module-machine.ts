@@ -1,0 +1,294 @@
+import type { ConvergeEvent, HookDescriptor, ModuleFailedPhase } from '@converge/protocol';
+import { assign, setup } from 'xstate';
+import { awaitedSyncs, emptyHookPlan, type HookPlan, planHooks, type SyncKey } from './hook-plan.js';
+
+/** Where a failed lifecycle run resumes on its next attempt (AO §7.2, §8.8). */
+export type ResumePoint = 'onStartup' | 'synchronization' | 'beforeHelm';
+
+export interface ModuleContext {
+  module: string;
+  hasChart: boolean;
+  registered: boolean;
+  hooks: HookDescriptor[];
+  plan: HookPlan;
+  syncAwaited: SyncKey[];
+  syncDone: SyncKey[];
+  /** Index of the next hook to run in the current binding's list. */
+  step: number;
+  doStartup: boolean;
+  resumeFrom: ResumePoint;
+  lastError?: string;
+  failedPhase?: ModuleFailedPhase;
+  /** Attempt number of the current run or delete (1-based). */
+  attempt: number;
+}
+
+export interface ModuleInput {
+  module: string;
+  hasChart: boolean;
+}
+
+type E = ConvergeEvent;
+type Binding = keyof HookPlan;
+
+/**
+ * The module lifecycle statechart (AO §7). It is folded from log events only: the runtime asks
+ * `nextModuleStep()` what to do, runs it, and appends what happened. State ids are DESIGN.md's.
+ */
+export const moduleMachine = setup({
+  types: {
+    context: {} as ModuleContext,
+    events: {} as E,
+    input: {} as ModuleInput,
+  },
+  actions: {
+    nextStep: assign({ step: ({ context }) => context.step + 1 }),
+    resetStep: assign({ step: 0 }),
+    resumeAt: assign((_, params: { at: ResumePoint }) => ({ resumeFrom: params.at })),
+    recordFailure: assign(({ event }) =>
+      event.type === 'ModuleFailed' ? { lastError: event.error, failedPhase: event.phase, step: 0 } : {},
+    ),
+  },
+  guards: {
+    hookDone: ({ context, event }, params: { binding: Binding }) =>
+      event.type === 'HookSucceeded' &&
+      event.binding === params.binding &&
+      event.hook === context.plan[params.binding][context.step],
+    allDone: ({ context }, params: { binding: Binding }) =>
+      context.step >= context.plan[params.binding].length,
+    startupSkipped: ({ context }) => !context.doStartup || context.step >= context.plan.onStartup.length,
+    syncComplete: ({ context }) => context.syncAwaited.every((k) => context.syncDone.includes(k)),
+    noChart: ({ context }) => !context.hasChart,
+  },
+}).createMachine({
+  id: 'module',
+  context: ({ input }) => ({
+    module: input.module,
+    hasChart: input.hasChart,
+    registered: false,
+    hooks: [],
+    plan: emptyHookPlan(),
+    syncAwaited: [],
+    syncDone: [],
+    step: 0,
+    doStartup: true,
+    resumeFrom: 'onStartup',
+    attempt: 0,
+  }),
+  initial: 'disabled',
+  on: {
+    ModuleHooksRegistered: {
+      actions: assign(({ event }) => ({
+        registered: true,
+        hooks: event.hooks,
+        plan: planHooks(event.hooks),
+        syncAwaited: awaitedSyncs(event.hooks),
+      })),
+    },
+    ModuleDeleteStarted: {
+      target: '.deleting',
+      actions: assign(({ event }) => ({ step: 0, attempt: event.attempt, lastError: undefined })),
+    },
+  },
+  states: {
+    disabled: {
+      on: {
+        ModuleRunStarted: {
+          target: 'running.onStartup',
+          actions: assign(({ event }) => ({
+            doStartup: event.doStartup,
+            step: 0,
+            attempt: event.attempt,
+            syncDone: [],
+            resumeFrom: 'onStartup' as ResumePoint,
+          })),
+        },
+      },
+    },
+    running: {
+      initial: 'onStartup',
+      on: {
+        ModuleFailed: { target: '.failed' },
+        SynchronizationCompleted: {
+          actions: assign(({ context, event }) => ({
+            syncDone: [...context.syncDone, `${event.hook}/${event.bindingName}`],
+          })),
+        },
+      },
+      states: {
+        onStartup: {
+          id: 'onStartup',
+          always: {
+            guard: 'startupSkipped',
+            target: 'synchronization',
+            actions: ['resetStep', { type: 'resumeAt', params: { at: 'synchronization' } }],
+          },
+          on: {
+            HookSucceeded: {
+              guard: { type: 'hookDone', params: { binding: 'onStartup' } },
+              actions: 'nextStep',
+            },
+          },
+        },
+        synchronization: {
+          id: 'synchronization',
+          always: {
+            guard: 'syncComplete',
+            target: 'beforeHelm',
+            actions: ['resetStep', { type: 'resumeAt', params: { at: 'beforeHelm' } }],
+          },
+        },
+        beforeHelm: {
+          id: 'beforeHelm',
+          always: {
+            guard: { type: 'allDone', params: { binding: 'beforeHelm' } },
+            target: 'helm',
+            actions: 'resetStep',
+          },
+          on: {
+            HookSucceeded: {
+              guard: { type: 'hookDone', params: { binding: 'beforeHelm' } },
+              actions: 'nextStep',
+            },
+          },
+        },
+        helm: {
+          id: 'helm',
+          always: { guard: 'noChart', target: 'afterHelm' },
+          on: {
+            HelmReleaseUpgraded: { target: 'afterHelm' },
+            HelmUpgradeSkipped: { target: 'afterHelm' },
+          },
+        },
+        afterHelm: {
+          id: 'afterHelm',
+          on: {
+            HookSucceeded: {
+              guard: { type: 'hookDone', params: { binding: 'afterHelm' } },
+              actions: 'nextStep',
+            },
+            ModuleReady: { target: '#ready' },
+            ModuleRunStarted: {
+              target: 'beforeHelm',
+              actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+            },
+          },
+        },
+        failed: {
+          id: 'runFailed',
+          entry: 'recordFailure',
+          on: {
+            ModuleRunStarted: [
+              {
+                guard: ({ context }) => context.resumeFrom === 'onStartup',
+                target: 'onStartup',
+                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt, syncDone: [] })),
+              },
+              {
+                guard: ({ context }) => context.resumeFrom === 'synchronization',
+                target: 'synchronization',
+                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+              },
+              {
+                target: 'beforeHelm',
+                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+              },
+            ],
+          },
+        },
+      },
+    },
+    ready: {
+      id: 'ready',
+      entry: assign({ lastError: undefined, failedPhase: undefined }),
+      on: {
+        ModuleRunStarted: {
+          target: 'running.beforeHelm',
+          actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+        },
+      },
+    },
+    deleting: {
+      initial: 'checkRelease',
+      on: { ModuleFailed: { target: '.failed' } },
+      states: {
+        checkRelease: {
+          id: 'checkRelease',
+          always: { guard: 'noChart', target: 'afterDeleteHelm' },
+          on: {
+            HelmReleaseChecked: [
+              { guard: ({ event }) => event.exists, target: 'beforeDeleteHelm' },
+              { target: 'afterDeleteHelm' },
+            ],
+          },
+        },
+        beforeDeleteHelm: {
+          id: 'beforeDeleteHelm',
+          always: {
+            guard: { type: 'allDone', params: { binding: 'beforeDeleteHelm' } },
+            target: 'uninstall',
+            actions: 'resetStep',
+          },
+          on: {
+            HookSucceeded: {
+              guard: { type: 'hookDone', params: { binding: 'beforeDeleteHelm' } },
+              actions: 'nextStep',
+            },
+          },
+        },
+        uninstall: {
+          id: 'uninstall',
+          on: { HelmReleaseUninstalled: { target: 'afterDeleteHelm' } },
+        },
+        afterDeleteHelm: {
+          id: 'afterDeleteHelm',
+          entry: 'resetStep',
+          on: {
+            HookSucceeded: {
+              guard: { type: 'hookDone', params: { binding: 'afterDeleteHelm' } },
+              actions: 'nextStep',
+            },
+            ModuleDeleted: { target: '#deleted' },
+          },
+        },
+        failed: {
+          id: 'deleteFailed',
+          entry: 'recordFailure',
+          on: {
+            // AO-79: re-enabled while its delete keeps failing; runs resume at beforeHelm (no onStartup).
+            ModuleRunStarted: {
+              target: '#beforeHelm',
+              actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+            },
+          },
+        },
+      },
+    },
+    deleted: {
+      id: 'deleted',
+      entry: assign({
+        registered: false,
+        hooks: [],
+        plan: emptyHookPlan(),
+        syncAwaited: [],
+        syncDone: [],
+        step: 0,
+        resumeFrom: 'onStartup' as ResumePoint,
+        lastError: undefined,
+        failedPhase: undefined,
+      }),
+      on: {
+        ModuleRunStarted: {
+          target: 'running.onStartup',
+          actions: assign(({ event }) => ({
+            doStartup: event.doStartup,
+            step: 0,
+            attempt: event.attempt,
+            syncDone: [],
+            resumeFrom: 'onStartup' as ResumePoint,
+          })),
+        },
+      },
+    },
+  },
+});
