@@ -1,0 +1,298 @@
+import type { ClusterStore, ObjectPatchOperation, Unsubscribe } from '@converge/core';
+import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
+import { deepFreeze, jsonEqual } from './checksum.js';
+import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
+import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
+import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
+import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from './selectors.js';
+
+export interface InMemoryClusterOptions {
+  /** Objects put into the cluster at construction, in order. */
+  objects?: readonly KubeObject[];
+  /** Makes `metadata.uid` for new objects; default: a counter formatted as a UUID. */
+  generateUid?: () => string;
+  /** Kinds that are cluster-scoped in addition to DEFAULT_CLUSTER_SCOPED_KINDS. */
+  clusterScopedKinds?: Iterable<string>;
+  /** jq for JQPatch operations; without it JQPatch fails with a clear error. */
+  jq?: JqPatchFunction;
+  /** Receives errors thrown by watch callbacks; default: rethrown from a microtask. */
+  onWatcherError?: (error: unknown) => void;
+}
+
+interface Watcher {
+  selector: ResourceSelector;
+  onEvent: (event: WatchEvent) => void;
+  /** Keys of the objects this watcher currently sees, with their namespaces. */
+  visible: Map<string, string | undefined>;
+  active: boolean;
+}
+
+interface Delivery {
+  watcher: Watcher;
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+/**
+ * The embedded cluster: objects keyed by apiVersion/kind/namespace/name with uids and a
+ * monotonically increasing resourceVersion, selector-based list and watch with Kubernetes watch
+ * semantics per watcher (entering scope is Added, leaving it Deleted; objects of namespaces that
+ * stop matching a namespace label selector vanish silently), and every object-patch operation.
+ * Watch events are queued and delivered in order from a microtask; `quiesce()` waits for them.
+ * Everything returned is a private deep copy.
+ */
+export class InMemoryCluster implements ClusterStore {
+  private readonly identity: ObjectIdentity;
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly watchers = new Set<Watcher>();
+  private readonly generateUid: () => string;
+  private readonly jq: JqPatchFunction | undefined;
+  private readonly onWatcherError: (error: unknown) => void;
+  private deliveries: Delivery[] = [];
+  private deliveryHead = 0;
+  private draining = false;
+  private drainScheduled = false;
+  private idleWaiters: (() => void)[] = [];
+  private lastResourceVersion = 0;
+  private uidCounter = 0;
+  private readonly namespaceLabels: NamespaceLabels = (namespace) => {
+    const ns = this.objects.get(this.identity.key({ apiVersion: 'v1', kind: 'Namespace', name: namespace }));
+    return ns ? (ns.metadata.labels ?? {}) : undefined;
+  };
+
+  constructor(options: InMemoryClusterOptions = {}) {
+    this.identity = new ObjectIdentity([
+      ...DEFAULT_CLUSTER_SCOPED_KINDS,
+      ...(options.clusterScopedKinds ?? []),
+    ]);
+    this.generateUid = options.generateUid ?? (() => counterUid(++this.uidCounter));
+    this.jq = options.jq;
+    this.onWatcherError =
+      options.onWatcherError ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        }));
+    for (const object of options.objects ?? []) this.put(object);
+  }
+
+  /** Declares one more cluster-scoped kind; objects put later are stored without a namespace. */
+  addClusterScopedKind(kind: string): void {
+    this.identity.addClusterScopedKind(kind);
+  }
+
+  /** Whether objects of `kind` are cluster-scoped. */
+  isClusterScoped(kind: string): boolean {
+    return this.identity.isClusterScoped(kind);
+  }
+
+  /** The ref with its namespace resolved ("default" when absent, none for cluster-scoped kinds). */
+  normalizeRef(ref: ObjectRef): ObjectRef {
+    return this.identity.normalizeRef(ref);
+  }
+
+  /** The newest resourceVersion handed out ("0" before any write). */
+  get resourceVersion(): string {
+    return String(this.lastResourceVersion);
+  }
+
+  get(ref: ObjectRef): KubeObject | undefined {
+    const object = this.objects.get(this.identity.key(ref));
+    return object && structuredClone(object);
+  }
+
+  /**
+   * Creates or replaces an object and returns the stored copy. A new object gets a uid; a
+   * replacement keeps the uid. A write that changes nothing keeps the resourceVersion and
+   * emits no event, as the API server does.
+   */
+  put(object: KubeObject): KubeObject {
+    if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
+      throw new TypeError('an object needs apiVersion, kind and metadata.name');
+    }
+    const next: KubeObject = structuredClone(object);
+    const ref = this.identity.normalizeRef(refOf(next));
+    if (ref.namespace === undefined) delete next.metadata.namespace;
+    else next.metadata.namespace = ref.namespace;
+    const key = this.identity.key(ref);
+    const before = this.objects.get(key);
+    if (before) {
+      next.metadata.uid = before.metadata.uid;
+      next.metadata.resourceVersion = before.metadata.resourceVersion;
+      if (jsonEqual(next, before)) return structuredClone(before);
+    } else {
+      next.metadata.uid = this.generateUid();
+    }
+    next.metadata.resourceVersion = this.nextResourceVersion();
+    deepFreeze(next);
+    this.objects.set(key, next);
+    this.changed(key, before, next, next);
+    return structuredClone(next);
+  }
+
+  /** Deletes an object; false when it did not exist. Watchers get its last state with a new resourceVersion. */
+  remove(ref: ObjectRef): boolean {
+    const key = this.identity.key(ref);
+    const before = this.objects.get(key);
+    if (!before) return false;
+    this.objects.delete(key);
+    const tombstone = deepFreeze({
+      ...before,
+      metadata: { ...before.metadata, resourceVersion: this.nextResourceVersion() },
+    });
+    this.changed(key, before, undefined, tombstone);
+    return true;
+  }
+
+  /** Every object the selector selects, sorted by namespace, then name, then apiVersion. */
+  async list(selector: ResourceSelector): Promise<KubeObject[]> {
+    const found: KubeObject[] = [];
+    for (const object of this.objects.values()) {
+      if (matchesSelector(selector, object, this.namespaceLabels)) found.push(structuredClone(object));
+    }
+    return found.sort(compareObjects);
+  }
+
+  /**
+   * Streams changes made after this call to objects the selector selects: an object entering
+   * the scope is Added, changing inside it Modified, leaving it or being deleted Deleted.
+   */
+  watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe {
+    const watcher: Watcher = { selector, onEvent, visible: new Map(), active: true };
+    for (const [key, object] of this.objects) {
+      if (matchesSelector(selector, object, this.namespaceLabels)) {
+        watcher.visible.set(key, object.metadata.namespace);
+      }
+    }
+    this.watchers.add(watcher);
+    return () => {
+      watcher.active = false;
+      this.watchers.delete(watcher);
+    };
+  }
+
+  /**
+   * Applies object-patch operations in order (HP §3.3). Every operation is attempted; if any
+   * failed, rejects with an ObjectPatchError listing them, and the others stay applied.
+   */
+  async apply(operations: readonly ObjectPatchOperation[]): Promise<void> {
+    const failures: ObjectPatchFailure[] = [];
+    for (const operation of operations) {
+      const failure = applyObjectPatch(this, operation, this.jq);
+      if (failure) failures.push(failure);
+    }
+    if (failures.length > 0) throw new ObjectPatchError(failures);
+  }
+
+  /** Resolves once every watcher has been handed every change made so far (and those they caused). */
+  quiesce(): Promise<void> {
+    if (!this.draining && !this.drainScheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private nextResourceVersion(): string {
+    this.lastResourceVersion += 1;
+    return String(this.lastResourceVersion);
+  }
+
+  private changed(
+    key: string,
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+    latest: KubeObject,
+  ) {
+    const isNamespace = latest.apiVersion === 'v1' && latest.kind === 'Namespace';
+    for (const watcher of this.watchers) {
+      if (isNamespace && watcher.selector.namespaceLabelSelector) {
+        this.namespaceScopeChanged(watcher, latest.metadata.name, before, after);
+      }
+      const wasVisible = watcher.visible.has(key);
+      if (after && matchesSelector(watcher.selector, after, this.namespaceLabels)) {
+        watcher.visible.set(key, after.metadata.namespace);
+        this.enqueue(watcher, wasVisible ? 'Modified' : 'Added', after);
+      } else if (wasVisible) {
+        watcher.visible.delete(key);
+        // Leaving the scope reports the previous content with the new resourceVersion.
+        const gone = after
+          ? deepFreeze({
+              ...before!,
+              metadata: { ...before!.metadata, resourceVersion: latest.metadata.resourceVersion },
+            })
+          : latest;
+        this.enqueue(watcher, 'Deleted', gone);
+      }
+    }
+  }
+
+  /** A Namespace changed: its objects join the watcher as Added, or leave it without events. */
+  private namespaceScopeChanged(
+    watcher: Watcher,
+    namespace: string,
+    before: KubeObject | undefined,
+    after: KubeObject | undefined,
+  ) {
+    const selector = watcher.selector.namespaceLabelSelector;
+    const matched = before !== undefined && matchesLabelSelector(selector, before.metadata.labels ?? {});
+    const matches = after !== undefined && matchesLabelSelector(selector, after.metadata.labels ?? {});
+    if (matched && !matches) {
+      for (const [key, ns] of watcher.visible) if (ns === namespace) watcher.visible.delete(key);
+    } else if (!matched && matches) {
+      const entering: KubeObject[] = [];
+      for (const [key, object] of this.objects) {
+        if (object.metadata.namespace !== namespace || watcher.visible.has(key)) continue;
+        if (!matchesSelector(watcher.selector, object, this.namespaceLabels)) continue;
+        watcher.visible.set(key, namespace);
+        entering.push(object);
+      }
+      for (const object of entering.sort(compareObjects)) this.enqueue(watcher, 'Added', object);
+    }
+  }
+
+  private enqueue(watcher: Watcher, type: WatchEventType, object: KubeObject) {
+    this.deliveries.push({ watcher, type, object });
+    if (!this.draining && !this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(() => this.drain());
+    }
+  }
+
+  private drain() {
+    this.drainScheduled = false;
+    this.draining = true;
+    try {
+      while (this.deliveryHead < this.deliveries.length) {
+        const { watcher, type, object } = this.deliveries[this.deliveryHead++];
+        if (!watcher.active) continue;
+        try {
+          watcher.onEvent({ type, object: structuredClone(object) });
+        } catch (error) {
+          this.onWatcherError(error);
+        }
+      }
+    } finally {
+      this.deliveries = [];
+      this.deliveryHead = 0;
+      this.draining = false;
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/** Byte-order comparison of namespace, then name, then apiVersion. */
+export function compareObjects(a: KubeObject, b: KubeObject): number {
+  return (
+    compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    compareStrings(a.metadata.name, b.metadata.name) ||
+    compareStrings(a.apiVersion, b.apiVersion)
+  );
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function counterUid(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
