@@ -224,18 +224,26 @@ function cronSchedule(
       filterDom = true;
     }
   }
-  const collection = new CronFieldCollection({
-    second: new CronSecond(sec.values as never),
-    minute: new CronMinute(min.values as never),
-    hour: new CronHour(hour.values as never),
-    dayOfMonth: new CronDayOfMonth((domWildcard ? range(1, 31) : dom.values) as never, {
-      wildcard: domWildcard,
-    }),
-    month: new CronMonth(month.values as never),
-    dayOfWeek: new CronDayOfWeek((dowWildcard ? range(0, 6) : dow.values) as never, {
-      wildcard: dowWildcard,
-    }),
-  });
+  const fieldSet = () =>
+    new CronFieldCollection({
+      second: new CronSecond(sec.values as never),
+      minute: new CronMinute(min.values as never),
+      hour: new CronHour(hour.values as never),
+      dayOfMonth: new CronDayOfMonth((domWildcard ? range(1, 31) : dom.values) as never, {
+        wildcard: domWildcard,
+      }),
+      month: new CronMonth(month.values as never),
+      dayOfWeek: new CronDayOfWeek((dowWildcard ? range(0, 6) : dow.values) as never, {
+        wildcard: dowWildcard,
+      }),
+    });
+  let collection: CronFieldCollection | undefined;
+  try {
+    collection = fieldSet();
+  } catch {
+    // cron-parser refuses days that no listed month has (30 February); robfig accepts them and never fires
+    collection = undefined;
+  }
   const daily = new CronFieldCollection({
     second: new CronSecond([0]),
     minute: new CronMinute([0]),
@@ -256,6 +264,7 @@ function cronSchedule(
     fields: six.join(' '),
     ...(timeZone ? { timeZone } : {}),
     nextFireAfter(epochMs: number): number {
+      if (!collection) return Number.POSITIVE_INFINITY;
       try {
         let after = epochMs;
         for (let skipped = 0; skipped <= fiveYearsOfDays; skipped++) {

@@ -67,6 +67,7 @@ export const ruleErrorMap: z.core.$ZodErrorMap = (issue) => {
       return `must be ${want} (got ${describeInput(issue.input)})`;
     }
     case 'invalid_value':
+      if (issue.input === undefined) return 'is required';
       return `must be one of: ${issue.values.map((v) => String(v)).join(', ')} (got ${describeInput(issue.input)})`;
     case 'too_small': {
       const min = Number(issue.minimum);
