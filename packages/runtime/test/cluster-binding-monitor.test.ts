@@ -386,6 +386,31 @@ describe('BindingMonitor change detection (HP §2.7)', () => {
     expect(seen()).toEqual(['Modified a', 'Deleted a', 'Added a']);
   });
 
+  it('events that arrive while the initial list is in flight are checked against the listed cache', async () => {
+    const source = new ScriptedSource();
+    const a = source.send('Added', pod('a', { x: '1' }));
+    source.objects = [a];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const list = source.list.bind(source);
+    source.list = async (selector) => {
+      const listed = await list(selector);
+      await gate;
+      return listed;
+    };
+    const { monitor, seen } = monitorOn(source, binding());
+    const started = monitor.start();
+    source.send('Added', a, false); // already in the list: suppressed
+    source.send('Added', pod('b')); // new: emitted after unlock
+    release();
+    await started;
+    monitor.unlock();
+    expect(seen()).toEqual(['Added b']);
+    expect(monitor.snapshot().map((i) => i.object?.metadata.name)).toEqual(['a', 'b']);
+  });
+
   it('TV-31 snapshot-only binding (executeHookOnEvent: []) emits nothing but stays fresh', async () => {
     const cm = (data: Record<string, string>): KubeObject => ({
       apiVersion: 'v1',
