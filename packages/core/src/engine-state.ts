@@ -6,6 +6,8 @@ import { moduleMachine } from './machines/module-machine.js';
 import { startupMachine } from './machines/startup-machine.js';
 import type { ConvergeSnapshot, ModuleSnapshot, StartupSnapshot } from './machines/steps.js';
 import type { ConfigDocument, Values } from './ports.js';
+import type { ValuesPatchOp } from './values/json-patch.js';
+import { compactPatches } from './values/patch-compaction.js';
 
 /** The whole engine state: a fold of the event log. Same log in, same state out. */
 export interface EngineState {
@@ -157,7 +159,10 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
     case 'ValuesChanged':
       state.valuesPatches = {
         ...state.valuesPatches,
-        [event.scope]: [...(state.valuesPatches[event.scope] ?? []), ...event.patch],
+        [event.scope]: compactPatches(
+          (state.valuesPatches[event.scope] ?? []) as ValuesPatchOp[],
+          event.patch as ValuesPatchOp[],
+        ) as JsonPatchOperation[],
       };
       return state;
     case 'HookSucceeded':

@@ -47,6 +47,7 @@ export const scheduleBindingDescriptorSchema = z.object({
   queue: z.string(),
   group: z.string().optional(),
   allowFailure: z.boolean(),
+  includeSnapshotsFrom: z.array(z.string()).optional(),
 });
 export type ScheduleBindingDescriptor = z.infer<typeof scheduleBindingDescriptorSchema>;
 

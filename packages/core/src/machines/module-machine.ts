@@ -109,6 +109,23 @@ export const moduleMachine = setup({
       initial: 'onStartup',
       on: {
         ModuleFailed: { target: '.failed' },
+        // A new run while a run is failing or was interrupted resumes where the lifecycle stands (AO §7.2).
+        ModuleRunStarted: [
+          {
+            guard: ({ context }) => context.resumeFrom === 'onStartup',
+            target: '.onStartup',
+            actions: assign(({ event }) => ({ step: 0, attempt: event.attempt, syncDone: [] })),
+          },
+          {
+            guard: ({ context }) => context.resumeFrom === 'synchronization',
+            target: '.synchronization',
+            actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+          },
+          {
+            target: '.beforeHelm',
+            actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+          },
+        ],
         SynchronizationCompleted: {
           actions: assign(({ context, event }) => ({
             syncDone: [...context.syncDone, `${event.hook}/${event.bindingName}`],
@@ -177,24 +194,6 @@ export const moduleMachine = setup({
         failed: {
           id: 'runFailed',
           entry: 'recordFailure',
-          on: {
-            ModuleRunStarted: [
-              {
-                guard: ({ context }) => context.resumeFrom === 'onStartup',
-                target: 'onStartup',
-                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt, syncDone: [] })),
-              },
-              {
-                guard: ({ context }) => context.resumeFrom === 'synchronization',
-                target: 'synchronization',
-                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
-              },
-              {
-                target: 'beforeHelm',
-                actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
-              },
-            ],
-          },
         },
       },
     },

@@ -146,6 +146,11 @@ export class InMemoryCluster implements ClusterStore {
 
   /** Every object the selector selects, sorted by namespace, then name, then apiVersion. */
   async list(selector: ResourceSelector): Promise<KubeObject[]> {
+    return this.listSync(selector);
+  }
+
+  /** `list` without the promise, for tests and the in-memory release store. */
+  listSync(selector: ResourceSelector): KubeObject[] {
     const found: KubeObject[] = [];
     for (const object of this.objects.values()) {
       if (matchesSelector(selector, object, this.namespaceLabels)) found.push(structuredClone(object));
