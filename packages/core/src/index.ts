@@ -5,3 +5,5 @@ export * from './machines/module-machine.js';
 export * from './machines/startup-machine.js';
 export * from './machines/steps.js';
 export * from './ports.js';
+export * from './values/index.js';
+export * from './backoff.js';
