@@ -5,5 +5,6 @@ export * from './machines/module-machine.js';
 export * from './machines/startup-machine.js';
 export * from './machines/steps.js';
 export * from './ports.js';
+export * from './planning.js';
 export * from './values/index.js';
 export * from './backoff.js';

@@ -1,0 +1,198 @@
+import {
+  type ConfigDocument,
+  moduleNameFromKey,
+  type Values,
+  valuesChecksum,
+  valuesKey,
+} from '@converge/core';
+import type { NewEvent } from '@converge/protocol';
+import fastJsonPatch from 'fast-json-patch';
+import { convergeTask, isConvergeTask } from './converge-handler.js';
+import { type EngineCore, MAIN } from './engine-core.js';
+import type { Task, TaskResult } from './task.js';
+
+const isSection = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Sections of a config document by scope (`global` or a module name). */
+export function configSections(config: ConfigDocument): Record<string, Values> {
+  const out: Record<string, Values> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.endsWith('Enabled') || key.endsWith('Maintenance')) continue;
+    out[key === 'global' ? 'global' : moduleNameFromKey(key)] = isSection(value) ? value : {};
+  }
+  return out;
+}
+
+function enabledFlags(config: ConfigDocument): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => k.endsWith('Enabled')));
+}
+
+/**
+ * Drains converge tasks from `main` and the parallel queues up to and including the first
+ * ConvergeModules (AO §5.5 RemoveCurrentConvergeTasks); returns whether anything was removed.
+ */
+export function removeCurrentConvergeTasks(core: EngineCore): boolean {
+  let removed = false;
+  for (const q of core.queues.values()) {
+    if (q.name !== MAIN && !q.name.startsWith('parallel_queue_')) continue;
+    let seenConverge = false;
+    const dropped = q.removeWhere((t) => {
+      if (seenConverge || (!isConvergeTask(t) && !(t.parentId && q.name !== MAIN))) return false;
+      if (t.type === 'ConvergeModules') seenConverge = true;
+      return true;
+    });
+    for (const t of dropped) if (t.type === 'ParallelModuleRun') core.parallel.cancel(t.id);
+    if (dropped.length > 0) removed = true;
+  }
+  // A ParallelModuleRun that is running now was not removed; cancel it so that main moves on.
+  const head = core.queue(MAIN).running;
+  if (head?.type === 'ParallelModuleRun') {
+    core.parallel.cancel(head.id);
+    removed = true;
+  }
+  return removed;
+}
+
+/**
+ * A new config document arrived (AO §5.5 B, DESIGN.md "config is applied ahead of queued
+ * lifecycle work"): ApplyKubeConfigValues goes to the head of `main`; a global or enabled-flag
+ * change restarts the converge, a module-section change re-runs only that module.
+ */
+export function onConfigChanged(core: EngineCore, config: ConfigDocument): void {
+  const prev = core.config();
+  const prevSections = configSections(prev);
+  const nextSections = configSections(config);
+  const globalChanged =
+    valuesChecksum(prevSections.global ?? {}) !== valuesChecksum(nextSections.global ?? {});
+  const changedModules = Object.keys({ ...prevSections, ...nextSections }).filter(
+    (s) => s !== 'global' && valuesChecksum(prevSections[s] ?? {}) !== valuesChecksum(nextSections[s] ?? {}),
+  );
+  const flagsChanged = valuesChecksum(enabledFlags(prev)) !== valuesChecksum(enabledFlags(config));
+  if (!globalChanged && changedModules.length === 0 && !flagsChanged) return;
+  core.append({ type: 'ConfigReceived', config } as NewEvent);
+  const main = core.queue(MAIN);
+  const apply = core.newTask({
+    type: 'ApplyKubeConfigValues',
+    queue: MAIN,
+    trigger: 'Apply-Kube-Config-Values-Changes',
+  });
+  if (
+    !core.firstConvergeDone &&
+    core.state.converge.context.completed === 0 &&
+    core.state.converge.value === 'standBy'
+  ) {
+    main.addFirst(apply);
+    main.cancelDelay();
+    core.graphDirty = true;
+    return;
+  }
+  if (globalChanged || flagsChanged) {
+    core.graphDirty = true;
+    const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-KubeConfigChange');
+    const drained = removeCurrentConvergeTasks(core);
+    if (drained) main.addFirst(apply, converge);
+    else {
+      main.addFirst(apply);
+      main.addLast(converge);
+    }
+    resetConvergeIfRunning(core);
+    return;
+  }
+  const reruns = changedModules
+    .filter((m) => core.isEnabled(m) && !core.hasPendingModuleRun(m))
+    .map((m) =>
+      core.newTask({
+        type: 'ModuleRun',
+        queue: MAIN,
+        module: m,
+        trigger: 'KubeConfig-Changed-Modules',
+        doStartup: false,
+      }),
+    );
+  main.addFirst(apply, ...reruns);
+}
+
+/** A global hook changed a dynamic `<module>Enabled` flag (AO §5.5 A). */
+export function onDynamicEnabledChanged(core: EngineCore): void {
+  core.graphDirty = true;
+  if (!core.firstConvergeDone && core.state.converge.context.completed === 0) return;
+  const main = core.queue(MAIN);
+  const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-GlobalHookDynamicUpdate');
+  const drained = removeCurrentConvergeTasks(core);
+  if (drained && core.state.converge.value !== 'standBy') main.addFirst(converge);
+  else main.addLast(converge);
+  resetConvergeIfRunning(core);
+}
+
+function resetConvergeIfRunning(core: EngineCore): void {
+  // The next ConvergeModules task starts from standBy: record nothing here; the handler sees
+  // a converge still in progress and starts a new one (ConvergeStarted restarts the chart).
+  core.restartConverge = core.state.converge.value !== 'standBy';
+}
+
+/** ApplyKubeConfigValues (AO §4.6, §10.4): validate the config, then record changed sections. */
+export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<TaskResult> {
+  const sections = configSections(core.config());
+  const errors: string[] = [];
+  for (const [scope, section] of Object.entries(sections)) {
+    if (scope === 'global') {
+      const err = core.globalDef.validateConfigValues?.(section);
+      if (err) errors.push(`global: ${err}`);
+      continue;
+    }
+    const def = core.moduleDefs.get(scope);
+    if (!def) {
+      core.logger.warn({ module: scope }, 'config has values for an unknown module');
+      continue;
+    }
+    const flag = core.config()[`${valuesKey(scope)}Enabled`];
+    if (!core.isEnabled(scope) && flag !== true && flag !== 'true') continue;
+    const err = def.validateConfigValues?.(section);
+    if (err) errors.push(`module ${scope}: ${err}`);
+  }
+  if (errors.length > 0) {
+    core.metrics.inc('modules_discover_errors_total', {});
+    return { status: 'Fail', error: `config values are invalid: ${errors.join('; ')}` };
+  }
+  for (const [scope, section] of Object.entries(sections)) {
+    if (scope !== 'global' && !core.moduleDefs.has(scope)) continue;
+    const current = core.state.configValues[scope] ?? {};
+    if (valuesChecksum(current) === valuesChecksum(section)) continue;
+    const patch = fastJsonPatch.compare(current, section);
+    core.append({ type: 'ConfigValuesChanged', scope, patch } as NewEvent);
+  }
+  return { status: 'Success' };
+}
+
+/** DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module. */
+export async function handleDiscoverReleases(core: EngineCore, task: Task): Promise<TaskResult> {
+  let names: string[];
+  try {
+    names = await core.options.releases.list();
+  } catch (e) {
+    return { status: 'Fail', error: `list releases: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const purge = names
+    .filter((n) => !core.isEnabled(n))
+    .sort()
+    .reverse();
+  return {
+    status: 'Success',
+    after: purge.map((name) =>
+      core.newTask({ type: 'ModulePurge', queue: MAIN, module: name, trigger: task.trigger }),
+    ),
+  };
+}
+
+export async function handleModulePurge(core: EngineCore, task: Task): Promise<TaskResult> {
+  const release = task.module!;
+  try {
+    await core.options.releases.uninstall(release);
+    core.append({ type: 'HelmReleaseUninstalled', module: release, release, purge: true } as NewEvent);
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    core.append({ type: 'HelmOperationFailed', module: release, operation: 'purge', error } as NewEvent);
+    core.logger.warn({ module: release }, `Module purge failed, no retry: ${error}`);
+  }
+  return { status: 'Success' };
+}

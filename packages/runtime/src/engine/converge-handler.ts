@@ -1,0 +1,254 @@
+import {
+  diffEnabled,
+  enabledBeforeScript,
+  groupByOrder,
+  nextConvergeStep,
+  sortModules,
+  valuesKey,
+} from '@converge/core';
+import type { ConvergeReason, NewEvent } from '@converge/protocol';
+import { type EngineCore, MAIN } from './engine-core.js';
+import { invokeHook } from './hook-invoker.js';
+import type { Task, TaskResult } from './task.js';
+import type { TaskQueue } from './task-queue.js';
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Task types that belong to a converge and are drained when it restarts (AO §4, §5.5). */
+export function isConvergeTask(t: Task): boolean {
+  return (
+    t.type === 'ConvergeModules' ||
+    t.type === 'ModuleDelete' ||
+    ((t.type === 'ModuleRun' || t.type === 'ParallelModuleRun') && t.isReloadAll === true)
+  );
+}
+
+export function convergeTask(core: EngineCore, reason: ConvergeReason, trigger: string): Task {
+  return core.newTask({ type: 'ConvergeModules', queue: MAIN, trigger, convergeReason: reason });
+}
+
+/**
+ * ConvergeModules (AO §5.2): a re-entrant cursor over the converge statechart. Each invocation
+ * runs what the chart says next and keeps the task at the head while module tasks run.
+ */
+export async function handleConverge(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
+  if (core.state.converge.value === 'standBy' || core.restartConverge) {
+    core.restartConverge = false;
+    // Deduplicate back-to-back converges (AO-28).
+    const next = queue.tasks.slice(queue.tasks.indexOf(task) + 1);
+    for (const t of next) {
+      if (t.type !== 'ConvergeModules') break;
+      queue.remove(t.id);
+    }
+    core.append({
+      type: 'ConvergeStarted',
+      convergeId: core.ids.next('converge'),
+      reason: task.convergeReason ?? 'OperatorStartup',
+      trigger: task.trigger,
+    } as NewEvent);
+    core.afterAllChecksum = undefined;
+  }
+  for (;;) {
+    const step = nextConvergeStep(core.state.converge);
+    switch (step.kind) {
+      case 'runHook': {
+        if (step.binding === 'afterAll' && core.afterAllChecksum === undefined)
+          core.afterAllChecksum = core.values.checksum('global');
+        const hook = core.globalHooks.find((h) => h.name === step.hook)!;
+        const out = await invokeHook(core, {
+          hook,
+          binding: step.binding,
+          contexts: [core.kube.lifecycleContext(undefined, hook, step.binding)],
+          attempt: task.failureCount + 1,
+          queue: queue.name,
+        });
+        if (!out.ok) {
+          core.metrics.inc('global_hook_errors_total', {
+            hook: hook.name,
+            binding: step.binding,
+            queue: MAIN,
+          });
+          return { status: 'Fail', error: `global hook '${hook.name}' failed: ${out.error}` };
+        }
+        break;
+      }
+      case 'discover': {
+        const planned = await discover(core, task);
+        if ('error' in planned) {
+          core.metrics.inc('modules_discover_errors_total', {});
+          return { status: 'Fail', error: planned.error };
+        }
+        if (planned.tasks.length > 0) return { status: 'Keep', head: planned.tasks };
+        break;
+      }
+      case 'deleteModules':
+      case 'runModules': {
+        // Reached again while modules are pending: their tasks were drained; queue them anew.
+        const tasks = moduleTasks(
+          core,
+          step.kind === 'deleteModules' ? step.modules : [],
+          step.kind === 'runModules' ? [step.group] : [],
+          task.convergeReason ?? 'OperatorStartup',
+        );
+        return { status: 'Keep', head: tasks };
+      }
+      case 'complete': {
+        const convergeId = core.state.converge.context.convergeId ?? '';
+        const changed =
+          core.afterAllChecksum !== undefined && core.afterAllChecksum !== core.values.checksum('global');
+        core.afterAllChecksum = undefined;
+        core.append({ type: 'ConvergeCompleted', convergeId } as NewEvent);
+        const tail: Task[] = [];
+        if (changed)
+          tail.push(convergeTask(core, 'GlobalValuesChanged', 'AfterAll-Hooks-Change-GlobalValues'));
+        if (!core.firstConvergeDone) {
+          core.firstConvergeDone = true;
+          tail.push(
+            core.newTask({
+              type: 'DiscoverHelmReleases',
+              queue: MAIN,
+              trigger: 'Operator-PostConvergeCleanup',
+            }),
+          );
+        }
+        return { status: 'Success', tail };
+      }
+      default:
+        return { status: 'Success' };
+    }
+  }
+}
+
+/**
+ * Decides which modules are enabled (extenders, then `enabled` scripts in module order) and
+ * records ModulesPlanned with the deletes and run groups (AO §5.3, §6.5).
+ */
+async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] } | { error: string }> {
+  const convergeId = core.state.converge.context.convergeId ?? '';
+  const defs = sortModules([...core.moduleDefs.values()]);
+  const before = [...core.state.enabled];
+  let enabled: string[];
+  const reasons: Record<string, string> = {};
+  // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
+  if (
+    core.graphDirty ||
+    task.convergeReason !== 'GlobalValuesChanged' ||
+    core.state.converge.context.completed === 0
+  ) {
+    enabled = [];
+    for (const def of defs) {
+      const pre = enabledBeforeScript(def, { dynamic: core.dynamicEnabled, config: core.config() });
+      if (!pre.enabled) {
+        reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
+        continue;
+      }
+      if (def.hasEnabledScript) {
+        try {
+          const globalValues = { ...core.values.globalValues(), enabledModules: [...enabled] };
+          const r = await core.options.modules.runEnabledScript(def.name, {
+            values: { global: globalValues, [valuesKey(def.name)]: core.values.moduleValues(def.name) },
+            configValues: core.values.hookConfigValues(def.name),
+          });
+          if (!r.enabled) {
+            reasons[def.name] = r.reason
+              ? `disabled by ScriptEnabled: ${r.reason}`
+              : 'disabled by ScriptEnabled';
+            continue;
+          }
+        } catch (e) {
+          const error = `enabled script of module '${def.name}' failed: ${errorText(e)}`;
+          core.append({ type: 'DiscoveryFailed', convergeId, module: def.name, error } as NewEvent);
+          return { error };
+        }
+      }
+      reasons[def.name] = `enabled by ${pre.by}`;
+      enabled.push(def.name);
+    }
+    core.graphDirty = false;
+  } else {
+    enabled = before;
+  }
+  const first = core.state.converge.context.completed === 0 && before.length === 0;
+  const diff = diffEnabled(defs, before, enabled);
+  // No deletes on the first converge: leftover releases are purged instead (AO §6.5, Q1).
+  const toDisable = first ? [] : diff.toDisable;
+  const enabledDefs = defs.filter((d) => enabled.includes(d.name));
+  const groups = groupByOrder(enabledDefs);
+  for (const m of toDisable)
+    core.append({ type: 'ModuleDisabled', module: m, reason: reasons[m] ?? 'disabled' } as NewEvent);
+  for (const m of diff.toEnable)
+    core.append({ type: 'ModuleEnabled', module: m, reason: reasons[m] ?? 'enabled' } as NewEvent);
+  reapplyConfigOfReenabled(core, diff.toEnable);
+  core.append({
+    type: 'ModulesPlanned',
+    convergeId,
+    enabled,
+    groups,
+    toEnable: diff.toEnable,
+    toDisable,
+  } as NewEvent);
+  return { tasks: moduleTasks(core, toDisable, groups, task.convergeReason ?? 'OperatorStartup') };
+}
+
+/**
+ * A module re-enabled after a delete gets its config section back at once (addon-operator
+ * waits for the next config change: quirk Q4, fixed — docs/compatibility.md).
+ */
+function reapplyConfigOfReenabled(core: EngineCore, modules: string[]): void {
+  for (const m of modules) {
+    const section = core.config()[valuesKey(m)];
+    if (core.state.configValues[m] === undefined && section && typeof section === 'object') {
+      core.append({
+        type: 'ConfigValuesChanged',
+        scope: m,
+        patch: Object.entries(section).map(([k, v]) => ({
+          op: 'add',
+          path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          value: v,
+        })),
+      } as NewEvent);
+    }
+  }
+}
+
+/** ModuleDelete tasks (given order) then one ModuleRun or ParallelModuleRun per group. */
+function moduleTasks(
+  core: EngineCore,
+  toDisable: string[],
+  groups: string[][],
+  reason: ConvergeReason,
+): Task[] {
+  const tasks: Task[] = toDisable.map((m) =>
+    core.newTask({ type: 'ModuleDelete', queue: MAIN, module: m, trigger: reason, isReloadAll: true }),
+  );
+  for (const group of groups) {
+    if (group.length === 0) continue;
+    const doStartup = (m: string) => {
+      const v = core.state.modules[m]?.value;
+      return v === undefined || v === 'disabled' || v === 'deleted';
+    };
+    if (group.length === 1) {
+      tasks.push(
+        core.newTask({
+          type: 'ModuleRun',
+          queue: MAIN,
+          module: group[0],
+          trigger: reason,
+          doStartup: doStartup(group[0]),
+          isReloadAll: true,
+        }),
+      );
+    } else {
+      tasks.push(
+        core.newTask({
+          type: 'ParallelModuleRun',
+          queue: MAIN,
+          trigger: reason,
+          isReloadAll: true,
+          parallel: { modules: group.map((m) => ({ name: m, doStartup: doStartup(m) })) },
+        }),
+      );
+    }
+  }
+  return tasks;
+}

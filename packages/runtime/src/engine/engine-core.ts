@@ -1,0 +1,209 @@
+import {
+  applyEvent,
+  type ClusterStore,
+  type ConfigDocument,
+  type EngineState,
+  type EventStore,
+  type GlobalDefinition,
+  type HookDefinition,
+  initialEngineState,
+  type Logger,
+  type Metrics,
+  type ModuleDefinition,
+} from '@converge/core';
+import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import type { EngineOptions } from './engine-options.js';
+import { IdSource } from './ids.js';
+import type { KubeBindings } from './kube-bindings.js';
+import { ParallelRuns } from './parallel-runs.js';
+import type { Task, TaskResult } from './task.js';
+import { type QueueHost, TaskQueue } from './task-queue.js';
+import { ValuesView } from './values-view.js';
+
+export const MAIN = 'main';
+export const parallelQueueName = (i: number) => `parallel_queue_${i}`;
+
+/** Per-module runtime facts that are not in the log (process handles, flags). */
+export interface ModuleRuntime {
+  hooks: HookDefinition[];
+  monitorsStarted: boolean;
+  schedulesEnabled: boolean;
+}
+
+/**
+ * The engine's shared core: the folded state, the log, the queues and the executors. Task
+ * handlers read the state, call executors and append events; they never mutate state directly.
+ */
+export class EngineCore implements QueueHost {
+  readonly clock;
+  readonly random;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly store: EventStore;
+  readonly cluster: ClusterStore;
+  readonly ids = new IdSource();
+  readonly queues = new Map<string, TaskQueue>();
+  readonly moduleDefs = new Map<string, ModuleDefinition>();
+  readonly moduleRuntime = new Map<string, ModuleRuntime>();
+  globalDef: GlobalDefinition = {};
+  globalHooks: HookDefinition[] = [];
+  /** Dynamic `<module>Enabled` flags from global hooks (DynamicallyEnabled extender). */
+  dynamicEnabled: Record<string, boolean> = {};
+  /** Set when config or dynamic flags changed: the next converge recalculates enablement. */
+  graphDirty = true;
+  firstConvergeDone = false;
+  /** A config or dynamic-enable change restarts the converge in progress at its next run. */
+  restartConverge = false;
+  /** Checksum of global values captured when the current converge's afterAll phase began. */
+  afterAllChecksum: string | undefined;
+  readonly values: ValuesView;
+  kube!: KubeBindings;
+  readonly parallel = new ParallelRuns();
+  handler!: (task: Task, queue: TaskQueue) => Promise<TaskResult>;
+  private st: EngineState = initialEngineState();
+  private readonly listeners = new Set<(e: ConvergeEvent) => void>();
+  private readonly activityListeners = new Set<() => void>();
+  /** Called when a global hook changed a dynamic `<module>Enabled` flag. */
+  onDynamicEnabledChanged?: () => void;
+  /** Async work outside queue handlers (event routing, config reloads) still in flight. */
+  inflight = 0;
+  stopped = false;
+
+  constructor(
+    readonly options: EngineOptions &
+      Required<Pick<EngineOptions, 'clock' | 'random' | 'store'>> & {
+        logger: Logger;
+        metrics: Metrics;
+      },
+  ) {
+    this.clock = options.clock;
+    this.random = options.random;
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+    this.store = options.store;
+    this.cluster = options.cluster;
+    this.values = new ValuesView(
+      () => this.st,
+      () => this.globalDef,
+      (m) => this.moduleDefs.get(m),
+    );
+  }
+
+  get state(): EngineState {
+    return this.st;
+  }
+
+  get namespace(): string {
+    return this.options.namespace ?? 'default';
+  }
+
+  /** Appends events to the log and folds them into the state, in order. */
+  append(...events: NewEvent[]): ConvergeEvent[] {
+    const at = new Date(this.clock.now()).toISOString();
+    const stored = this.store.append(events.map((e) => ({ ...e, at })) as (NewEvent & { at: string })[]);
+    for (const e of stored) {
+      applyEvent(this.st, e);
+      for (const l of this.listeners) l(e);
+    }
+    return stored;
+  }
+
+  onEvent(listener: (e: ConvergeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  queue(name: string): TaskQueue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new TaskQueue(name, this);
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  newTask(t: Omit<Task, 'id' | 'failureCount'>): Task {
+    return { ...t, id: this.ids.next(t.type), failureCount: 0 };
+  }
+
+  enqueue(task: Task): void {
+    this.queue(task.queue).addLast(task);
+  }
+
+  // QueueHost ---------------------------------------------------------------------------------
+
+  handle(task: Task, queue: TaskQueue): Promise<TaskResult> {
+    return this.handler(task, queue);
+  }
+
+  onRetry(task: Task, queue: TaskQueue, delayMs: number, result: TaskResult): void {
+    this.append({
+      type: 'RetryScheduled',
+      queue: queue.name,
+      task: task.type,
+      ...(task.module ? { module: task.module } : {}),
+      attempt: task.failureCount + 1,
+      delayMs,
+    } as NewEvent);
+    this.logger.error(
+      {
+        queue: queue.name,
+        'task.id': task.id,
+        module: task.module,
+        hook: task.hook,
+        count: task.failureCount,
+      },
+      `${task.type} failed, requeue task to retry after delay: ${result.error ?? ''}`,
+    );
+  }
+
+  onWarn(message: string, task: Task): void {
+    this.logger.warn({ queue: task.queue, 'task.id': task.id }, message);
+  }
+
+  onActivity(): void {
+    for (const l of this.activityListeners) l();
+  }
+
+  onActivityChange(listener: () => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
+  /** No task runnable, no handler busy, no async routing in flight. */
+  isIdle(): boolean {
+    if (this.inflight > 0) return false;
+    for (const q of this.queues.values()) if (!q.idle) return false;
+    return true;
+  }
+
+  /** Runs `work` while counting it as in-flight, so `settle()` waits for it. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inflight++;
+    try {
+      return await work();
+    } finally {
+      this.inflight--;
+      this.onActivity();
+    }
+  }
+
+  config(): ConfigDocument {
+    return this.st.config;
+  }
+
+  isEnabled(module: string): boolean {
+    return this.st.enabled.includes(module);
+  }
+
+  /** True when `main` (other than its head) holds a ModuleRun for `module` (AO §4.14 step 8). */
+  hasPendingModuleRun(module: string): boolean {
+    const main = this.queue(MAIN);
+    return main.tasks.some(
+      (t, i) =>
+        (i > 0 || t !== main.running) &&
+        ((t.type === 'ModuleRun' && t.module === module) ||
+          (t.type === 'ParallelModuleRun' && t.parallel?.modules.some((m) => m.name === module))),
+    );
+  }
+}

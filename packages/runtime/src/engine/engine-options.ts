@@ -1,0 +1,36 @@
+import type {
+  Clock,
+  ClusterStore,
+  ConfigSource,
+  EventStore,
+  HookRunner,
+  Logger,
+  Metrics,
+  ModuleSource,
+  Random,
+  ReleaseExecutor,
+} from '@converge/core';
+import type { JqEngine } from '../cluster/jq-engine.js';
+
+/** Everything `createEngine` needs; executors are injected (DESIGN.md "Ports"). */
+export interface EngineOptions {
+  hooks: HookRunner;
+  modules: ModuleSource;
+  releases: ReleaseExecutor;
+  /** The cluster: list/watch for bindings and the object-patch applier. */
+  cluster: ClusterStore;
+  config?: ConfigSource;
+  store?: EventStore;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  metrics?: Metrics;
+  jq?: JqEngine;
+  /** Release namespace (default `default`). */
+  namespace?: string;
+  /** Kill a hook after this many ms (0 = no timeout, as in addon-operator). */
+  hookTimeoutMs?: number;
+  runId?: string;
+  /** Number of parallel queues (addon-operator: 20, of which 19 are used). */
+  parallelQueues?: number;
+}

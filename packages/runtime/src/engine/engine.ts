@@ -1,0 +1,249 @@
+import { type ConfigDocument, type EngineState, type HookDefinition, valuesKey } from '@converge/core';
+import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import { SystemClock, systemRandom } from '../clock.js';
+import { silentLogger } from '../logger.js';
+import { MemoryMetrics } from '../metrics.js';
+import { MemoryEventStore } from '../store/index.js';
+import {
+  configSections,
+  handleApplyConfig,
+  handleDiscoverReleases,
+  handleModulePurge,
+  onConfigChanged,
+  onDynamicEnabledChanged,
+} from './config-handlers.js';
+import { convergeTask, handleConverge } from './converge-handler.js';
+import { EngineCore, MAIN } from './engine-core.js';
+import type { EngineOptions } from './engine-options.js';
+import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
+import { KubeBindings } from './kube-bindings.js';
+import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
+import { Schedules } from './schedules.js';
+import type { Task, TaskResult } from './task.js';
+import type { TaskQueue } from './task-queue.js';
+
+/** The running engine: start it, watch its log, settle it, stop it. */
+export interface Engine {
+  /** Startup and the first converge are queued; rejects on a bad global hook config or initial config. */
+  start(): Promise<void>;
+  /** Ends every timer, watcher and queue; the log stays readable. */
+  stop(): Promise<void>;
+  readonly state: EngineState;
+  readonly events: readonly ConvergeEvent[];
+  onEvent(listener: (e: ConvergeEvent) => void): () => void;
+  /** True when no task is runnable and nothing is in flight (timers may be pending). */
+  isIdle(): boolean;
+  onActivity(listener: () => void): () => void;
+  /** Delivers a new config document (what a ConfigSource watch does). */
+  applyConfig(config: ConfigDocument): void;
+  /** Fires a schedule tick for `crontab` now. */
+  fireSchedule(crontab: string): void;
+  /** Queue contents, head first, for inspection. */
+  queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
+  readonly core: EngineCore;
+}
+
+function dispatch(core: EngineCore): (task: Task, queue: TaskQueue) => Promise<TaskResult> {
+  return async (task, queue) => {
+    switch (task.type) {
+      case 'ConvergeModules':
+        return handleConverge(core, task, queue);
+      case 'ModuleRun':
+        return handleModuleRun(core, task, queue);
+      case 'ModuleDelete':
+        return handleModuleDelete(core, task, queue);
+      case 'ParallelModuleRun':
+        return handleParallelModuleRun(core, task, queue);
+      case 'GlobalHookRun':
+        return task.binding === 'onStartup'
+          ? handleGlobalStartupHook(core, task, queue)
+          : handleHookTask(core, task, queue);
+      case 'ModuleHookRun':
+        return handleHookTask(core, task, queue);
+      case 'ApplyKubeConfigValues':
+        return handleApplyConfig(core, task);
+      case 'DiscoverHelmReleases':
+        return handleDiscoverReleases(core, task);
+      case 'ModulePurge':
+        return handleModulePurge(core, task);
+      case 'GlobalHookEnableKubernetesBindings': {
+        const hook = core.globalHooks.find((h) => h.name === task.hook);
+        if (!hook) return { status: 'Success' };
+        try {
+          const syncs = await core.kube.synchronizeGlobal([hook]);
+          const head = syncs.filter((t) => t.queue === MAIN);
+          for (const t of syncs) if (t.queue !== MAIN) core.enqueue(t);
+          return { status: 'Success', head };
+        } catch (e) {
+          core.metrics.inc('global_hook_errors_total', {
+            hook: hook.name,
+            binding: 'GlobalEnableKubernetesBindings',
+            queue: MAIN,
+            activation: 'OperatorStartup',
+          });
+          return { status: 'Fail', error: e instanceof Error ? e.message : String(e) };
+        }
+      }
+      case 'GlobalHookWaitKubernetesSynchronization': {
+        if (core.state.startup.value !== 'synchronization') return { status: 'Success' };
+        queue.setBlocked(true);
+        await new Promise<void>((resolve) => {
+          const off = core.onEvent(() => {
+            if (core.state.startup.value !== 'synchronization') {
+              off();
+              resolve();
+            }
+          });
+        });
+        return { status: 'Success' };
+      }
+    }
+  };
+}
+
+const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.map((s) => s.crontab));
+
+/**
+ * Creates an engine over injected executors (DESIGN.md): the log is the source of truth, the
+ * state is its fold, and every effect goes through an executor.
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const store = options.store ?? new MemoryEventStore();
+  const core = new EngineCore({
+    ...options,
+    clock: options.clock ?? new SystemClock(),
+    random: options.random ?? systemRandom,
+    store,
+    logger: options.logger ?? silentLogger,
+    metrics: options.metrics ?? new MemoryMetrics(),
+  });
+  core.kube = new KubeBindings(core);
+  core.handler = dispatch(core);
+  core.onDynamicEnabledChanged = () => onDynamicEnabledChanged(core);
+  const schedules = new Schedules(core);
+  const events: ConvergeEvent[] = [];
+  core.onEvent((e) => {
+    events.push(e);
+    if (e.type === 'ModuleHooksRegistered') {
+      const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
+      schedules.ensure(crontabsOf(hooks));
+    }
+  });
+  let unwatchConfig: (() => void) | undefined;
+
+  const engine: Engine = {
+    core,
+    get state() {
+      return core.state;
+    },
+    get events() {
+      return events;
+    },
+    onEvent: (l) => core.onEvent(l),
+    isIdle: () => core.isIdle(),
+    onActivity: (l) => core.onActivityChange(l),
+    applyConfig: (config) => onConfigChanged(core, config),
+    fireSchedule: (crontab) => schedules.fire(crontab),
+    queues() {
+      const out: Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }> = {};
+      for (const [name, q] of core.queues) {
+        out[name] = {
+          ...(q.running ? { running: q.running.id } : {}),
+          tasks: q.tasks.map(
+            (t) => `${t.type}${t.module ? `:${t.module}` : ''}${t.hook ? `:${t.hook}` : ''}`,
+          ),
+          ...(q.sleepDeadline !== undefined ? { sleepingUntil: q.sleepDeadline } : {}),
+        };
+      }
+      return out;
+    },
+    async start() {
+      core.globalDef = await options.modules.global();
+      for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
+      core.append({
+        type: 'EngineStarted',
+        runId: options.runId ?? core.ids.next('run'),
+        namespace: core.namespace,
+        modules: [...core.moduleDefs.values()].map((m) => ({
+          name: m.name,
+          order: m.order,
+          valuesKey: valuesKey(m.name),
+          hasChart: m.hasChart,
+        })),
+      } as NewEvent);
+      core.globalHooks = await options.hooks.globalHooks();
+      core.append({
+        type: 'GlobalHooksRegistered',
+        hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
+          name,
+          orders,
+          kubernetes,
+          schedule,
+        })),
+      } as NewEvent);
+      const config = options.config ? await options.config.load() : {};
+      validateInitialConfig(core, config);
+      core.append({ type: 'ConfigReceived', config } as NewEvent);
+      const apply = await handleApplyConfig(
+        core,
+        core.newTask({ type: 'ApplyKubeConfigValues', queue: MAIN, trigger: 'Operator-Startup' }),
+      );
+      if (apply.status === 'Fail') throw new Error(apply.error);
+      const main = core.queue(MAIN);
+      const byOrder = core.state.startup.context.onStartup;
+      for (const name of byOrder)
+        main.addLast(
+          core.newTask({
+            type: 'GlobalHookRun',
+            queue: MAIN,
+            hook: name,
+            binding: 'onStartup',
+            trigger: 'Operator-Startup',
+          }),
+        );
+      for (const hook of [...core.globalHooks].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (hook.watches.length > 0)
+          main.addLast(
+            core.newTask({
+              type: 'GlobalHookEnableKubernetesBindings',
+              queue: MAIN,
+              hook: hook.name,
+              trigger: 'Operator-Startup',
+            }),
+          );
+      }
+      main.addLast(
+        core.newTask({
+          type: 'GlobalHookWaitKubernetesSynchronization',
+          queue: MAIN,
+          trigger: 'Operator-Startup',
+        }),
+      );
+      main.addLast(convergeTask(core, 'OperatorStartup', 'Operator-Startup'));
+      schedules.ensure(crontabsOf(core.globalHooks));
+      unwatchConfig = options.config?.watch((c) => onConfigChanged(core, c));
+    },
+    async stop() {
+      core.stopped = true;
+      unwatchConfig?.();
+      schedules.stop();
+      for (const q of core.queues.values()) q.stop();
+      core.kube.stopAll();
+      await store.flush();
+    },
+  };
+  return engine;
+}
+
+/** An invalid initial config stops startup before any task is created (AO-21). */
+function validateInitialConfig(core: EngineCore, config: ConfigDocument): void {
+  const problems: string[] = [];
+  for (const [scope, section] of Object.entries(configSections(config))) {
+    const err =
+      scope === 'global'
+        ? core.globalDef.validateConfigValues?.(section)
+        : core.moduleDefs.get(scope)?.validateConfigValues?.(section);
+    if (err) problems.push(`${scope}: ${err}`);
+  }
+  if (problems.length > 0) throw new Error(`initial config is invalid: ${problems.join('; ')}`);
+}

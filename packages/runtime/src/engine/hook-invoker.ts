@@ -1,0 +1,166 @@
+import {
+  applyHookPatch,
+  type BindingContext,
+  type HookDefinition,
+  type HookPatchResult,
+  type HookRunResult,
+  type Values,
+  type ValuesPatchOp,
+  valuesKey,
+} from '@converge/core';
+import type { BindingType, JsonPatchOperation, NewEvent } from '@converge/protocol';
+import type { EngineCore } from './engine-core.js';
+
+export interface HookInvocation {
+  module?: string;
+  hook: HookDefinition;
+  binding: BindingType;
+  contexts: BindingContext[];
+  attempt: number;
+  queue: string;
+  synchronization?: boolean;
+}
+
+export type HookOutcome = { ok: true; valuesChanged: boolean } | { ok: false; error: string };
+
+const bindingNamesOf = (contexts: BindingContext[]) => contexts.map((c) => String(c.binding));
+
+/**
+ * Runs one hook through the HookRunner and applies its outputs in addon-operator's order
+ * (AO §8.7): metrics, object patches, config values patch, values patch. Records HookStarted,
+ * then HookSucceeded or HookFailed. Any output error fails the hook; nothing is half-recorded.
+ */
+export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise<HookOutcome> {
+  const scope = inv.module ?? 'global';
+  const base = {
+    hook: inv.hook.name,
+    ...(inv.module ? { module: inv.module } : {}),
+    binding: inv.binding,
+    bindingNames: bindingNamesOf(inv.contexts),
+    attempt: inv.attempt,
+    queue: inv.queue,
+    ...(inv.synchronization ? { synchronization: true } : {}),
+  };
+  core.append({ type: 'HookStarted', ...base } as NewEvent);
+  const before = core.values.checksum(scope);
+  const started = core.clock.now();
+  let result: HookRunResult;
+  try {
+    result = await core.options.hooks.run({
+      hook: { module: inv.module, name: inv.hook.name },
+      binding: inv.binding,
+      bindingContexts: inv.contexts,
+      values: core.values.hookValues(inv.module),
+      configValues: core.values.hookConfigValues(inv.module),
+      timeoutMs: core.options.hookTimeoutMs ?? 0,
+    });
+  } catch (e) {
+    result = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  const labels: Record<string, string> = inv.module
+    ? { module: inv.module, hook: inv.hook.name, binding: inv.binding, queue: inv.queue }
+    : { hook: inv.hook.name, binding: inv.binding, queue: inv.queue };
+  core.metrics.observe(
+    inv.module ? 'module_hook_run_seconds' : 'global_hook_run_seconds',
+    { ...labels, activation: '' },
+    (core.clock.now() - started) / 1000,
+  );
+  if (result.ok) {
+    const applied = await applyOutputs(core, inv, result);
+    if (applied !== undefined) result = { ok: false, error: applied };
+  }
+  if (!result.ok) {
+    core.append({ type: 'HookFailed', ...base, error: result.error } as NewEvent);
+    return { ok: false, error: result.error };
+  }
+  core.append({ type: 'HookSucceeded', ...base } as NewEvent);
+  return { ok: true, valuesChanged: core.values.checksum(scope) !== before };
+}
+
+/** Applies a successful run's outputs; returns an error message when one of them is rejected. */
+async function applyOutputs(
+  core: EngineCore,
+  inv: HookInvocation,
+  result: Extract<HookRunResult, { ok: true }>,
+): Promise<string | undefined> {
+  const scope = inv.module ?? 'global';
+  for (const m of result.metrics) {
+    const labels = {
+      ...(m.labels ?? {}),
+      hook: inv.hook.name,
+      ...(inv.module ? { module: inv.module } : {}),
+    };
+    if (m.action === 'set') core.metrics.set(m.name, labels, m.value ?? 0);
+    else if (m.action === 'add') core.metrics.inc(m.name, labels, m.value ?? 0);
+    else if (m.action === 'observe') core.metrics.observe(m.name, labels, m.value ?? 0);
+  }
+  if (result.objectPatches.length > 0) {
+    try {
+      await core.cluster.apply(result.objectPatches);
+    } catch (e) {
+      return `kubernetes object patch failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  const def = inv.module ? core.moduleDefs.get(inv.module) : core.globalDef;
+  const key = inv.module ? valuesKey(inv.module) : 'global';
+  // Config values patch: validate against the config schema, persist, record (AO §9.4).
+  if (result.configValuesPatch.length > 0) {
+    let applied: HookPatchResult;
+    try {
+      applied = applyHookPatch({
+        scope: key,
+        kind: 'config',
+        current: core.state.configValues[scope] ?? {},
+        ops: result.configValuesPatch,
+        validate: def?.validateConfigValues,
+      });
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+    if (applied.changed) {
+      try {
+        await core.options.config?.save(scope, applied.values);
+      } catch (e) {
+        return `cannot save config values: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      core.append({ type: 'ConfigValuesChanged', scope, patch: relative(applied.ops, key) } as NewEvent);
+    }
+    recordDynamicEnabled(core, applied.enabled);
+  }
+  // Values patch: validate against the values schema, then store (AO §9.4).
+  if (result.valuesPatch.length > 0) {
+    let applied: HookPatchResult;
+    try {
+      applied = applyHookPatch({
+        scope: key,
+        kind: 'values',
+        current: scope === 'global' ? core.values.globalValues() : core.values.moduleValues(scope),
+        ops: result.valuesPatch,
+        validate: def?.validateValues,
+      });
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+    if (applied.changed) core.append({ type: 'ValuesChanged', scope, patch: applied.ops } as NewEvent);
+    recordDynamicEnabled(core, applied.enabled);
+  }
+  return undefined;
+}
+
+/** Config values are stored per scope without the key: strip the `/<key>` prefix of each path. */
+function relative(ops: ValuesPatchOp[], key: string): JsonPatchOperation[] {
+  return ops.map((op) => ({ ...op, path: op.path.slice(key.length + 1) })) as JsonPatchOperation[];
+}
+
+function recordDynamicEnabled(core: EngineCore, updates: { module: string; enabled: boolean }[]): void {
+  let changed = false;
+  for (const u of updates) {
+    if (core.dynamicEnabled[u.module] !== u.enabled) {
+      core.dynamicEnabled[u.module] = u.enabled;
+      changed = true;
+    }
+  }
+  if (changed) core.onDynamicEnabledChanged?.();
+}
+
+export type { JsonPatchOperation, Values };

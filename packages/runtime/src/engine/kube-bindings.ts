@@ -1,0 +1,275 @@
+import type { BindingContext, HookDefinition } from '@converge/core';
+import type { BindingType, NewEvent } from '@converge/protocol';
+import {
+  type BindingMonitor,
+  type BindingMonitorEvent,
+  BindingMonitor as Monitor,
+  type SnapshotItem,
+} from '../cluster/index.js';
+import { type EngineCore, MAIN } from './engine-core.js';
+import type { Task } from './task.js';
+
+const ownerKey = (module: string | undefined) => module ?? '';
+const monitorKey = (module: string | undefined, hook: string, binding: string) =>
+  `${ownerKey(module)}|${hook}|${binding}`;
+
+/**
+ * Kubernetes bindings of hooks: one monitor per binding, binding contexts with fresh
+ * snapshots, Synchronization tasks, and watch events turned into queued hook tasks.
+ */
+export class KubeBindings {
+  private readonly monitors = new Map<string, BindingMonitor>();
+  private readonly syncWaiters = new Map<string, () => void>();
+
+  constructor(private readonly core: EngineCore) {
+    core.onEvent((e) => {
+      if (e.type === 'SynchronizationCompleted' && e.module) this.syncWaiters.get(e.module)?.();
+    });
+  }
+
+  /** All snapshots of a hook's kubernetes bindings, by binding name. */
+  snapshotsOf(
+    module: string | undefined,
+    hook: HookDefinition,
+    only?: string[],
+  ): Record<string, SnapshotItem[]> {
+    const out: Record<string, SnapshotItem[]> = {};
+    for (const w of hook.watches) {
+      if (only && !only.includes(w.name)) continue;
+      out[w.name] = this.monitors.get(monitorKey(module, hook.name, w.name))?.snapshot() ?? [];
+    }
+    return out;
+  }
+
+  /** `[{binding, snapshots}]` for lifecycle bindings: every kube binding of the hook (HP §2.2). */
+  lifecycleContext(module: string | undefined, hook: HookDefinition, binding: BindingType): BindingContext {
+    return { binding, snapshots: this.snapshotsOf(module, hook) };
+  }
+
+  /** Re-reads snapshots and Synchronization objects just before a run (HP §2.5). */
+  refreshContexts(
+    module: string | undefined,
+    hook: HookDefinition,
+    contexts: BindingContext[],
+  ): BindingContext[] {
+    return contexts.map((c) => {
+      const watch = hook.watches.find((w) => w.name === c.binding);
+      const schedule = hook.schedule.find((s) => s.name === c.binding);
+      const include = watch?.includeSnapshotsFrom ?? schedule?.includeSnapshotsFrom ?? [];
+      const out: BindingContext = { ...c };
+      if (c.type === 'Synchronization' && watch)
+        out.objects = this.monitors.get(monitorKey(module, hook.name, watch.name))?.snapshot() ?? [];
+      if (include.length > 0 || c.type === 'Group') out.snapshots = this.snapshotsOf(module, hook, include);
+      return out;
+    });
+  }
+
+  private async startMonitor(
+    module: string | undefined,
+    hook: HookDefinition,
+    watchIndex: number,
+  ): Promise<void> {
+    const watch = hook.watches[watchIndex];
+    const key = monitorKey(module, hook.name, watch.name);
+    if (this.monitors.has(key)) return;
+    const monitor = new Monitor({
+      source: this.core.cluster,
+      watch,
+      jq: this.core.options.jq,
+      onEvent: (ev) => this.route(module, hook, watchIndex, ev),
+      onError: (err) => this.core.logger.error({ module, hook: hook.name, binding: watch.name }, err.message),
+    });
+    this.monitors.set(key, monitor);
+    try {
+      await monitor.start();
+    } catch (e) {
+      this.monitors.delete(key);
+      throw e;
+    }
+  }
+
+  private syncTask(
+    module: string | undefined,
+    hook: HookDefinition,
+    watchIndex: number,
+    queue: string,
+    tracked: boolean,
+  ): Task {
+    const w = hook.watches[watchIndex];
+    const d = hook.kubernetes[watchIndex];
+    const context: BindingContext = d.group
+      ? { binding: w.name, type: 'Group', groupName: d.group }
+      : { binding: w.name, type: 'Synchronization', objects: [] };
+    return this.core.newTask({
+      type: module ? 'ModuleHookRun' : 'GlobalHookRun',
+      queue,
+      module,
+      hook: hook.name,
+      binding: 'kubernetes',
+      bindingNames: [w.name],
+      contexts: [context],
+      groups: [d.group],
+      allowFailure: d.allowFailure,
+      trigger: 'Kubernetes',
+      sync: {
+        bindingName: w.name,
+        waitForSynchronization: d.waitForSynchronization,
+        executeOnSynchronization: d.executeHookOnSynchronization,
+        tracked,
+      },
+    });
+  }
+
+  /**
+   * Starts the monitors of every kube binding of the module (idempotent) and builds its
+   * Synchronization tasks: those in the run's own queue become head tasks, others are appended.
+   */
+  async synchronizeModule(
+    module: string,
+    runQueue: string,
+    _run: Task,
+  ): Promise<{ head: Task[] } | { error: string }> {
+    const rt = this.core.moduleRuntime.get(module);
+    if (!rt || rt.monitorsStarted) return { head: [] };
+    const head: Task[] = [];
+    const errors: string[] = [];
+    const hooks = [...rt.hooks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const tasks: Task[] = [];
+    for (const hook of hooks) {
+      for (let i = 0; i < hook.watches.length; i++) {
+        try {
+          await this.startMonitor(module, hook, i);
+        } catch (e) {
+          errors.push(`${hook.name}/${hook.watches[i].name}: ${e instanceof Error ? e.message : String(e)}`);
+          continue;
+        }
+        const d = hook.kubernetes[i];
+        const queue = d.queue === MAIN ? runQueue : d.queue;
+        const t = this.syncTask(module, hook, i, queue, d.queue === MAIN || d.waitForSynchronization);
+        if (queue === runQueue) head.push(t);
+        else tasks.push(t);
+      }
+    }
+    if (errors.length > 0) return { error: `enable kubernetes bindings: ${errors.join('; ')}` };
+    rt.monitorsStarted = true;
+    for (const t of tasks) this.core.enqueue(t);
+    return { head };
+  }
+
+  /** Resolves when the module's awaited Synchronizations are all done. */
+  waitForModuleSync(module: string): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const v = this.core.state.modules[module]?.value;
+        const inSync = typeof v === 'object' && 'running' in v && v.running === 'synchronization';
+        if (!inSync) {
+          this.syncWaiters.delete(module);
+          resolve();
+        }
+      };
+      this.syncWaiters.set(module, check);
+      check();
+    });
+  }
+
+  /** Starts global monitors and returns their Synchronization tasks (AO §4.3). */
+  async synchronizeGlobal(hooks: HookDefinition[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (const hook of hooks) {
+      for (let i = 0; i < hook.watches.length; i++) {
+        await this.startMonitor(undefined, hook, i);
+        const d = hook.kubernetes[i];
+        tasks.push(this.syncTask(undefined, hook, i, d.queue, d.queue === MAIN || d.waitForSynchronization));
+      }
+    }
+    return tasks;
+  }
+
+  unlock(module: string | undefined, hook: string, binding: string): void {
+    this.monitors.get(monitorKey(module, hook, binding))?.unlock();
+  }
+
+  /** Stops every monitor of a module (delete). */
+  stopModule(module: string): void {
+    const prefix = `${module}|`;
+    for (const [key, m] of this.monitors) {
+      if (key.startsWith(prefix)) {
+        m.stop();
+        this.monitors.delete(key);
+      }
+    }
+  }
+
+  stopAll(): void {
+    for (const m of this.monitors.values()) m.stop();
+    this.monitors.clear();
+  }
+
+  enableSchedules(module: string): void {
+    const rt = this.core.moduleRuntime.get(module);
+    if (rt) rt.schedulesEnabled = true;
+  }
+
+  disableSchedules(module: string): void {
+    const rt = this.core.moduleRuntime.get(module);
+    if (rt) rt.schedulesEnabled = false;
+  }
+
+  /**
+   * Removes the module's queued hook tasks from its named queues before a delete. addon-operator
+   * empties those queues entirely (quirk Q10); converge removes only this module's tasks.
+   */
+  drainModuleQueues(module: string): void {
+    const rt = this.core.moduleRuntime.get(module);
+    if (!rt) return;
+    const names = new Set<string>();
+    for (const h of rt.hooks) {
+      for (const k of h.kubernetes) if (k.queue !== MAIN) names.add(k.queue);
+      for (const s of h.schedule) if (s.queue !== MAIN) names.add(s.queue);
+    }
+    for (const n of names) this.core.queues.get(n)?.removeWhere((t) => t.module === module);
+  }
+
+  /** A watch event passed the monitor: queue one hook task for it (AO §3.3). */
+  private route(
+    module: string | undefined,
+    hook: HookDefinition,
+    watchIndex: number,
+    ev: BindingMonitorEvent,
+  ): void {
+    if (this.core.stopped) return;
+    if (module && !this.core.isEnabled(module)) return;
+    const w = hook.watches[watchIndex];
+    const d = hook.kubernetes[watchIndex];
+    const context: BindingContext = d.group
+      ? { binding: w.name, type: 'Group', groupName: d.group }
+      : { binding: w.name, type: 'Event', watchEvent: ev.watchEvent, ...ev.item };
+    const ref = ev.item.object?.metadata
+      ? `${ev.item.object.metadata.namespace ?? ''}/${ev.item.object.kind}/${ev.item.object.metadata.name}`
+      : '';
+    this.core.append({
+      type: 'KubeEventObserved',
+      hook: hook.name,
+      ...(module ? { module } : {}),
+      bindingName: w.name,
+      watchEvent: ev.watchEvent,
+      objectRef: ref,
+      queue: d.queue,
+    } as NewEvent);
+    this.core.enqueue(
+      this.core.newTask({
+        type: module ? 'ModuleHookRun' : 'GlobalHookRun',
+        queue: d.queue,
+        module,
+        hook: hook.name,
+        binding: 'kubernetes',
+        bindingNames: [w.name],
+        contexts: [context],
+        groups: [d.group],
+        allowFailure: d.allowFailure,
+        trigger: 'Kubernetes',
+        reloadAllOnValuesChanges: module === undefined,
+      }),
+    );
+  }
+}

@@ -1,0 +1,261 @@
+import { type ModuleStep, nextModuleStep } from '@converge/core';
+import type { NewEvent } from '@converge/protocol';
+import { type EngineCore, MAIN } from './engine-core.js';
+import { runHelmStep } from './helm-step.js';
+import { invokeHook } from './hook-invoker.js';
+import type { Task, TaskResult } from './task.js';
+import type { TaskQueue } from './task-queue.js';
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Registers a module's hooks when they are not registered (AO §8.1); a bad config fails the run. */
+async function ensureRegistered(core: EngineCore, module: string): Promise<string | undefined> {
+  if (core.state.modules[module]?.context.registered) return undefined;
+  try {
+    const hooks = await core.options.hooks.moduleHooks(module);
+    core.moduleRuntime.set(module, { hooks, monitorsStarted: false, schedulesEnabled: false });
+    core.append({
+      type: 'ModuleHooksRegistered',
+      module,
+      hooks: hooks.map(({ name, orders, kubernetes, schedule }) => ({ name, orders, kubernetes, schedule })),
+    } as NewEvent);
+    return undefined;
+  } catch (e) {
+    return errorText(e);
+  }
+}
+
+function moduleHook(core: EngineCore, module: string, name: string) {
+  const hook = core.moduleRuntime.get(module)?.hooks.find((h) => h.name === name);
+  if (!hook) throw new Error(`module ${module} has no registered hook ${name}`);
+  return hook;
+}
+
+function fail(core: EngineCore, task: Task, phase: string, error: string): TaskResult {
+  core.append({ type: 'ModuleFailed', module: task.module!, phase, error } as NewEvent);
+  core.metrics.inc(task.type === 'ModuleDelete' ? 'module_delete_errors_total' : 'module_run_errors_total', {
+    module: task.module!,
+  });
+  return { status: 'Fail', error: `${phase}: ${error}`, module: task.module };
+}
+
+type RunState = Task & { runStarted?: boolean; afterHelmChecksum?: string };
+
+/**
+ * ModuleRun (AO §7.2): registers hooks, then drives the module statechart step by step —
+ * onStartup, Synchronization, beforeHelm, helm, afterHelm — appending what happened.
+ */
+export async function handleModuleRun(
+  core: EngineCore,
+  task: RunState,
+  queue: TaskQueue,
+): Promise<TaskResult> {
+  const module = task.module!;
+  if (!core.isEnabled(module)) {
+    core.append({ type: 'ModuleRunSkipped', module, reason: 'module is disabled' } as NewEvent);
+    core.parallel.childDone(task);
+    return { status: 'Success' };
+  }
+  const regError = await ensureRegistered(core, module);
+  if (regError) return fail(core, task, 'registerHooks', regError);
+  if (!task.runStarted) {
+    task.runStarted = true;
+    core.append({
+      type: 'ModuleRunStarted',
+      module,
+      trigger: task.trigger,
+      doStartup: task.doStartup ?? false,
+      attempt: task.failureCount + 1,
+      queue: queue.name,
+    } as NewEvent);
+  }
+  for (;;) {
+    const snap = core.state.modules[module];
+    const step: ModuleStep = nextModuleStep(snap);
+    switch (step.kind) {
+      case 'runHook': {
+        if (step.binding === 'afterHelm' && snap.context.step === 0 && task.afterHelmChecksum === undefined)
+          task.afterHelmChecksum = core.values.checksum(module);
+        const hook = moduleHook(core, module, step.hook);
+        const out = await invokeHook(core, {
+          module,
+          hook,
+          binding: step.binding,
+          contexts: [core.kube.lifecycleContext(module, hook, step.binding)],
+          attempt: task.failureCount + 1,
+          queue: queue.name,
+        });
+        if (!out.ok) {
+          task.runStarted = false;
+          task.afterHelmChecksum = undefined;
+          return fail(core, task, step.binding, `module hook '${step.hook}' failed: ${out.error}`);
+        }
+        break;
+      }
+      case 'synchronize': {
+        const sync = await core.kube.synchronizeModule(module, queue.name, task);
+        if ('error' in sync) {
+          task.runStarted = false;
+          return fail(core, task, 'synchronization', sync.error);
+        }
+        if (sync.head.length > 0) return { status: 'Keep', head: sync.head };
+        if (nextModuleStep(core.state.modules[module]).kind === 'synchronize') {
+          queue.setBlocked(true);
+          await core.kube.waitForModuleSync(module);
+          queue.setBlocked(false);
+        }
+        break;
+      }
+      case 'helm': {
+        task.afterHelmChecksum = undefined;
+        const err = await runHelmStep(core, module);
+        if (err) {
+          task.runStarted = false;
+          return fail(core, task, 'helm', err);
+        }
+        if (task.afterHelmChecksum === undefined) task.afterHelmChecksum = core.values.checksum(module);
+        break;
+      }
+      case 'finishRun': {
+        core.kube.enableSchedules(module);
+        const changed =
+          task.afterHelmChecksum !== undefined && task.afterHelmChecksum !== core.values.checksum(module);
+        task.runStarted = false;
+        task.afterHelmChecksum = undefined;
+        if (changed) {
+          const rerun = core.newTask({
+            type: 'ModuleRun',
+            queue: queue.name,
+            module,
+            trigger: 'AfterHelm-Hooks-Change-Values',
+            doStartup: false,
+            isReloadAll: task.isReloadAll,
+            parentId: task.parentId,
+          });
+          return { status: 'Success', after: [rerun] };
+        }
+        core.append({ type: 'ModuleReady', module } as NewEvent);
+        core.parallel.childDone(task);
+        return { status: 'Success' };
+      }
+      default:
+        task.runStarted = false;
+        core.parallel.childDone(task);
+        return { status: 'Success' };
+    }
+  }
+}
+
+/**
+ * ModuleDelete (AO §7.6, §14): beforeDeleteHelm only when a release exists, then uninstall,
+ * then afterDeleteHelm (always). A failure anywhere retries the whole sequence with backoff.
+ */
+export async function handleModuleDelete(
+  core: EngineCore,
+  task: Task,
+  queue: TaskQueue,
+): Promise<TaskResult> {
+  const module = task.module!;
+  const regError = await ensureRegistered(core, module);
+  if (regError) return fail(core, task, 'registerHooks', regError);
+  core.kube.drainModuleQueues(module);
+  core.kube.disableSchedules(module);
+  core.append({ type: 'ModuleDeleteStarted', module, attempt: task.failureCount + 1 } as NewEvent);
+  for (;;) {
+    const step = nextModuleStep(core.state.modules[module]);
+    switch (step.kind) {
+      case 'checkRelease': {
+        try {
+          const info = await core.options.releases.status(module);
+          core.append({
+            type: 'HelmReleaseChecked',
+            module,
+            release: module,
+            exists: info !== undefined,
+          } as NewEvent);
+        } catch (e) {
+          core.append({
+            type: 'HelmOperationFailed',
+            module,
+            operation: 'status',
+            error: errorText(e),
+          } as NewEvent);
+          return fail(core, task, 'checkRelease', errorText(e));
+        }
+        break;
+      }
+      case 'runHook': {
+        const hook = moduleHook(core, module, step.hook);
+        const out = await invokeHook(core, {
+          module,
+          hook,
+          binding: step.binding,
+          contexts: [core.kube.lifecycleContext(module, hook, step.binding)],
+          attempt: task.failureCount + 1,
+          queue: queue.name,
+        });
+        if (!out.ok) return fail(core, task, step.binding, `module hook '${step.hook}' failed: ${out.error}`);
+        break;
+      }
+      case 'uninstall': {
+        try {
+          await core.options.releases.uninstall(module);
+          core.append({ type: 'HelmReleaseUninstalled', module, release: module } as NewEvent);
+        } catch (e) {
+          core.append({
+            type: 'HelmOperationFailed',
+            module,
+            operation: 'uninstall',
+            error: errorText(e),
+          } as NewEvent);
+          return fail(core, task, 'uninstall', errorText(e));
+        }
+        break;
+      }
+      case 'finishDelete': {
+        core.kube.stopModule(module);
+        core.moduleRuntime.delete(module);
+        core.append({ type: 'ModuleDeleted', module } as NewEvent);
+        return { status: 'Success' };
+      }
+      default:
+        return { status: 'Success' };
+    }
+  }
+}
+
+/**
+ * ParallelModuleRun (AO §7.5): fans the group out to parallel queues and blocks `main` until
+ * every child ModuleRun succeeded; a drained parent (converge restart) cancels its children.
+ */
+export async function handleParallelModuleRun(
+  core: EngineCore,
+  task: Task,
+  queue: TaskQueue,
+): Promise<TaskResult> {
+  const modules = task.parallel?.modules ?? [];
+  const slots = Math.max(1, (core.options.parallelQueues ?? 20) - 1);
+  const done = core.parallel.register(
+    task,
+    modules.map((m) => m.name),
+  );
+  modules.forEach((m, i) => {
+    core.enqueue(
+      core.newTask({
+        type: 'ModuleRun',
+        queue: `parallel_queue_${i % slots}`,
+        module: m.name,
+        trigger: task.trigger,
+        doStartup: m.doStartup,
+        isReloadAll: task.isReloadAll,
+        parentId: task.id,
+      }),
+    );
+  });
+  queue.setBlocked(true);
+  await done;
+  queue.setBlocked(false);
+  return { status: 'Success' };
+}
+
+export { MAIN };

@@ -1,0 +1,181 @@
+import type { Clock, Random, TimerHandle } from '@converge/core';
+import { backoffDelayMs, REPEAT_DELAY_MS } from '@converge/core';
+import type { Task, TaskResult } from './task.js';
+
+export interface QueueHost {
+  clock: Clock;
+  random: Random;
+  handle(task: Task, queue: TaskQueue): Promise<TaskResult>;
+  /** Called when a task fails and is scheduled for retry (records RetryScheduled). */
+  onRetry(task: Task, queue: TaskQueue, delayMs: number, result: TaskResult): void;
+  onWarn(message: string, task: Task): void;
+  /** Called whenever the queue becomes busy or idle. */
+  onActivity(): void;
+}
+
+/**
+ * A FIFO task queue with one worker (AO §1.3–§1.5): the head task runs, `Fail` keeps it at the
+ * head and sleeps with backoff, `Repeat` re-runs it after 25 ms, `Keep`/`Success` insert
+ * sub-tasks (head, after, tail).
+ */
+export class TaskQueue {
+  readonly tasks: Task[] = [];
+  running: Task | undefined;
+  /** The running handler waits on work elsewhere (children, synchronization): not "busy". */
+  blocked = false;
+  private sleepTimer: TimerHandle | undefined;
+  private sleepingUntil: number | undefined;
+  private stopped = false;
+  private scheduled = false;
+
+  constructor(
+    readonly name: string,
+    private readonly host: QueueHost,
+  ) {}
+
+  /** Marks the running handler as waiting on other queues (or not) and notifies the host. */
+  setBlocked(blocked: boolean): void {
+    this.blocked = blocked;
+    this.host.onActivity();
+  }
+
+  get sleeping(): boolean {
+    return this.sleepTimer !== undefined;
+  }
+
+  get sleepDeadline(): number | undefined {
+    return this.sleepingUntil;
+  }
+
+  /** True when the worker would not do anything without a timer or an outside event. */
+  get idle(): boolean {
+    if (this.stopped) return true;
+    if (this.running) return this.blocked;
+    return this.tasks.length === 0 || this.sleeping;
+  }
+
+  addLast(task: Task): void {
+    this.tasks.push(task);
+    this.kick();
+  }
+
+  addFirst(...tasks: Task[]): void {
+    this.tasks.unshift(...tasks);
+    this.kick();
+  }
+
+  /** Inserts after the task with `id`; a no-op when it is not queued (AO §1.3). */
+  addAfter(id: string, ...tasks: Task[]): void {
+    const i = this.tasks.findIndex((t) => t.id === id);
+    if (i < 0) return;
+    this.tasks.splice(i + 1, 0, ...tasks);
+    this.kick();
+  }
+
+  remove(id: string): boolean {
+    const i = this.tasks.findIndex((t) => t.id === id);
+    if (i < 0) return false;
+    this.tasks.splice(i, 1);
+    return true;
+  }
+
+  /** Removes every task for which `keep` returns false; returns the removed ones. */
+  removeWhere(drop: (t: Task) => boolean): Task[] {
+    const removed: Task[] = [];
+    for (let i = this.tasks.length - 1; i >= 0; i--) {
+      const t = this.tasks[i];
+      if (t === this.running) continue;
+      if (drop(t)) removed.unshift(...this.tasks.splice(i, 1));
+    }
+    return removed;
+  }
+
+  /** Ends a backoff sleep early so that the (new) head task runs now (AO CancelTaskDelay). */
+  cancelDelay(): void {
+    if (this.sleepTimer) {
+      this.sleepTimer.cancel();
+      this.sleepTimer = undefined;
+      this.sleepingUntil = undefined;
+      this.kick();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.sleepTimer?.cancel();
+    this.sleepTimer = undefined;
+  }
+
+  /** Schedules the worker to look at the head (coalesced into one microtask). */
+  kick(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+    this.host.onActivity();
+  }
+
+  private sleep(ms: number): void {
+    this.sleepingUntil = this.host.clock.now() + ms;
+    this.sleepTimer = this.host.clock.setTimer(ms, () => {
+      this.sleepTimer = undefined;
+      this.sleepingUntil = undefined;
+      this.kick();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.stopped || this.running || this.sleeping) return;
+    const task = this.tasks[0];
+    if (!task) {
+      this.host.onActivity();
+      return;
+    }
+    this.running = task;
+    let result: TaskResult;
+    try {
+      result = await this.host.handle(task, this);
+    } catch (e) {
+      result = { status: 'Fail', error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    }
+    this.running = undefined;
+    this.blocked = false;
+    if (this.stopped) return;
+    this.apply(task, result);
+    this.host.onActivity();
+  }
+
+  private apply(task: Task, result: TaskResult): void {
+    switch (result.status) {
+      case 'Fail': {
+        if (result.head?.length || result.after?.length || result.tail?.length)
+          this.host.onWarn('sub-tasks of a failed task are ignored', task);
+        const delay = result.delayMs ?? backoffDelayMs(task.failureCount, () => this.host.random.next());
+        task.failureCount++;
+        task.lastError = result.error;
+        this.host.onRetry(task, this, delay, result);
+        this.sleep(delay);
+        return;
+      }
+      case 'Repeat':
+        this.sleep(result.delayMs ?? REPEAT_DELAY_MS);
+        return;
+      default: {
+        if (result.after?.length) {
+          const i = this.tasks.indexOf(task);
+          if (i >= 0) this.tasks.splice(i + 1, 0, ...result.after);
+        }
+        if (result.status === 'Success') {
+          const i = this.tasks.indexOf(task);
+          if (i >= 0) this.tasks.splice(i, 1);
+        }
+        if (result.head?.length) this.tasks.unshift(...result.head);
+        if (result.tail?.length) this.tasks.push(...result.tail);
+        if (result.delayMs) this.sleep(result.delayMs);
+        else this.kick();
+      }
+    }
+  }
+}
