@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './engine-state.js';
 export * from './machines/converge-machine.js';
 export * from './machines/hook-plan.js';
@@ -5,6 +6,4 @@ export * from './machines/module-machine.js';
 export * from './machines/startup-machine.js';
 export * from './machines/steps.js';
 export * from './ports.js';
-export * from './planning.js';
 export * from './values/index.js';
-export * from './backoff.js';
