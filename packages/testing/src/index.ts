@@ -1,1 +1,4 @@
-export {};
+export * from './code-hooks.js';
+export * from './code-modules.js';
+export * from './memory-config-source.js';
+export * from './test-engine.js';

@@ -25,6 +25,8 @@ export class TaskQueue {
   blocked = false;
   private sleepTimer: TimerHandle | undefined;
   private sleepingUntil: number | undefined;
+  /** The failed task the queue sleeps for; removing it ends the sleep. */
+  private sleepingFor: Task | undefined;
   private stopped = false;
   private scheduled = false;
 
@@ -75,18 +77,22 @@ export class TaskQueue {
   remove(id: string): boolean {
     const i = this.tasks.findIndex((t) => t.id === id);
     if (i < 0) return false;
-    this.tasks.splice(i, 1);
+    const [removed] = this.tasks.splice(i, 1);
+    if (removed === this.sleepingFor) this.cancelDelay();
     return true;
   }
 
-  /** Removes every task for which `keep` returns false; returns the removed ones. */
+  /** Removes every task (except the running one) for which `drop` returns true, visiting head to tail. */
   removeWhere(drop: (t: Task) => boolean): Task[] {
     const removed: Task[] = [];
-    for (let i = this.tasks.length - 1; i >= 0; i--) {
-      const t = this.tasks[i];
-      if (t === this.running) continue;
-      if (drop(t)) removed.unshift(...this.tasks.splice(i, 1));
+    const kept: Task[] = [];
+    for (const t of this.tasks) {
+      if (t !== this.running && drop(t)) removed.push(t);
+      else kept.push(t);
     }
+    if (removed.length === 0) return removed;
+    this.tasks.splice(0, this.tasks.length, ...kept);
+    if (this.sleepingFor && removed.includes(this.sleepingFor)) this.cancelDelay();
     return removed;
   }
 
@@ -96,6 +102,7 @@ export class TaskQueue {
       this.sleepTimer.cancel();
       this.sleepTimer = undefined;
       this.sleepingUntil = undefined;
+      this.sleepingFor = undefined;
       this.kick();
     }
   }
@@ -117,11 +124,13 @@ export class TaskQueue {
     this.host.onActivity();
   }
 
-  private sleep(ms: number): void {
+  private sleep(ms: number, forTask?: Task): void {
+    this.sleepingFor = forTask;
     this.sleepingUntil = this.host.clock.now() + ms;
     this.sleepTimer = this.host.clock.setTimer(ms, () => {
       this.sleepTimer = undefined;
       this.sleepingUntil = undefined;
+      this.sleepingFor = undefined;
       this.kick();
     });
   }
@@ -156,7 +165,7 @@ export class TaskQueue {
         task.failureCount++;
         task.lastError = result.error;
         this.host.onRetry(task, this, delay, result);
-        this.sleep(delay);
+        this.sleep(delay, task);
         return;
       }
       case 'Repeat':

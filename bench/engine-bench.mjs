@@ -1,0 +1,129 @@
+// Engine benchmarks (issue: engine): a converge of N modules × H no-op in-code hooks, replay of
+// the resulting log, and the cost of spawning /bin/true as the yardstick, all in one run.
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { replay } from '@converge/core';
+import { parseHookConfig } from '@converge/protocol';
+import {
+  createEngine,
+  hookDefinitionFromConfig,
+  InMemoryCluster,
+  MemoryEventStore,
+  seededRandom,
+  VirtualClock,
+} from '@converge/runtime';
+
+const okResult = { ok: true, valuesPatch: [], configValuesPatch: [], objectPatches: [], metrics: [] };
+
+function bindingsFor(i) {
+  // 8 hooks: 2 onStartup, 3 beforeHelm, 3 afterHelm.
+  const kinds = [
+    'onStartup',
+    'onStartup',
+    'beforeHelm',
+    'beforeHelm',
+    'beforeHelm',
+    'afterHelm',
+    'afterHelm',
+    'afterHelm',
+  ];
+  return { configVersion: 'v1', [kinds[i]]: i + 1 };
+}
+
+export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {}) {
+  const defs = Array.from({ length: hooksPerModule }, (_, i) =>
+    hookDefinitionFromConfig(
+      `hooks/h${i}`,
+      parseHookConfig(bindingsFor(i), { file: `h${i}`, hook: `hooks/h${i}`, kind: 'module' }),
+    ),
+  );
+  let hookRuns = 0;
+  const hooks = {
+    async globalHooks() {
+      return [];
+    },
+    async moduleHooks() {
+      return defs;
+    },
+    async run() {
+      hookRuns++;
+      return okResult;
+    },
+  };
+  const moduleDefs = Array.from({ length: modules }, (_, i) => ({
+    name: `m${String(i).padStart(4, '0')}`,
+    order: i + 1,
+    hasChart: false,
+    staticEnabled: true,
+  }));
+  const source = {
+    async global() {
+      return {};
+    },
+    async modules() {
+      return moduleDefs;
+    },
+    async runEnabledScript() {
+      return { enabled: true };
+    },
+  };
+  const releases = {
+    async status() {},
+    async list() {
+      return [];
+    },
+    async render() {
+      return { manifest: '', checksum: '', objects: [] };
+    },
+    async upgrade() {
+      throw new Error('no charts in this benchmark');
+    },
+    async uninstall() {},
+    async absentResources() {
+      return [];
+    },
+  };
+  const store = new MemoryEventStore();
+  const engine = createEngine({
+    hooks,
+    modules: source,
+    releases,
+    cluster: new InMemoryCluster(),
+    clock: new VirtualClock(),
+    random: seededRandom(1),
+    store,
+  });
+  const t0 = performance.now();
+  await engine.start();
+  await new Promise((resolve) => {
+    const check = () => {
+      if (engine.isIdle() && engine.state.startup.value === 'ready') {
+        off();
+        resolve();
+      }
+    };
+    const off = engine.onActivity(check);
+    check();
+  });
+  const ms = performance.now() - t0;
+  await engine.stop();
+  const events = store.read(1);
+  return { ms, hookRuns, events };
+}
+
+export function replayBench(events, rounds = 5) {
+  let best = Infinity;
+  let state;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    state = replay(events);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best, eventsPerSecond: (events.length / best) * 1000, transitions: state.transitions, state };
+}
+
+export function spawnBench(rounds = 200) {
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) spawnSync('/bin/true');
+  return { msPerSpawn: (performance.now() - t0) / rounds };
+}

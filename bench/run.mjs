@@ -1,0 +1,33 @@
+// `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
+import { convergeBench, replayBench, spawnBench } from './engine-bench.mjs';
+
+const spawn = spawnBench();
+const converge = await convergeBench();
+const perHookMs = converge.ms / converge.hookRuns;
+const replay = replayBench(converge.events);
+const share = replay.transitions / converge.events.length;
+
+const rows = [
+  ['spawn /bin/true (yardstick)', `${(spawn.msPerSpawn * 1000).toFixed(0)} µs`, '1'],
+  [
+    `engine overhead per hook run (1000 modules × 8 no-op hooks, ${converge.hookRuns} runs)`,
+    `${(perHookMs * 1000).toFixed(1)} µs`,
+    `${((perHookMs / spawn.msPerSpawn) * 100).toFixed(2)} % of a spawn (target ≤ 2 %)`,
+  ],
+  [
+    'converge wall time',
+    `${converge.ms.toFixed(0)} ms`,
+    `${(converge.ms / spawn.msPerSpawn).toFixed(0)} spawns`,
+  ],
+  [
+    `replay of ${converge.events.length} events`,
+    `${Math.round(replay.eventsPerSecond).toLocaleString('en')} events/s`,
+    `${(replay.eventsPerSecond / 200_000).toFixed(2)}× the 200,000 events/s target`,
+  ],
+  [
+    'events that reach xstate transition()',
+    `${replay.transitions}`,
+    `${(share * 100).toFixed(1)} % of the log`,
+  ],
+];
+for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);

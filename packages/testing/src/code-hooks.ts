@@ -1,0 +1,91 @@
+import type {
+  BindingContext,
+  HookDefinition,
+  HookMetricOperation,
+  HookRunner,
+  HookRunRequest,
+  HookRunResult,
+  ObjectPatchOperation,
+  Values,
+} from '@converge/core';
+import { type JsonPatchOperation, type KubeObject, parseHookConfig } from '@converge/protocol';
+import { hookDefinitionFromConfig } from '@converge/runtime';
+
+/** What an in-code hook receives: the same inputs a shell hook reads from its files. */
+export interface HookInput {
+  binding: string;
+  bindingContexts: BindingContext[];
+  /** `$VALUES_PATH` content: `{ global, <valuesKey> }`. */
+  values: Values;
+  /** `$CONFIG_VALUES_PATH` content. */
+  configValues: Values;
+  module?: string;
+  hook: string;
+}
+
+/** What an in-code hook may return: the same outputs a shell hook writes to its files. */
+export interface HookOutput {
+  valuesPatch?: JsonPatchOperation[];
+  configValuesPatch?: JsonPatchOperation[];
+  kubernetesPatches?: ObjectPatchOperation[];
+  metrics?: HookMetricOperation[];
+}
+
+/**
+ * A hook defined in TypeScript: `config` is what a shell hook prints for `--config` (v0 or
+ * v1), `run` does its work. Throwing (or rejecting) fails the run like a non-zero exit.
+ */
+export interface CodeHook {
+  name: string;
+  config: Record<string, unknown>;
+  /** In-code filters by kubernetes binding name; their result is the item's filterResult. */
+  filters?: Record<string, (object: KubeObject) => unknown>;
+  run?: (input: HookInput) => HookOutput | undefined | Promise<HookOutput | undefined>;
+}
+
+/** Runs in-code hooks with the hook protocol's inputs and outputs. */
+export class CodeHookRunner implements HookRunner {
+  constructor(
+    private readonly global: CodeHook[],
+    private readonly modules: Map<string, CodeHook[]>,
+  ) {}
+
+  private define(hook: CodeHook, kind: 'global' | 'module'): HookDefinition {
+    const effective = parseHookConfig(hook.config, { file: hook.name, hook: hook.name, kind });
+    return hookDefinitionFromConfig(hook.name, effective, hook.filters);
+  }
+
+  async globalHooks(): Promise<HookDefinition[]> {
+    return this.global.map((h) => this.define(h, 'global'));
+  }
+
+  async moduleHooks(module: string): Promise<HookDefinition[]> {
+    return (this.modules.get(module) ?? []).map((h) => this.define(h, 'module'));
+  }
+
+  async run(request: HookRunRequest): Promise<HookRunResult> {
+    const list = request.hook.module ? this.modules.get(request.hook.module) : this.global;
+    const hook = list?.find((h) => h.name === request.hook.name);
+    if (!hook) return { ok: false, error: `no such hook: ${request.hook.name}` };
+    try {
+      const out =
+        (await hook.run?.({
+          binding: request.binding,
+          bindingContexts: JSON.parse(JSON.stringify(request.bindingContexts)),
+          values: JSON.parse(JSON.stringify(request.values)),
+          configValues: JSON.parse(JSON.stringify(request.configValues)),
+          module: request.hook.module,
+          hook: request.hook.name,
+        })) ?? {};
+      return {
+        ok: true,
+        valuesPatch: out.valuesPatch ?? [],
+        configValuesPatch: out.configValuesPatch ?? [],
+        objectPatches: out.kubernetesPatches ?? [],
+        metrics: out.metrics ?? [],
+      };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type {
+  EnabledScriptInput,
+  GlobalDefinition,
+  ModuleDefinition,
+  ModuleSource,
+  Values,
+} from '@converge/core';
+import type { CodeHook } from './code-hooks.js';
+
+/** A chart given inline: file path (relative to the chart root) → content. */
+export type InlineChart = Record<string, string>;
+
+/**
+ * A module defined in code. Without `enabled` it is enabled (as if the modules root
+ * values.yaml said `<key>Enabled: true`); a function acts as the module's `enabled` script.
+ */
+export interface CodeModule {
+  name: string;
+  order?: number;
+  values?: Values;
+  enabled?:
+    | boolean
+    | ((
+        input: EnabledScriptInput,
+      ) =>
+        | boolean
+        | { enabled: boolean; reason?: string }
+        | Promise<boolean | { enabled: boolean; reason?: string }>);
+  /** Chart files (e.g. `{'templates/cm.yaml': '...'}`) or a chart directory on disk. */
+  chart?: InlineChart | string;
+  hooks?: CodeHook[];
+  validateConfigValues?: (values: Values) => string | undefined;
+  validateValues?: (values: Values) => string | undefined;
+  validateHelmValues?: (values: Values) => string | undefined;
+  configDefaults?: (values: Values) => Values;
+  valuesDefaults?: (values: Values) => Values;
+}
+
+export interface CodeGlobal {
+  values?: Values;
+  validateConfigValues?: (values: Values) => string | undefined;
+  validateValues?: (values: Values) => string | undefined;
+}
+
+/** Serves in-code module definitions and runs their `enabled` functions. */
+export class CodeModuleSource implements ModuleSource {
+  constructor(
+    private readonly defs: CodeModule[],
+    private readonly globalDef: CodeGlobal = {},
+  ) {}
+
+  async global(): Promise<GlobalDefinition> {
+    return {
+      staticValues: this.globalDef.values,
+      validateConfigValues: this.globalDef.validateConfigValues,
+      validateValues: this.globalDef.validateValues,
+    };
+  }
+
+  async modules(): Promise<ModuleDefinition[]> {
+    return this.defs.map((m) => ({
+      name: m.name,
+      order: m.order ?? 1,
+      staticValues: m.values,
+      staticEnabled: typeof m.enabled === 'boolean' ? m.enabled : true,
+      hasChart: m.chart !== undefined,
+      hasEnabledScript: typeof m.enabled === 'function',
+      validateConfigValues: m.validateConfigValues,
+      validateValues: m.validateValues,
+      validateHelmValues: m.validateHelmValues,
+      configDefaults: m.configDefaults,
+      valuesDefaults: m.valuesDefaults,
+    }));
+  }
+
+  async runEnabledScript(
+    module: string,
+    input: EnabledScriptInput,
+  ): Promise<{ enabled: boolean; reason?: string }> {
+    const def = this.defs.find((m) => m.name === module);
+    if (typeof def?.enabled !== 'function') return { enabled: true };
+    const r = await def.enabled(input);
+    return typeof r === 'boolean' ? { enabled: r } : r;
+  }
+}

@@ -1,0 +1,40 @@
+import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converge/core';
+
+/** The ConfigMap equivalent for tests: a document held in memory, watched synchronously. */
+export class MemoryConfigSource implements ConfigSource {
+  private readonly watchers = new Set<(c: ConfigDocument) => void>();
+  /** Sections written by hooks' config patches, in order. */
+  readonly saved: { section: string; values: Values | undefined }[] = [];
+
+  constructor(private doc: ConfigDocument = {}) {}
+
+  get current(): ConfigDocument {
+    return this.doc;
+  }
+
+  async load(): Promise<ConfigDocument> {
+    return JSON.parse(JSON.stringify(this.doc));
+  }
+
+  watch(onChange: (config: ConfigDocument) => void): Unsubscribe {
+    this.watchers.add(onChange);
+    return () => this.watchers.delete(onChange);
+  }
+
+  /** Replaces the whole document and notifies watchers. */
+  set(doc: ConfigDocument): void {
+    this.doc = JSON.parse(JSON.stringify(doc));
+    for (const w of this.watchers) w(JSON.parse(JSON.stringify(this.doc)));
+  }
+
+  async save(section: string, values: Values | undefined): Promise<void> {
+    this.saved.push({ section, values });
+    const key =
+      section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const next = { ...this.doc };
+    if (values === undefined) delete next[key];
+    else next[key] = values;
+    // A hook's own write is not a config change event (converge suppresses it; quirk Q6 fixed).
+    this.doc = next;
+  }
+}
