@@ -1,9 +1,12 @@
+import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alwaysFail, CallLog, hook, markerChart } from '../support/recorder.js';
+import { alwaysFail, CallLog, hook, markerChart, observableState } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
 afterEach(async () => {
+  // Replay: folding the recorded log without any executor rebuilds the same state.
+  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
   await t?.stop();
   t = undefined;
 });

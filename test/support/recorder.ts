@@ -73,3 +73,17 @@ export function retryDelays(
     .filter((e) => e.type === 'RetryScheduled' && (module === undefined || e.module === module))
     .map((e) => e.delayMs as number);
 }
+
+/** The parts of engine state a replay must reproduce exactly. */
+export function observableState(state: import('@converge/core').EngineState) {
+  return {
+    seq: state.seq,
+    startup: state.startup.value,
+    converge: [state.converge.value, state.converge.context],
+    modules: Object.fromEntries(Object.entries(state.modules).map(([m, s]) => [m, [s.value, s.context]])),
+    enabled: state.enabled,
+    configValues: state.configValues,
+    valuesPatches: state.valuesPatches,
+    errors: state.errors,
+  };
+}
