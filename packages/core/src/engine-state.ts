@@ -1,8 +1,9 @@
 import type { ConvergeEvent, JsonPatchOperation, ModuleInfo } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
-import { initialTransition, transition } from 'xstate';
+import { fastConvergeFold, fastModuleFold } from './fast-fold.js';
 import { convergeMachine } from './machines/converge-machine.js';
 import { moduleMachine } from './machines/module-machine.js';
+import { pureInitial, pureTransition } from './machines/pure-transition.js';
 import { startupMachine } from './machines/startup-machine.js';
 import type { ConvergeSnapshot, ModuleSnapshot, StartupSnapshot } from './machines/steps.js';
 import type { ConfigDocument, Values } from './ports.js';
@@ -36,8 +37,8 @@ export interface EngineState {
 export function initialEngineState(): EngineState {
   return {
     seq: 0,
-    startup: initialTransition(startupMachine)[0],
-    converge: initialTransition(convergeMachine)[0],
+    startup: pureInitial(startupMachine),
+    converge: pureInitial(convergeMachine),
     modules: {},
     moduleInfo: {},
     enabled: [],
@@ -50,7 +51,7 @@ export function initialEngineState(): EngineState {
 }
 
 export function initialModuleSnapshot(info: { name: string; hasChart: boolean }): ModuleSnapshot {
-  return initialTransition(moduleMachine, { module: info.name, hasChart: info.hasChart })[0];
+  return pureInitial(moduleMachine, { module: info.name, hasChart: info.hasChart });
 }
 
 /** Module events that can change a module's lifecycle state (the rest skip `transition()`). */
@@ -95,18 +96,28 @@ function moduleSnapshot(state: EngineState, module: string): ModuleSnapshot {
 
 function foldModule(state: EngineState, module: string, event: ConvergeEvent): void {
   const before = moduleSnapshot(state, module);
-  state.modules[module] = transition(moduleMachine, before, event)[0];
+  const fast = fastModuleFold(before, event);
+  if (fast) {
+    state.modules[module] = fast;
+    return;
+  }
+  state.modules[module] = pureTransition(moduleMachine, before, event, { module, hasChart: false });
   state.transitions++;
 }
 
 function foldConverge(state: EngineState, event: ConvergeEvent): void {
-  state.converge = transition(convergeMachine, state.converge, event)[0];
+  const fast = fastConvergeFold(state.converge, event);
+  if (fast) {
+    state.converge = fast;
+    return;
+  }
+  state.converge = pureTransition(convergeMachine, state.converge, event);
   state.transitions++;
 }
 
 function foldStartup(state: EngineState, event: ConvergeEvent): void {
   if (state.startup.status === 'done') return;
-  state.startup = transition(startupMachine, state.startup, event)[0];
+  state.startup = pureTransition(startupMachine, state.startup, event);
   state.transitions++;
 }
 
@@ -118,7 +129,7 @@ function applyConfigPatch(current: Values | undefined, patch: JsonPatchOperation
 }
 
 /**
- * Folds one event into `state` in place and returns it. Callers that share states use
+ * Folds one event into `state` in place (its maps and arrays included) and returns it. Callers that share states use
  * `evolve`; the runtime and `replay` own their state and fold in place for speed.
  */
 export function applyEvent(state: EngineState, event: ConvergeEvent): EngineState {
@@ -142,28 +153,24 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
       foldConverge(state, event);
       return state;
     case 'ModuleEnabled':
-      if (!state.enabled.includes(event.module)) state.enabled = [...state.enabled, event.module];
+      if (!state.enabled.includes(event.module)) state.enabled.push(event.module);
       return state;
-    case 'ModuleDisabled':
-      state.enabled = state.enabled.filter((m) => m !== event.module);
+    case 'ModuleDisabled': {
+      const i = state.enabled.indexOf(event.module);
+      if (i >= 0) state.enabled.splice(i, 1);
       return state;
+    }
     case 'ConfigReceived':
       state.config = event.config;
       return state;
     case 'ConfigValuesChanged':
-      state.configValues = {
-        ...state.configValues,
-        [event.scope]: applyConfigPatch(state.configValues[event.scope], event.patch),
-      };
+      state.configValues[event.scope] = applyConfigPatch(state.configValues[event.scope], event.patch);
       return state;
     case 'ValuesChanged':
-      state.valuesPatches = {
-        ...state.valuesPatches,
-        [event.scope]: compactPatches(
-          (state.valuesPatches[event.scope] ?? []) as ValuesPatchOp[],
-          event.patch as ValuesPatchOp[],
-        ) as JsonPatchOperation[],
-      };
+      state.valuesPatches[event.scope] = compactPatches(
+        (state.valuesPatches[event.scope] ?? []) as ValuesPatchOp[],
+        event.patch as ValuesPatchOp[],
+      ) as JsonPatchOperation[];
       return state;
     case 'HookSucceeded':
       if (event.module === undefined) {
@@ -174,20 +181,15 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
       }
       return state;
     case 'ModuleFailed':
-      state.errors = { ...state.errors, [event.module]: event.error };
+      state.errors[event.module] = event.error;
       foldModule(state, event.module, event);
       return state;
     case 'ModuleReady':
     case 'ModuleDeleted':
-      if (event.module in state.errors) {
-        const { [event.module]: _, ...rest } = state.errors;
-        state.errors = rest;
-      }
+      delete state.errors[event.module];
       if (event.type === 'ModuleDeleted') {
-        const { [event.module]: _c, ...configValues } = state.configValues;
-        const { [event.module]: _p, ...valuesPatches } = state.valuesPatches;
-        state.configValues = configValues;
-        state.valuesPatches = valuesPatches;
+        delete state.configValues[event.module];
+        delete state.valuesPatches[event.module];
       }
       foldModule(state, event.module, event);
       foldConverge(state, event);
@@ -212,7 +214,7 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
 
 /** Pure fold step: returns a new state and leaves `state` untouched. */
 export function evolve(state: EngineState, event: ConvergeEvent): EngineState {
-  return applyEvent({ ...state, modules: { ...state.modules }, moduleInfo: { ...state.moduleInfo } }, event);
+  return applyEvent(cloneEngineState(state), event);
 }
 
 /**

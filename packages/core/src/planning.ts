@@ -80,10 +80,12 @@ export function diffEnabled(
   after: readonly string[],
 ): EnablementDiff {
   const sorted = sortModules(modules);
+  const was = new Set(before);
+  const is = new Set(after);
   return {
-    toEnable: sorted.filter((m) => after.includes(m.name) && !before.includes(m.name)).map((m) => m.name),
+    toEnable: sorted.filter((m) => is.has(m.name) && !was.has(m.name)).map((m) => m.name),
     toDisable: sorted
-      .filter((m) => before.includes(m.name) && !after.includes(m.name))
+      .filter((m) => was.has(m.name) && !is.has(m.name))
       .map((m) => m.name)
       .reverse(),
   };

@@ -77,3 +77,10 @@ export class MemoryMetrics implements Metrics {
     return total;
   }
 }
+
+/** Drops every metric: the default of `createEngine` when no sink is given. */
+export const nullMetrics: Metrics = {
+  inc() {},
+  set() {},
+  observe() {},
+};

@@ -81,11 +81,18 @@ function splitWords(input: string): string[] {
   return words;
 }
 
-/** camelCase of a module name: `cert-manager` → `certManager` (AO §9.2). */
+const keyCache = new Map<string, string>();
+
+/** camelCase of a module name: `cert-manager` → `certManager` (AO §9.2). Memoized: it is on every hook run's path. */
 export function valuesKey(moduleName: string): string {
-  return splitWords(moduleName)
-    .map((w, i) => (i === 0 ? w.toLowerCase() : w.slice(0, 1).toUpperCase() + w.slice(1).toLowerCase()))
-    .join('');
+  let key = keyCache.get(moduleName);
+  if (key === undefined) {
+    key = splitWords(moduleName)
+      .map((w, i) => (i === 0 ? w.toLowerCase() : w.slice(0, 1).toUpperCase() + w.slice(1).toLowerCase()))
+      .join('');
+    if (keyCache.size < 10_000) keyCache.set(moduleName, key);
+  }
+  return key;
 }
 
 /** kebab-case of a values key: `certManager` → `cert-manager` (AO §9.2). */

@@ -172,7 +172,8 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const diff = diffEnabled(defs, before, enabled);
   // No deletes on the first converge: leftover releases are purged instead (AO §6.5, Q1).
   const toDisable = first ? [] : diff.toDisable;
-  const enabledDefs = defs.filter((d) => enabled.includes(d.name));
+  const enabledSet = new Set(enabled);
+  const enabledDefs = defs.filter((d) => enabledSet.has(d.name));
   const groups = groupByOrder(enabledDefs);
   for (const m of toDisable)
     core.append({ type: 'ModuleDisabled', module: m, reason: reasons[m] ?? 'disabled' } as NewEvent);

@@ -97,12 +97,29 @@ export class EngineCore implements QueueHost {
     return this.options.namespace ?? 'default';
   }
 
+  private atMs = Number.NaN;
+  private atIso = '';
+
   /** Appends events to the log and folds them into the state, in order. */
   append(...events: NewEvent[]): ConvergeEvent[] {
-    const at = new Date(this.clock.now()).toISOString();
-    const stored = this.store.append(events.map((e) => ({ ...e, at })) as (NewEvent & { at: string })[]);
+    const now = this.clock.now();
+    if (now !== this.atMs) {
+      this.atMs = now;
+      this.atIso = new Date(now).toISOString();
+    }
+    for (const e of events) (e as NewEvent & { at: string }).at = this.atIso;
+    const stored = this.store.append(events as (NewEvent & { at: string })[]);
     for (const e of stored) {
       applyEvent(this.st, e);
+      switch (e.type) {
+        case 'ValuesChanged':
+        case 'ConfigValuesChanged':
+          this.values.invalidate(e.scope);
+          break;
+        case 'ModuleDeleted':
+          this.values.invalidate(e.module);
+          break;
+      }
       for (const l of this.listeners) l(e);
     }
     return stored;

@@ -2,7 +2,7 @@ import { type ConfigDocument, type EngineState, type HookDefinition, valuesKey }
 import type { ConvergeEvent, NewEvent } from '@converge/protocol';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
-import { MemoryMetrics } from '../metrics.js';
+import { nullMetrics } from '../metrics.js';
 import { MemoryEventStore } from '../store/index.js';
 import {
   configSections,
@@ -115,7 +115,7 @@ export function createEngine(options: EngineOptions): Engine {
     random: options.random ?? systemRandom,
     store,
     logger: options.logger ?? silentLogger,
-    metrics: options.metrics ?? new MemoryMetrics(),
+    metrics: options.metrics ?? nullMetrics,
   });
   core.kube = new KubeBindings(core);
   core.handler = dispatch(core);

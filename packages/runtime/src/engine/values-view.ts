@@ -14,13 +14,36 @@ import {
  * config-schema defaults, config values, values-schema defaults, then accumulated patches.
  */
 export class ValuesView {
+  /** Computed values and checksum per scope; dropped when an event changes that scope. */
+  private readonly cache = new Map<string, { values: Values; checksum?: string }>();
+
+  /** Forgets the cached values of `scope` (all scopes when omitted). */
+  invalidate(scope?: string): void {
+    if (scope === undefined) this.cache.clear();
+    else this.cache.delete(scope);
+  }
+
+  private cached(scope: string, compute: () => Values): { values: Values; checksum?: string } {
+    let entry = this.cache.get(scope);
+    if (!entry) {
+      entry = { values: compute() };
+      this.cache.set(scope, entry);
+    }
+    return entry;
+  }
+
   constructor(
     private readonly state: () => EngineState,
     private readonly global: () => GlobalDefinition,
     private readonly module: (name: string) => ModuleDefinition | undefined,
   ) {}
 
+  /** Global values (shared object: treat as read-only). */
   globalValues(): Values {
+    return this.cached('global', () => this.computeGlobal()).values;
+  }
+
+  private computeGlobal(): Values {
     const s = this.state();
     const g = this.global();
     return computeValues({
@@ -33,7 +56,12 @@ export class ValuesView {
     });
   }
 
+  /** A module's values (shared object: treat as read-only). */
   moduleValues(name: string): Values {
+    return this.cached(name, () => this.computeModule(name)).values;
+  }
+
+  private computeModule(name: string): Values {
     const s = this.state();
     const m = this.module(name);
     return computeValues({
@@ -62,6 +90,10 @@ export class ValuesView {
   }
 
   checksum(scope: string): string {
-    return valuesChecksum(scope === 'global' ? this.globalValues() : this.moduleValues(scope));
+    const entry = this.cached(scope, () =>
+      scope === 'global' ? this.computeGlobal() : this.computeModule(scope),
+    );
+    entry.checksum ??= valuesChecksum(entry.values);
+    return entry.checksum;
   }
 }
