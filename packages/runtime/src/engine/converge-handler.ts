@@ -2,6 +2,7 @@ import {
   diffEnabled,
   enabledBeforeScript,
   groupByOrder,
+  moduleStateName,
   nextConvergeStep,
   sortModules,
   valuesKey,
@@ -19,6 +20,7 @@ export function isConvergeTask(t: Task): boolean {
   return (
     t.type === 'ConvergeModules' ||
     t.type === 'ModuleDelete' ||
+    (t.type === 'ModuleHookRun' && t.sync !== undefined && t.queue === MAIN) ||
     ((t.type === 'ModuleRun' || t.type === 'ParallelModuleRun') && t.isReloadAll === true)
   );
 }
@@ -170,12 +172,23 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   }
   const first = core.state.converge.context.completed === 0 && before.length === 0;
   const diff = diffEnabled(defs, before, enabled);
-  // No deletes on the first converge: leftover releases are purged instead (AO §6.5, Q1).
-  const toDisable = first ? [] : diff.toDisable;
   const enabledSet = new Set(enabled);
+  // Delete every module that is not enabled but still has a lifecycle (not only the ones that
+  // just flipped): a delete drained by a converge restart is planned again. None on the first
+  // converge: leftover releases are purged instead (AO §6.5, Q1).
+  const toDisable = first
+    ? []
+    : [...defs]
+        .reverse()
+        .filter(
+          (d) =>
+            !enabledSet.has(d.name) &&
+            !['disabled', 'deleted'].includes(moduleStateName(core.state.modules[d.name])),
+        )
+        .map((d) => d.name);
   const enabledDefs = defs.filter((d) => enabledSet.has(d.name));
   const groups = groupByOrder(enabledDefs);
-  for (const m of toDisable)
+  for (const m of diff.toDisable)
     core.append({ type: 'ModuleDisabled', module: m, reason: reasons[m] ?? 'disabled' } as NewEvent);
   for (const m of diff.toEnable)
     core.append({ type: 'ModuleEnabled', module: m, reason: reasons[m] ?? 'enabled' } as NewEvent);

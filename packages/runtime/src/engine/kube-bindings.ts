@@ -130,22 +130,32 @@ export class KubeBindings {
     _run: Task,
   ): Promise<{ head: Task[] } | { error: string }> {
     const rt = this.core.moduleRuntime.get(module);
-    if (!rt || rt.monitorsStarted) return { head: [] };
+    if (!rt) return { head: [] };
     const head: Task[] = [];
     const errors: string[] = [];
     const hooks = [...rt.hooks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const tasks: Task[] = [];
+    const done = new Set(this.core.state.modules[module]?.context.syncDone ?? []);
+    const queued = new Set<string>();
+    for (const q of this.core.queues.values())
+      for (const t of q.tasks)
+        if (t.module === module && t.sync) queued.add(`${t.hook}/${t.sync.bindingName}`);
     for (const hook of hooks) {
       for (let i = 0; i < hook.watches.length; i++) {
+        const key = `${hook.name}/${hook.watches[i].name}`;
+        const d = hook.kubernetes[i];
+        const awaited = d.queue === MAIN || d.waitForSynchronization;
+        // Idempotent (AO §7.2): a Synchronization already done, queued, or not awaited and
+        // already started is not queued again; a drained one is.
+        if (done.has(key) || queued.has(key) || (!awaited && rt.monitorsStarted)) continue;
         try {
           await this.startMonitor(module, hook, i);
         } catch (e) {
-          errors.push(`${hook.name}/${hook.watches[i].name}: ${e instanceof Error ? e.message : String(e)}`);
+          errors.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
           continue;
         }
-        const d = hook.kubernetes[i];
         const queue = d.queue === MAIN ? runQueue : d.queue;
-        const t = this.syncTask(module, hook, i, queue, d.queue === MAIN || d.waitForSynchronization);
+        const t = this.syncTask(module, hook, i, queue, awaited);
         if (queue === runQueue) head.push(t);
         else tasks.push(t);
       }
