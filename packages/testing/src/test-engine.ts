@@ -14,7 +14,7 @@ import {
 } from '@converge/runtime';
 import { type CodeHook, CodeHookRunner } from './code-hooks.js';
 import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modules.js';
-import { InterimReleaseStore as InMemoryReleaseStore, type SeedRelease } from './interim-release-store.js';
+import { InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import { MemoryConfigSource } from './memory-config-source.js';
 
 export interface TestEngineOptions {
@@ -104,6 +104,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     cluster,
     namespace,
     charts: (module: string) => chartDirs.get(module),
+    ...(options.helm ? { helm: options.helm } : {}),
   });
   for (const r of options.releases ?? []) releaseStore.seed(r);
   const configSource = new MemoryConfigSource(options.config ?? {});
