@@ -233,6 +233,8 @@ export interface ModuleDefinition {
   hasChart: boolean;
   /** Whether the module has an `enabled` script (ScriptEnabled extender). */
   hasEnabledScript?: boolean;
+  /** CRDs applied before the module's first run after enablement (AO §4.9). */
+  crds?: KubeObject[];
   /** Schema checks; each returns an error message or undefined. */
   validateConfigValues?(values: Values): string | undefined;
   validateValues?(values: Values): string | undefined;

@@ -180,6 +180,8 @@ export const eventSchemas = {
     release: z.string(),
     revision: z.number().int(),
     checksum: z.string(),
+    /** Why it upgraded: not-found, not-deployed, checksum, absent, maintenance (AO §16). */
+    reason: z.string().optional(),
   }),
   HelmUpgradeSkipped: ev('HelmUpgradeSkipped', { ...moduleField, release: z.string(), reason: z.string() }),
   HelmReleaseUninstalled: ev('HelmReleaseUninstalled', {
@@ -192,6 +194,14 @@ export const eventSchemas = {
     operation: z.string(),
     error: z.string(),
   }),
+  HelmDriftDetected: ev('HelmDriftDetected', {
+    ...moduleField,
+    release: z.string(),
+    reason: z.enum(['absent', 'status']),
+    resources: z.array(z.string()).optional(),
+    status: z.string().optional(),
+  }),
+  ModuleCrdsEnsured: ev('ModuleCrdsEnsured', { ...moduleField, crds: z.array(z.string()) }),
   ModuleReady: ev('ModuleReady', moduleField),
   ModuleDeleted: ev('ModuleDeleted', moduleField),
   ModuleFailed: ev('ModuleFailed', { ...moduleField, phase: moduleFailedPhaseSchema, error: z.string() }),
@@ -201,6 +211,8 @@ export const eventSchemas = {
     module: z.string().optional(),
     attempt: z.number().int().positive(),
     delayMs: z.number().int().nonnegative(),
+    /** The failure that caused the retry. */
+    error: z.string().optional(),
   }),
   ValuesChanged: ev('ValuesChanged', { scope: z.string(), patch: z.array(jsonPatchOperationSchema) }),
   ConfigValuesChanged: ev('ConfigValuesChanged', {

@@ -5,6 +5,7 @@ import type {
   ModuleSource,
   Values,
 } from '@converge/core';
+import type { KubeObject } from '@converge/protocol';
 import type { CodeHook } from './code-hooks.js';
 
 /** A chart given inline: file path (relative to the chart root) → content. */
@@ -29,6 +30,8 @@ export interface CodeModule {
   /** Chart files (e.g. `{'templates/cm.yaml': '...'}`) or a chart directory on disk. */
   chart?: InlineChart | string;
   hooks?: CodeHook[];
+  /** CRDs applied before the module's first run after it is enabled (AO §4.9). */
+  crds?: KubeObject[];
   validateConfigValues?: (values: Values) => string | undefined;
   validateValues?: (values: Values) => string | undefined;
   validateHelmValues?: (values: Values) => string | undefined;
@@ -65,6 +68,7 @@ export class CodeModuleSource implements ModuleSource {
       staticEnabled: typeof m.enabled === 'boolean' ? m.enabled : true,
       hasChart: m.chart !== undefined,
       hasEnabledScript: typeof m.enabled === 'function',
+      crds: m.crds,
       validateConfigValues: m.validateConfigValues,
       validateValues: m.validateValues,
       validateHelmValues: m.validateHelmValues,

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ConfigDocument, EngineState, ReleaseExecutor, Values } from '@converge/core';
+import { InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import type { ConvergeEvent, KubeObject, ObjectRef, ResourceSelector } from '@converge/protocol';
 import {
   createEngine,
@@ -14,7 +15,6 @@ import {
 } from '@converge/runtime';
 import { type CodeHook, CodeHookRunner } from './code-hooks.js';
 import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modules.js';
-import { InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import { MemoryConfigSource } from './memory-config-source.js';
 
 export interface TestEngineOptions {

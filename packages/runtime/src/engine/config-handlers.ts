@@ -68,6 +68,12 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     (s) => s !== 'global' && valuesChecksum(prevSections[s] ?? {}) !== valuesChecksum(nextSections[s] ?? {}),
   );
   const flagsChanged = valuesChecksum(enabledFlags(prev)) !== valuesChecksum(enabledFlags(config));
+  // A maintenance change re-runs the module like a section change (AO §5.5 B).
+  for (const key of new Set([...Object.keys(prev), ...Object.keys(config)])) {
+    if (!key.endsWith('Maintenance') || prev[key] === config[key]) continue;
+    const m = moduleNameFromKey(key.slice(0, -'Maintenance'.length));
+    if (!changedModules.includes(m)) changedModules.push(m);
+  }
   if (!globalChanged && changedModules.length === 0 && !flagsChanged) return;
   core.append({ type: 'ConfigReceived', config } as NewEvent);
   const main = core.queue(MAIN);

@@ -20,6 +20,7 @@ export function isConvergeTask(t: Task): boolean {
   return (
     t.type === 'ConvergeModules' ||
     t.type === 'ModuleDelete' ||
+    t.type === 'ModuleEnsureCRDs' ||
     (t.type === 'ModuleHookRun' && t.sync !== undefined && t.queue === MAIN) ||
     ((t.type === 'ModuleRun' || t.type === 'ParallelModuleRun') && t.isReloadAll === true)
   );
@@ -232,15 +233,29 @@ function moduleTasks(
   groups: string[][],
   reason: ConvergeReason,
 ): Task[] {
-  const tasks: Task[] = toDisable.map((m) =>
-    core.newTask({ type: 'ModuleDelete', queue: MAIN, module: m, trigger: reason, isReloadAll: true }),
-  );
+  const doStartup = (m: string) => {
+    const v = core.state.modules[m]?.value;
+    return v === undefined || v === 'disabled' || v === 'deleted';
+  };
+  // CRDs of newly enabled modules first, group by group (AO §5.3 step 1).
+  const tasks: Task[] = groups
+    .flat()
+    .filter((m) => doStartup(m) && (core.moduleDefs.get(m)?.crds?.length ?? 0) > 0)
+    .map((m) =>
+      core.newTask({
+        type: 'ModuleEnsureCRDs',
+        queue: MAIN,
+        module: m,
+        trigger: 'EnsureCRDs',
+        isReloadAll: true,
+      }),
+    );
+  for (const m of toDisable)
+    tasks.push(
+      core.newTask({ type: 'ModuleDelete', queue: MAIN, module: m, trigger: reason, isReloadAll: true }),
+    );
   for (const group of groups) {
     if (group.length === 0) continue;
-    const doStartup = (m: string) => {
-      const v = core.state.modules[m]?.value;
-      return v === undefined || v === 'disabled' || v === 'deleted';
-    };
     if (group.length === 1) {
       tasks.push(
         core.newTask({
@@ -265,4 +280,28 @@ function moduleTasks(
     }
   }
   return tasks;
+}
+
+/** ModuleEnsureCRDs (AO §4.9): create or update the module's CRDs, labelled heritage=addon-operator. */
+export async function handleEnsureCrds(core: EngineCore, task: Task): Promise<TaskResult> {
+  const module = task.module!;
+  const crds = core.moduleDefs.get(module)?.crds ?? [];
+  try {
+    await core.cluster.apply(
+      crds.map((crd) => ({
+        operation: 'CreateOrUpdate' as const,
+        object: {
+          ...crd,
+          metadata: {
+            ...crd.metadata,
+            labels: { ...(crd.metadata.labels ?? {}), heritage: 'addon-operator' },
+          },
+        },
+      })),
+    );
+  } catch (e) {
+    return { status: 'Fail', error: `ensure CRDs: ${errorText(e)}`, module };
+  }
+  core.append({ type: 'ModuleCrdsEnsured', module, crds: crds.map((c) => c.metadata.name) } as NewEvent);
+  return { status: 'Success' };
 }

@@ -16,6 +16,7 @@ import type { EngineOptions } from './engine-options.js';
 import { IdSource } from './ids.js';
 import type { KubeBindings } from './kube-bindings.js';
 import { ParallelRuns } from './parallel-runs.js';
+import { ResourcesMonitor } from './resources-monitor.js';
 import type { Task, TaskResult } from './task.js';
 import { type QueueHost, TaskQueue } from './task-queue.js';
 import { ValuesView } from './values-view.js';
@@ -59,6 +60,7 @@ export class EngineCore implements QueueHost {
   readonly values: ValuesView;
   kube!: KubeBindings;
   readonly parallel = new ParallelRuns();
+  readonly resources: ResourcesMonitor;
   handler!: (task: Task, queue: TaskQueue) => Promise<TaskResult>;
   private st: EngineState = initialEngineState();
   private readonly listeners = new Set<(e: ConvergeEvent) => void>();
@@ -82,6 +84,7 @@ export class EngineCore implements QueueHost {
     this.metrics = options.metrics;
     this.store = options.store;
     this.cluster = options.cluster;
+    this.resources = new ResourcesMonitor(this);
     this.values = new ValuesView(
       () => this.st,
       () => this.globalDef,
@@ -161,6 +164,7 @@ export class EngineCore implements QueueHost {
       ...(task.module ? { module: task.module } : {}),
       attempt: task.failureCount + 1,
       delayMs,
+      ...(result.error ? { error: result.error } : {}),
     } as NewEvent);
     this.logger.error(
       {

@@ -12,7 +12,7 @@ import {
   onConfigChanged,
   onDynamicEnabledChanged,
 } from './config-handlers.js';
-import { convergeTask, handleConverge } from './converge-handler.js';
+import { convergeTask, handleConverge, handleEnsureCrds, isConvergeTask } from './converge-handler.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
@@ -38,9 +38,20 @@ export interface Engine {
   applyConfig(config: ConfigDocument): void;
   /** Fires a schedule tick for `crontab` now. */
   fireSchedule(crontab: string): void;
+  /** Readiness and converge status as addon-operator's `/readyz` and `/status/converge` report them (AO §5.6). */
+  status(): EngineStatus;
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
   readonly core: EngineCore;
+}
+
+export interface EngineStatus {
+  /** True once the first converge is done (`/readyz` 200). */
+  ready: boolean;
+  /** `STARTUP_CONVERGE_NOT_STARTED`, `STARTUP_CONVERGE_IN_PROGRESS`, `STARTUP_CONVERGE_DONE`, `CONVERGE_IN_PROGRESS` or `CONVERGE_WAIT_TASK`. */
+  converge: string;
+  /** Converge tasks queued in `main`. */
+  tasks: number;
 }
 
 function dispatch(core: EngineCore): (task: Task, queue: TaskQueue) => Promise<TaskResult> {
@@ -66,6 +77,8 @@ function dispatch(core: EngineCore): (task: Task, queue: TaskQueue) => Promise<T
         return handleDiscoverReleases(core, task);
       case 'ModulePurge':
         return handleModulePurge(core, task);
+      case 'ModuleEnsureCRDs':
+        return handleEnsureCrds(core, task);
       case 'GlobalHookEnableKubernetesBindings': {
         const hook = core.globalHooks.find((h) => h.name === task.hook);
         if (!hook) return { status: 'Success' };
@@ -122,8 +135,18 @@ export function createEngine(options: EngineOptions): Engine {
   core.onDynamicEnabledChanged = () => onDynamicEnabledChanged(core);
   const schedules = new Schedules(core);
   const events: ConvergeEvent[] = [];
+  let convergeTiming: { startedAt: number; activation: string } | undefined;
   core.onEvent((e) => {
     events.push(e);
+    // convergence_seconds / convergence_total per activation (AO §5.6, scenario 43).
+    if (e.type === 'ConvergeStarted' && !convergeTiming)
+      convergeTiming = { startedAt: core.clock.now(), activation: e.reason };
+    if (e.type === 'ConvergeCompleted' && convergeTiming) {
+      const labels = { activation: convergeTiming.activation };
+      core.metrics.inc('convergence_seconds', labels, (core.clock.now() - convergeTiming.startedAt) / 1000);
+      core.metrics.inc('convergence_total', labels);
+      convergeTiming = undefined;
+    }
     if (e.type === 'ModuleHooksRegistered') {
       const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
       schedules.ensure(crontabsOf(hooks));
@@ -144,6 +167,19 @@ export function createEngine(options: EngineOptions): Engine {
     onActivity: (l) => core.onActivityChange(l),
     applyConfig: (config) => onConfigChanged(core, config),
     fireSchedule: (crontab) => schedules.fire(crontab),
+    status() {
+      const tasks = core.queue(MAIN).tasks.filter(isConvergeTask).length;
+      const ready = core.state.startup.value === 'ready';
+      const started = core.state.startup.value === 'converging' || ready;
+      const converge = !started
+        ? 'STARTUP_CONVERGE_NOT_STARTED'
+        : !ready
+          ? 'STARTUP_CONVERGE_IN_PROGRESS'
+          : tasks > 0 || core.state.converge.value !== 'standBy'
+            ? 'CONVERGE_IN_PROGRESS'
+            : 'CONVERGE_WAIT_TASK';
+      return { ready, converge, tasks };
+    },
     queues() {
       const out: Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }> = {};
       for (const [name, q] of core.queues) {

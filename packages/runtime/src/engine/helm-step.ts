@@ -1,3 +1,4 @@
+import { valuesKey } from '@converge/core';
 import type { NewEvent } from '@converge/protocol';
 import type { EngineCore } from './engine-core.js';
 
@@ -19,6 +20,14 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
     const rendered = await releases.render(module, chartValues);
     operation = 'status';
     const info = await releases.status(module);
+    const unmanaged = isUnmanaged(core, module);
+    const maintenanceLabel = info?.labels?.[MAINTENANCE_LABEL];
+    if (unmanaged && maintenanceLabel === 'true') {
+      // Unmanaged (AO §11.8): after the one upgrade that set the label, Helm is left alone.
+      core.resources.stop(module);
+      core.append({ type: 'HelmUpgradeSkipped', module, release: module, reason: 'unmanaged' } as NewEvent);
+      return undefined;
+    }
     let reason: string | undefined;
     if (!info) reason = 'not-found';
     else if (info.status.toLowerCase() !== 'deployed') reason = 'not-deployed';
@@ -28,14 +37,16 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
       const absent = await releases.absentResources(module, rendered);
       if (absent.length > 0) reason = 'absent';
     }
+    if (!reason && (maintenanceLabel ?? 'false') !== String(unmanaged)) reason = 'maintenance';
     if (!reason) {
+      core.resources.start(module, rendered, false);
       core.append({ type: 'HelmUpgradeSkipped', module, release: module, reason: 'unchanged' } as NewEvent);
       return undefined;
     }
     operation = 'upgrade';
     const labels = {
       moduleChecksum: rendered.checksum,
-      'maintenance.deckhouse.io/no-resource-reconciliation': 'false',
+      [MAINTENANCE_LABEL]: String(unmanaged),
     };
     const out = await releases.upgrade(module, chartValues, {
       checksum: rendered.checksum,
@@ -48,11 +59,22 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
       release: module,
       revision: out.revision,
       checksum: rendered.checksum,
+      reason,
     } as NewEvent);
+    if (unmanaged) core.resources.stop(module);
+    else core.resources.start(module, rendered, true);
     return undefined;
   } catch (e) {
     return recordFailure(core, module, operation, errorText(e));
   }
+}
+
+const MAINTENANCE_LABEL = 'maintenance.deckhouse.io/no-resource-reconciliation';
+
+/** `<key>Maintenance: NoResourceReconciliation` in the config makes a module unmanaged (AO §10.1, §11.8). */
+function isUnmanaged(core: EngineCore, module: string): boolean {
+  const v = core.config()[`${valuesKey(module)}Maintenance`];
+  return typeof v === 'string' && v.toLowerCase() === 'noresourcereconciliation';
 }
 
 function recordFailure(core: EngineCore, module: string, operation: string, error: string): string {

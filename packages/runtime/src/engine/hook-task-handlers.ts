@@ -108,6 +108,7 @@ export async function handleHookTask(core: EngineCore, task: Task, queue: TaskQu
     } else if (task.reloadAllOnValuesChanges) {
       const trigger =
         task.binding === 'schedule' ? 'Schedule-Change-GlobalValues' : 'Kubernetes-Change-GlobalValues';
+      core.resources.stopAll();
       core.enqueue(convergeTask(core, 'GlobalValuesChanged', trigger));
     }
   }

@@ -160,6 +160,7 @@ export async function handleModuleDelete(
   if (regError) return fail(core, task, 'registerHooks', regError);
   core.kube.drainModuleQueues(module);
   core.kube.disableSchedules(module);
+  core.resources.stop(module);
   core.append({ type: 'ModuleDeleteStarted', module, attempt: task.failureCount + 1 } as NewEvent);
   for (;;) {
     const step = nextModuleStep(core.state.modules[module]);

@@ -8,6 +8,7 @@ export type TaskType =
   | 'GlobalHookWaitKubernetesSynchronization'
   | 'ConvergeModules'
   | 'ModuleRun'
+  | 'ModuleEnsureCRDs'
   | 'ParallelModuleRun'
   | 'ModuleDelete'
   | 'ModuleHookRun'

@@ -1,0 +1,112 @@
+import type { RenderResult, TimerHandle } from '@converge/core';
+import type { NewEvent } from '@converge/protocol';
+import { type EngineCore, MAIN } from './engine-core.js';
+
+interface Watch {
+  rendered: RenderResult;
+  intervalMs: number;
+  timer?: TimerHandle;
+}
+
+const BASE_INTERVAL_MS = 270_000;
+
+/**
+ * The Helm resources monitor (AO §11.7): per module with a release, a check every 4m30s plus a
+ * fixed random 0–59 s. A release that is not `deployed`, or a rendered object missing from the
+ * cluster, records HelmDriftDetected and queues a ModuleRun (unless one is pending). Ticks are
+ * skipped while a task of the module runs.
+ */
+export class ResourcesMonitor {
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(private readonly core: EngineCore) {}
+
+  /** Starts (or restarts with fresh manifests) the monitor of `module`. */
+  start(module: string, rendered: RenderResult, restart: boolean): void {
+    const existing = this.watches.get(module);
+    if (existing && !restart) return;
+    existing?.timer?.cancel();
+    const jitter = Math.floor(this.core.random.next() * 60) * 1000;
+    const watch: Watch = { rendered, intervalMs: existing?.intervalMs ?? BASE_INTERVAL_MS + jitter };
+    this.watches.set(module, watch);
+    this.arm(module, watch);
+  }
+
+  has(module: string): boolean {
+    return this.watches.has(module);
+  }
+
+  stop(module: string): void {
+    this.watches.get(module)?.timer?.cancel();
+    this.watches.delete(module);
+  }
+
+  /** Stops every monitor (a global hook changed global values; AO §4.1 step 7). */
+  stopAll(): void {
+    for (const w of this.watches.values()) w.timer?.cancel();
+    this.watches.clear();
+  }
+
+  private arm(module: string, watch: Watch): void {
+    if (this.core.stopped) return;
+    watch.timer = this.core.clock.setTimer(watch.intervalMs, () => {
+      watch.timer = undefined;
+      if (this.watches.get(module) !== watch) return;
+      void this.core
+        .track(() => this.tick(module, watch))
+        .finally(() => {
+          if (this.watches.get(module) === watch) this.arm(module, watch);
+        });
+    });
+  }
+
+  private busy(module: string): boolean {
+    for (const q of this.core.queues.values()) if (q.running?.module === module) return true;
+    return false;
+  }
+
+  private async tick(module: string, watch: Watch): Promise<void> {
+    if (this.busy(module) || !this.core.isEnabled(module)) return;
+    const releases = this.core.options.releases;
+    let trigger: string | undefined;
+    try {
+      const info = await releases.status(module);
+      if (!info || info.status.toLowerCase() !== 'deployed') {
+        this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
+        this.core.append({
+          type: 'HelmDriftDetected',
+          module,
+          release: module,
+          reason: 'status',
+          status: info?.status ?? 'missing',
+        } as NewEvent);
+        trigger = 'HelmReleaseUnexpectedStatus';
+      } else {
+        const absent = await releases.absentResources(module, watch.rendered);
+        if (absent.length > 0) {
+          const first = absent[0];
+          const resource = `${first.namespace ?? ''}/${first.kind}/${first.name}`;
+          this.core.metrics.inc('modules_absent_resources_total', { module, resource });
+          this.core.append({
+            type: 'HelmDriftDetected',
+            module,
+            release: module,
+            reason: 'absent',
+            resources: [resource],
+          } as NewEvent);
+          trigger = 'AbsentHelmResourcesDetected';
+        }
+      }
+    } catch (e) {
+      this.core.logger.warn(
+        { module },
+        `helm resources check failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return;
+    }
+    if (trigger && !this.core.hasPendingModuleRun(module))
+      this.core.enqueue(
+        this.core.newTask({ type: 'ModuleRun', queue: MAIN, module, trigger, doStartup: false }),
+      );
+  }
+}
