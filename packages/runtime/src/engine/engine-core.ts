@@ -152,8 +152,12 @@ export class EngineCore implements QueueHost {
 
   // QueueHost ---------------------------------------------------------------------------------
 
-  handle(task: Task, queue: TaskQueue): Promise<TaskResult> {
-    return this.handler(task, queue);
+  async handle(task: Task, queue: TaskQueue): Promise<TaskResult> {
+    const fields = taskLogFields(task, queue.name);
+    this.logger.debug(fields, `${task.type} start`);
+    const result = await this.handler(task, queue);
+    if (result.status !== 'Fail') this.logger.debug({ ...fields, status: result.status }, `${task.type} end`);
+    return result;
   }
 
   onRetry(task: Task, queue: TaskQueue, delayMs: number, result: TaskResult): void {
@@ -167,13 +171,7 @@ export class EngineCore implements QueueHost {
       ...(result.error ? { error: result.error } : {}),
     } as NewEvent);
     this.logger.error(
-      {
-        queue: queue.name,
-        'task.id': task.id,
-        module: task.module,
-        hook: task.hook,
-        count: task.failureCount,
-      },
+      { ...taskLogFields(task, queue.name), count: task.failureCount, delayMs },
       `${task.type} failed, requeue task to retry after delay: ${result.error ?? ''}`,
     );
   }
@@ -227,4 +225,16 @@ export class EngineCore implements QueueHost {
           (t.type === 'ParallelModuleRun' && t.parallel?.modules.some((m) => m.name === module))),
     );
   }
+}
+
+/** addon-operator's log field names for a task (AO §13.3). */
+export function taskLogFields(task: Task, queue: string): Record<string, unknown> {
+  return {
+    queue,
+    'task.id': task.id,
+    'event.type': task.trigger,
+    ...(task.module ? { module: task.module } : {}),
+    ...(task.hook ? { hook: task.hook } : {}),
+    ...(task.binding ? { binding: task.binding } : {}),
+  };
 }

@@ -42,6 +42,10 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
     ...(inv.synchronization ? { synchronization: true } : {}),
   };
   core.append({ type: 'HookStarted', ...base } as NewEvent);
+  core.logger.info(
+    { module: inv.module, hook: inv.hook.name, binding: inv.binding, queue: inv.queue },
+    inv.module ? 'Module hook start' : 'Global hook start',
+  );
   const before = core.values.checksum(scope);
   const started = core.clock.now();
   let result: HookRunResult;
@@ -70,6 +74,16 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
     if (applied !== undefined) result = { ok: false, error: applied };
   }
   if (!result.ok) {
+    core.logger.error(
+      {
+        module: inv.module,
+        hook: inv.hook.name,
+        binding: inv.binding,
+        queue: inv.queue,
+        attempt: inv.attempt,
+      },
+      `${inv.module ? 'Module' : 'Global'} hook failed: ${result.error}`,
+    );
     core.append({ type: 'HookFailed', ...base, error: result.error } as NewEvent);
     return { ok: false, error: result.error };
   }
