@@ -33,7 +33,16 @@ const t = await createTestEngine({
           config: {
             configVersion: 'v1',
             beforeDeleteHelm: 1,
-            kubernetes: [{ name: 'settings', apiVersion: 'v1', kind: 'ConfigMap', nameSelector: { matchNames: ['ingress-settings'] }, executeHookOnEvent: [], executeHookOnSynchronization: false }],
+            kubernetes: [
+              {
+                name: 'settings',
+                apiVersion: 'v1',
+                kind: 'ConfigMap',
+                nameSelector: { matchNames: ['ingress-settings'] },
+                executeHookOnEvent: [],
+                executeHookOnSynchronization: false,
+              },
+            ],
           },
           run: () => {
             cleanupAttempts++;
@@ -62,5 +71,8 @@ console.log('\nDisabling ingress: its beforeDeleteHelm hook fails once, then the
 await t.setConfig({ ingressEnabled: false });
 await t.advance(10_000);
 console.log('\nReleases:', JSON.stringify(t.releases()));
-console.log('Module states:', Object.fromEntries(Object.entries(t.state.modules).map(([m, s]) => [m, s.value])));
+console.log(
+  'Module states:',
+  Object.fromEntries(Object.entries(t.state.modules).map(([m, s]) => [m, s.value])),
+);
 await t.stop();

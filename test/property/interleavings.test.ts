@@ -94,7 +94,9 @@ async function runScenario(actions: Action[]) {
 
 function checkLog(events: readonly ConvergeEvent[]) {
   // Nothing lost: seqs are 1..n without gaps.
-  events.forEach((e, i) => expect(e.seq).toBe(i + 1));
+  events.forEach((e, i) => {
+    expect(e.seq).toBe(i + 1);
+  });
   // Uninstall only after a successful beforeDeleteHelm sequence of the same attempt.
   events.forEach((e, i) => {
     if (e.type !== 'HelmReleaseUninstalled' || e.purge) return;

@@ -71,7 +71,7 @@ export class ResourcesMonitor {
     let trigger: string | undefined;
     try {
       const info = await releases.status(module);
-      if (!info || info.status.toLowerCase() !== 'deployed') {
+      if (info?.status.toLowerCase() !== 'deployed') {
         this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
         this.core.append({
           type: 'HelmDriftDetected',
