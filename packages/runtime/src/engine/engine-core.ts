@@ -176,6 +176,24 @@ export class EngineCore implements QueueHost {
     );
   }
 
+  onCompacted(absorbed: Task[], queue: TaskQueue): void {
+    this.metrics.inc('tasks_queue_compaction_operations_total', {
+      queue_name: queue.name,
+      hook: absorbed[0]?.hook ?? '',
+    });
+    for (const t of absorbed) {
+      if (!t.sync) continue;
+      this.kube.unlock(t.module, t.hook ?? '', t.sync.bindingName);
+      this.append({
+        type: 'SynchronizationCompleted',
+        hook: t.hook ?? '',
+        ...(t.module ? { module: t.module } : {}),
+        bindingName: t.sync.bindingName,
+        executed: false,
+      } as NewEvent);
+    }
+  }
+
   onWarn(message: string, task: Task): void {
     this.logger.warn({ queue: task.queue, 'task.id': task.id }, message);
   }

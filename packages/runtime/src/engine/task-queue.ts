@@ -1,5 +1,6 @@
 import type { Clock, Random, TimerHandle } from '@converge/core';
 import { backoffDelayMs, REPEAT_DELAY_MS } from '@converge/core';
+import { COMPACTION_THRESHOLD, compactQueue } from './compaction.js';
 import type { Task, TaskResult } from './task.js';
 
 export interface QueueHost {
@@ -9,6 +10,8 @@ export interface QueueHost {
   /** Called when a task fails and is scheduled for retry (records RetryScheduled). */
   onRetry(task: Task, queue: TaskQueue, delayMs: number, result: TaskResult): void;
   onWarn(message: string, task: Task): void;
+  /** Tasks merged into an earlier task of the same hook by large-queue compaction. */
+  onCompacted?(absorbed: Task[], queue: TaskQueue): void;
   /** Called whenever the queue becomes busy or idle. */
   onActivity(): void;
 }
@@ -58,6 +61,10 @@ export class TaskQueue {
 
   addLast(task: Task): void {
     this.tasks.push(task);
+    if (this.tasks.length > COMPACTION_THRESHOLD) {
+      const absorbed = compactQueue(this.tasks, this.running);
+      if (absorbed.length > 0) this.host.onCompacted?.(absorbed, this);
+    }
     this.kick();
   }
 

@@ -1,0 +1,53 @@
+import { replay } from '@converge/core';
+import { createTestEngine, type TestEngine } from '@converge/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alwaysFail, CallLog, hook, observableState } from '../support/recorder.js';
+
+let t: TestEngine | undefined;
+afterEach(async () => {
+  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
+  await t?.stop();
+  t = undefined;
+});
+
+const pod = (i: number) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: `p${i}`, namespace: 'ns', labels: { app: 'x' } },
+});
+const binding = (name: string, queue: string) => ({
+  name,
+  apiVersion: 'v1',
+  kind: 'Pod',
+  labelSelector: { matchLabels: { app: 'x' } },
+  queue,
+  executeHookOnSynchronization: false,
+});
+
+describe('queue compaction (AO §1.6)', () => {
+  it('AO-10 past 100 queued tasks, a module hook’s tasks merge into its first; global hook tasks never do', async () => {
+    const log = new CallLog();
+    t = await createTestEngine({
+      globalHooks: [hook(log, 'g.sh', { kubernetes: [binding('pods', 'gq')] }, alwaysFail())],
+      modules: [
+        {
+          name: 'a',
+          hooks: [
+            hook(log, 'hooks/h', { kubernetes: [binding('pods', 'q')] }, alwaysFail()),
+            hook(log, 'hooks/k', { kubernetes: [binding('pods2', 'q')] }, alwaysFail()),
+          ],
+        },
+      ],
+    });
+    await t.start();
+    for (let i = 0; i < 120; i++) t.engine.core.cluster.put(pod(i));
+    await t.settle();
+    const q = t.queues().q.tasks;
+    // 240 tasks queued; each hook merged once it reached 100, the 20 + 20 after that stay.
+    expect(q.length).toBeLessThanOrEqual(42);
+    const head = t.engine.core.queue('q').tasks[0];
+    expect(head.contexts?.length).toBeGreaterThanOrEqual(100);
+    expect(t.metrics.get('tasks_queue_compaction_operations_total', { queue_name: 'q' })).toBeGreaterThan(0);
+    expect(t.queues().gq.tasks.length).toBe(120);
+  });
+});
