@@ -40,14 +40,17 @@ describe('queue compaction (AO §1.6)', () => {
       ],
     });
     await t.start();
-    for (let i = 0; i < 120; i++) t.engine.core.cluster.put(pod(i));
+    // One event first: the hooks fail and their queues sleep in backoff, so later tasks pile up.
+    await t.cluster.apply(pod(0));
+    for (let i = 1; i <= 120; i++) t.engine.core.cluster.put(pod(i));
     await t.settle();
     const q = t.queues().q.tasks;
-    // 240 tasks queued; each hook merged once it reached 100, the 20 + 20 after that stay.
-    expect(q.length).toBeLessThanOrEqual(42);
+    // 240 tasks queued behind a failing head; each hook's tasks merged when it reached 100,
+    // so only the ~20 + 20 queued after the merges stay separate.
+    expect(q.length).toBeLessThan(50);
     const head = t.engine.core.queue('q').tasks[0];
     expect(head.contexts?.length).toBeGreaterThanOrEqual(100);
     expect(t.metrics.get('tasks_queue_compaction_operations_total', { queue_name: 'q' })).toBeGreaterThan(0);
-    expect(t.queues().gq.tasks.length).toBe(120);
+    expect(t.queues().gq.tasks.length).toBe(121);
   });
 });
