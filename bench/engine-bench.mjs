@@ -2,7 +2,7 @@
 // the resulting log, and the cost of spawning /bin/true as the yardstick, all in one run.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { replay } from '@converge/core';
+import { replay, restoreEngineState } from '@converge/core';
 import { parseHookConfig } from '@converge/protocol';
 import {
   createEngine,
@@ -108,7 +108,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
   const ms = performance.now() - t0;
   await engine.stop();
   const events = store.read(1);
-  return { ms, hookRuns, events };
+  return { ms, hookRuns, events, snapshot: store.loadSnapshot() };
 }
 
 export function replayBench(events, rounds = 5) {
@@ -120,6 +120,17 @@ export function replayBench(events, rounds = 5) {
     best = Math.min(best, performance.now() - t0);
   }
   return { ms: best, eventsPerSecond: (events.length / best) * 1000, transitions: state.transitions, state };
+}
+
+/** Restores the store's last snapshot and folds only the tail after it. */
+export function snapshotReplayBench(events, snapshot, rounds = 5) {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    replay(events, { seq: snapshot.seq, state: restoreEngineState(snapshot.state) });
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { ms: best, tail: events.length - snapshot.seq };
 }
 
 export function spawnBench(rounds = 200) {

@@ -1,5 +1,5 @@
 // `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
-import { convergeBench, replayBench, spawnBench } from './engine-bench.mjs';
+import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -9,6 +9,7 @@ const coldMs = runs[0].ms;
 const perHookMs = converge.ms / converge.hookRuns;
 const replay = replayBench(converge.events);
 const share = replay.transitions / converge.events.length;
+const fromSnapshot = converge.snapshot ? snapshotReplayBench(converge.events, converge.snapshot) : undefined;
 
 const rows = [
   ['spawn /bin/true (yardstick)', `${(spawn.msPerSpawn * 1000).toFixed(0)} µs`, '1'],
@@ -32,6 +33,15 @@ const rows = [
     `${Math.round(replay.eventsPerSecond).toLocaleString('en')} events/s`,
     `${(replay.eventsPerSecond / 200_000).toFixed(2)}× the 200,000 events/s target`,
   ],
+  ...(fromSnapshot
+    ? [
+        [
+          `restore the last snapshot + fold its ${fromSnapshot.tail}-event tail`,
+          `${fromSnapshot.ms.toFixed(1)} ms`,
+          `${((fromSnapshot.ms / replay.ms) * 100).toFixed(1)} % of a full replay`,
+        ],
+      ]
+    : []),
   [
     'events that reach xstate transition()',
     `${replay.transitions}`,

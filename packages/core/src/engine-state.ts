@@ -1,11 +1,21 @@
-import type { ConvergeEvent, JsonPatchOperation, ModuleInfo } from '@converge/protocol';
+import {
+  type ConvergeEvent,
+  type JsonPatchOperation,
+  type ModuleInfo,
+  ReplayDivergenceError,
+} from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
 import { fastConvergeFold, fastModuleFold } from './fast-fold.js';
 import { convergeMachine } from './machines/converge-machine.js';
 import { moduleMachine } from './machines/module-machine.js';
 import { pureInitial, pureTransition } from './machines/pure-transition.js';
 import { startupMachine } from './machines/startup-machine.js';
-import type { ConvergeSnapshot, ModuleSnapshot, StartupSnapshot } from './machines/steps.js';
+import {
+  type ConvergeSnapshot,
+  type ModuleSnapshot,
+  nextModuleStep,
+  type StartupSnapshot,
+} from './machines/steps.js';
 import type { ConfigDocument, Values } from './ports.js';
 import type { ValuesPatchOp } from './values/json-patch.js';
 import { compactPatches } from './values/patch-compaction.js';
@@ -217,20 +227,48 @@ export function evolve(state: EngineState, event: ConvergeEvent): EngineState {
   return applyEvent(cloneEngineState(state), event);
 }
 
+export interface ReplayOptions {
+  /** Check that seqs follow each other and that lifecycle hook events match what the chart expects. */
+  strict?: boolean;
+}
+
 /**
  * Rebuilds the state from a log (optionally starting at a snapshot) without calling any
- * executor. Events at or below the snapshot's seq are skipped.
+ * executor. Events at or below the snapshot's seq are skipped. With `strict`, a gap in seqs or a
+ * lifecycle hook success the statechart did not expect throws ReplayDivergenceError at that seq.
  */
 export function replay(
   events: Iterable<ConvergeEvent>,
   from?: { seq: number; state: EngineState },
+  options: ReplayOptions = {},
 ): EngineState {
   const state = from ? cloneEngineState(from.state) : initialEngineState();
   for (const event of events) {
     if (event.seq <= state.seq) continue;
+    if (options.strict) checkNext(state, event);
     applyEvent(state, event);
   }
   return state;
+}
+
+function checkNext(state: EngineState, event: ConvergeEvent): void {
+  if (event.seq !== state.seq + 1)
+    throw new ReplayDivergenceError(
+      `expected seq ${state.seq + 1}, found seq ${event.seq} (${event.type})`,
+      event.seq,
+    );
+  if (event.type === 'HookSucceeded' && event.module && lifecycleHookBindings.has(event.binding)) {
+    const snap = state.modules[event.module];
+    const step = snap ? nextModuleStep(snap) : undefined;
+    if (!step || step.kind !== 'runHook' || step.hook !== event.hook || step.binding !== event.binding) {
+      const expected =
+        step?.kind === 'runHook' ? `${step.binding} hook ${step.hook}` : (step?.kind ?? 'nothing');
+      throw new ReplayDivergenceError(
+        `module ${event.module}: ${event.binding} hook ${event.hook} succeeded, but the lifecycle expected ${expected}`,
+        event.seq,
+      );
+    }
+  }
 }
 
 /** A deep-enough copy for snapshots: machine snapshots are immutable, maps are copied. */

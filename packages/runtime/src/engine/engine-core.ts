@@ -10,6 +10,7 @@ import {
   type Logger,
   type Metrics,
   type ModuleDefinition,
+  persistEngineState,
 } from '@converge/core';
 import type { ConvergeEvent, NewEvent } from '@converge/protocol';
 import type { EngineOptions } from './engine-options.js';
@@ -125,6 +126,10 @@ export class EngineCore implements QueueHost {
       }
       for (const l of this.listeners) l(e);
     }
+    const every = this.options.snapshotEvery ?? 10_000;
+    const last = stored.at(-1);
+    if (every > 0 && last && Math.floor(last.seq / every) > Math.floor((last.seq - stored.length) / every))
+      this.store.saveSnapshot({ seq: this.st.seq, state: persistEngineState(this.st) });
     return stored;
   }
 

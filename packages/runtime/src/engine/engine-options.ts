@@ -31,6 +31,8 @@ export interface EngineOptions {
   /** Kill a hook after this many ms (0 = no timeout, as in addon-operator). */
   hookTimeoutMs?: number;
   runId?: string;
+  /** Save a persisted state snapshot to the store every this many events (default 10,000; 0 = never). */
+  snapshotEvery?: number;
   /** Number of parallel queues (addon-operator: 20, of which 19 are used). */
   parallelQueues?: number;
 }
