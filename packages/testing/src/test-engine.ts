@@ -13,6 +13,7 @@ import {
   seededRandom,
   VirtualClock,
 } from '@converge/runtime';
+import { filter, firstValueFrom } from 'rxjs';
 import { type CodeHook, CodeHookRunner } from './code-hooks.js';
 import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modules.js';
 import { MemoryConfigSource } from './memory-config-source.js';
@@ -125,16 +126,10 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     hookTimeoutMs: options.hookTimeoutMs ?? 0,
   });
 
-  const waitIdle = () =>
-    new Promise<void>((resolve) => {
-      if (engine.isIdle()) return resolve();
-      const off = engine.onActivity(() => {
-        if (engine.isIdle()) {
-          off();
-          resolve();
-        }
-      });
-    });
+  const waitIdle = async () => {
+    if (engine.isIdle()) return;
+    await firstValueFrom(engine.idle$.pipe(filter((idle) => idle)));
+  };
 
   async function settle(): Promise<void> {
     for (;;) {

@@ -1,5 +1,6 @@
 import { type ConfigDocument, type EngineState, type HookDefinition, valuesKey } from '@converge/core';
 import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
 import { nullMetrics } from '../metrics.js';
@@ -31,6 +32,10 @@ export interface Engine {
   readonly state: EngineState;
   readonly events: readonly ConvergeEvent[];
   onEvent(listener: (e: ConvergeEvent) => void): () => void;
+  /** Every event appended from now on, as an rxjs stream (completes on stop). */
+  readonly events$: Observable<ConvergeEvent>;
+  /** Emits `true` whenever the engine becomes idle and `false` when work starts (distinct). */
+  readonly idle$: Observable<boolean>;
   /** True when no task is runnable and nothing is in flight (timers may be pending). */
   isIdle(): boolean;
   onActivity(listener: () => void): () => void;
@@ -153,6 +158,16 @@ export function createEngine(options: EngineOptions): Engine {
     }
   });
   let unwatchConfig: (() => void) | undefined;
+  const eventSubject = new Subject<ConvergeEvent>();
+  core.onEvent((e) => eventSubject.next(e));
+  const activity = new Subject<void>();
+  core.onActivityChange(() => activity.next());
+  const idle$ = activity.pipe(
+    map(() => core.isIdle()),
+    startWith(core.isIdle()),
+    distinctUntilChanged(),
+    share(),
+  );
 
   const engine: Engine = {
     core,
@@ -163,6 +178,8 @@ export function createEngine(options: EngineOptions): Engine {
       return events;
     },
     onEvent: (l) => core.onEvent(l),
+    events$: eventSubject.asObservable(),
+    idle$,
     isIdle: () => core.isIdle(),
     onActivity: (l) => core.onActivityChange(l),
     applyConfig: (config) => onConfigChanged(core, config),
@@ -265,6 +282,9 @@ export function createEngine(options: EngineOptions): Engine {
       schedules.stop();
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
+      core.resources.stopAll();
+      eventSubject.complete();
+      activity.complete();
       await store.flush();
     },
   };
