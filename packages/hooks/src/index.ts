@@ -1,1 +1,12 @@
-export {};
+export * from './batch-hook.js';
+export * from './hook-discovery.js';
+export * from './hook-env.js';
+export * from './hook-files.js';
+export * from './hook-loader.js';
+export * from './hook-log.js';
+export * from './hook-output-files.js';
+export * from './hook-process.js';
+export * from './hook-runner.js';
+export * from './json-stream.js';
+export * from './loaded-hook.js';
+export * from './shell-hook.js';

@@ -1,0 +1,29 @@
+import type { HookDefinition, Logger } from '@converge/core';
+import type { EffectiveHookConfig } from '@converge/protocol';
+
+/** A discovered hook whose config was loaded: how to run it and what the engine registers. */
+export interface LoadedHook {
+  kind: 'shell' | 'batch';
+  /** addon-operator's name (HP §1.1, §4.2): `hooks/x.sh`, `hooks/bin:name:0`, `010-startup.sh`. */
+  name: string;
+  /** Absolute path of the executable. */
+  file: string;
+  module?: string;
+  /** argv of a run (`[file]`, `[python3, file]`, `[file, "hook", "run", "0"]`). */
+  argv: string[];
+  /** Variables added to the run's environment (PYTHONHOME, MODULE_NAME, …). */
+  env: Record<string, string>;
+  config: EffectiveHookConfig;
+  definition: HookDefinition;
+}
+
+/** How discovery runs `--config`, `hook list` and `hook config`. */
+export interface HookCommandContext {
+  /** The allow-listed base environment. */
+  env: Record<string, string>;
+  cwd: string;
+  /** 0 = no timeout. */
+  timeoutMs: number;
+  logger?: Logger;
+  checkJqFilter?: (filter: string) => string | undefined;
+}
