@@ -8,8 +8,9 @@ import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
+import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
-import type { HelmEnv } from './resolve-helm.js';
+import { type HelmEnv, resolveHelm } from './resolve-helm.js';
 import { parseManifestObjects } from './yaml-docs.js';
 
 /** A release that exists before the store starts (tests, `createTestEngine({ releases })`). */
@@ -49,6 +50,8 @@ export interface InMemoryReleaseStoreOptions {
   /** Where to look for the extracted helm (tests). */
   searchFrom?: string;
   releases?: readonly SeedRelease[];
+  /** Render cache to use (shared or own); `false` renders every time. Default: a cache of its own. */
+  renderCache?: RenderCache | false;
 }
 
 interface StoredRelease {
@@ -91,8 +94,10 @@ function checkObject(object: KubeObject): void {
 export class InMemoryReleaseStore implements ReleaseExecutor {
   private readonly store = new Map<string, StoredRelease>();
   private readonly failures = new Map<ReleaseOperation, string[]>();
+  private readonly cache: RenderCache | undefined;
 
   constructor(private readonly options: InMemoryReleaseStoreOptions) {
+    this.cache = options.renderCache === false ? undefined : (options.renderCache ?? new RenderCache());
     for (const seed of options.releases ?? []) this.seed(seed);
   }
 
@@ -156,18 +161,41 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
     this.injectedFailure('render');
     const chartDir = this.options.charts(module);
     if (chartDir === undefined) throw new Error(`module ${module} has no helm chart`);
-    return renderChart({
+    const produce = () =>
+      renderChart({
+        chartDir,
+        release: module,
+        namespace: this.options.namespace,
+        values: chartValues,
+        module,
+        helm: this.options.helm,
+        env: this.options.env,
+        helmMajor: this.options.helmMajor,
+        tmpDir: this.options.tmpDir,
+        searchFrom: this.options.searchFrom,
+      });
+    if (!this.cache) return produce();
+    const key = {
       chartDir,
       release: module,
       namespace: this.options.namespace,
       values: chartValues,
-      module,
-      helm: this.options.helm,
-      env: this.options.env,
-      helmMajor: this.options.helmMajor,
-      tmpDir: this.options.tmpDir,
-      searchFrom: this.options.searchFrom,
-    });
+      helm: helmIdentity(this.helmPath(), String(this.options.helmMajor ?? '')),
+    };
+    return this.cache.render(key, produce);
+  }
+
+  /** The helm that renderChart would run, or undefined when there is none. */
+  private helmPath(): string | undefined {
+    try {
+      return resolveHelm({
+        helm: this.options.helm,
+        env: this.options.env,
+        searchFrom: this.options.searchFrom,
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   async upgrade(

@@ -1,0 +1,110 @@
+/**
+ * Runs one helm command from an argv array (never a shell string) in its own process group,
+ * killed when its deadline passes. A failure is a HelmCommandError whose message is
+ * `helm <operation> failed: <stderr>` (trimmed, capped), so the engine's HelmOperationFailed
+ * carries helm's own words.
+ */
+import { spawn } from 'node:child_process';
+import type { HelmEnv } from './resolve-helm.js';
+
+/** Longest stderr kept in an error message; longer text keeps its head and its tail. */
+export const STDERR_CAP = 4000;
+
+/** A helm command that exited non-zero, was killed, or could not start. */
+export class HelmCommandError extends Error {
+  override readonly name = 'HelmCommandError';
+  constructor(
+    /** The helm subcommand, e.g. `upgrade`, `get metadata`. */
+    readonly operation: string,
+    /** helm's stderr, trimmed and capped. */
+    readonly stderr: string,
+    /** The exit code, or null when the process was killed or did not start. */
+    readonly exitCode: number | null,
+    readonly timedOut = false,
+  ) {
+    super(`helm ${operation} failed: ${stderr}`);
+  }
+}
+
+/** Trims `text` and keeps at most STDERR_CAP characters of it (head and tail). */
+export function capStderr(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= STDERR_CAP) return trimmed;
+  const head = Math.floor(STDERR_CAP / 4);
+  const tail = STDERR_CAP - head;
+  return `${trimmed.slice(0, head)}\n…[${trimmed.length - STDERR_CAP} characters cut]…\n${trimmed.slice(-tail)}`;
+}
+
+export interface HelmRunOptions {
+  env: HelmEnv;
+  /** Kill the process group after this many ms (0 or absent: never). */
+  deadlineMs?: number;
+}
+
+export interface HelmOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `helm argv…`; resolves with its output on exit 0, else rejects with HelmCommandError. */
+export function runHelm(
+  helmPath: string,
+  operation: string,
+  argv: readonly string[],
+  options: HelmRunOptions,
+): Promise<HelmOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helmPath, argv, {
+      env: options.env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const timer =
+      options.deadlineMs && options.deadlineMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid);
+          }, options.deadlineMs)
+        : undefined;
+    child.on('error', (error) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      reject(new HelmCommandError(operation, capStderr(error.message), null));
+    });
+    child.on('close', (code) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      const out = Buffer.concat(stdout).toString('utf8');
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (timedOut) {
+        const text = capStderr(`timeout after ${options.deadlineMs} ms${err.trim() ? `\n${err}` : ''}`);
+        reject(new HelmCommandError(operation, text, null, true));
+      } else if (code !== 0) {
+        reject(new HelmCommandError(operation, capStderr(err) || `exit status ${code}`, code));
+      } else {
+        resolve({ stdout: out, stderr: err });
+      }
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
