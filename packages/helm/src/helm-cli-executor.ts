@@ -56,7 +56,6 @@ export const CHECKSUM_LABEL = 'moduleChecksum';
 const LEGACY_CHECKSUM_VALUE = '_addonOperatorModuleChecksum';
 const NOT_FOUND = /release: not found|release not found|not found: release/i;
 const SYNTHESIS_EXCLUDED = new Set(['crds', 'docs', 'hooks', 'images', 'lib']);
-const versions = new Map<string, Promise<HelmVersion>>();
 
 interface HistoryEntry {
   revision: number;
@@ -91,6 +90,7 @@ export function labelsFlag(labels: Record<string, string>): string {
 /** The ReleaseExecutor that runs the real helm. */
 export class HelmCliReleaseExecutor implements ReleaseExecutor {
   private helmPath: string | undefined;
+  private helmVersion: Promise<HelmVersion> | undefined;
   private readonly cache: RenderCache | undefined;
 
   constructor(private readonly options: HelmCliReleaseExecutorOptions) {
@@ -107,10 +107,9 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     return this.helmPath;
   }
 
-  /** `helm version` of the binary, cached per path. */
+  /** `helm version` of the binary, asked once per executor. */
   version(): Promise<HelmVersion> {
-    const path = this.helm();
-    let version = versions.get(path);
+    let version = this.helmVersion;
     if (!version) {
       version = this.run('version', ['version', '--template', '{{.Version}}'], { cluster: false }).then(
         ({ stdout }) => {
@@ -120,8 +119,10 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
           return { version: text, major: Number(match[1]), minor: Number(match[2]) };
         },
       );
-      version.catch(() => versions.delete(path));
-      versions.set(path, version);
+      version.catch(() => {
+        this.helmVersion = undefined;
+      });
+      this.helmVersion = version;
     }
     return version;
   }
