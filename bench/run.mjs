@@ -1,5 +1,6 @@
 // `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
+import { helmRows } from './helm-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -48,4 +49,6 @@ const rows = [
     `${(share * 100).toFixed(1)} % of the log`,
   ],
 ];
+// Helm (issue 4): deciding "skip, unchanged" against one helm template of a 50-object chart.
+rows.push(...(await helmRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
