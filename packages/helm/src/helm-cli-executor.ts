@@ -8,10 +8,10 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ClusterSource, ReleaseExecutor, ReleaseInfo, RenderResult, Values } from '@converge/core';
-import type { KubeObject, ObjectRef } from '@converge/protocol';
+import type { ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import { HelmCommandError, type HelmOutput, runHelm } from './helm-process.js';
-import { clusterScopedCustomKinds, isClusterScoped, releaseObjectRef } from './object-scope.js';
+import { absentObjects, storedRelease } from './release-cluster-reads.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -38,6 +38,12 @@ export interface HelmCliReleaseExecutorOptions {
   historyMax?: number;
   /** Cluster read side for absentResources; without it nothing is reported absent. */
   cluster?: ClusterSource;
+  /**
+   * Where `status` reads a release: `helm` (`helm get metadata`, the default), or helm's own
+   * storage objects through `cluster` (`secrets`, helm's default driver, or `configmaps`): the
+   * newest `owner=helm,name=<release>` object's labels, without starting a helm process.
+   */
+  statusSource?: 'helm' | 'secrets' | 'configmaps';
   /** Render cache to use (shared or own); `false` renders every time. Default: a cache of its own. */
   renderCache?: RenderCache | false;
   /** Where to look for the extracted helm (tests). */
@@ -95,6 +101,9 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
 
   constructor(private readonly options: HelmCliReleaseExecutorOptions) {
     this.cache = options.renderCache === false ? undefined : (options.renderCache ?? new RenderCache());
+    if ((options.statusSource ?? 'helm') !== 'helm' && !options.cluster) {
+      throw new Error(`statusSource ${options.statusSource} needs the cluster option`);
+    }
   }
 
   /** The helm binary this executor runs; throws HelmNotFoundError listing where it looked. */
@@ -129,6 +138,8 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
 
   /** `get metadata` (labels included since Helm 3.13); undefined when the release does not exist. */
   async status(release: string): Promise<ReleaseInfo | undefined> {
+    const source = this.options.statusSource ?? 'helm';
+    if (source !== 'helm') return this.storedStatus(release, source);
     let out: HelmOutput;
     try {
       out = await this.run('get metadata', ['get', 'metadata', release, '--output', 'json']);
@@ -306,32 +317,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     if (objects.length === 0 && rendered.manifest.trim() === '') {
       objects = parseManifestObjects((await this.manifest(release)) ?? '');
     }
-    objects = objects.filter((o) => o.apiVersion && o.kind && o.metadata?.name);
-    const customKinds = await this.customKinds(cluster, objects);
-    const groups = new Map<string, { refs: ObjectRef[]; names?: Set<string> }>();
-    for (const object of objects) {
-      const ref = releaseObjectRef(object, this.options.namespace, customKinds);
-      const key = `${ref.apiVersion}\0${ref.kind}\0${ref.namespace ?? ''}`;
-      const group = groups.get(key) ?? { refs: [] };
-      group.refs.push(ref);
-      groups.set(key, group);
-    }
-    const absent: ObjectRef[] = [];
-    for (const group of groups.values()) {
-      const [first] = group.refs;
-      const listed = await cluster.list({
-        apiVersion: first.apiVersion,
-        kind: first.kind,
-        ...(first.namespace === undefined ? {} : { namespaces: [first.namespace] }),
-      });
-      const names = new Set(
-        listed
-          .filter((o) => first.namespace === undefined || o.metadata.namespace === first.namespace)
-          .map((o) => o.metadata.name),
-      );
-      for (const ref of group.refs) if (!names.has(ref.name)) absent.push(ref);
-    }
-    return absent;
+    return absentObjects(cluster, this.options.namespace, objects);
   }
 
   /** Rolls a pending release back to its last settled revision, or uninstalls it (AO §11.3). */
@@ -357,6 +343,17 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       ],
       { mutating: true },
     );
+  }
+
+  private async storedStatus(
+    release: string,
+    driver: 'secrets' | 'configmaps',
+  ): Promise<ReleaseInfo | undefined> {
+    const info = await storedRelease(this.options.cluster!, this.options.namespace, release, driver);
+    if (!info) return undefined;
+    const checksum = info.labels?.[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release));
+    if (checksum !== undefined) info.checksum = checksum;
+    return info;
   }
 
   /** The checksum an older addon-operator kept in the release values. */
@@ -409,22 +406,5 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     }
     const deadlineMs = this.timeoutMs() + (how.mutating ? (this.options.killGraceMs ?? 30_000) : 0);
     return runHelm(this.helm(), operation, full, { env: this.options.env ?? process.env, deadlineMs });
-  }
-
-  /** Cluster-scoped custom kinds declared by CRDs in the manifest or, when needed, the cluster. */
-  private async customKinds(cluster: ClusterSource, objects: readonly KubeObject[]): Promise<Set<string>> {
-    const kinds = clusterScopedCustomKinds(objects);
-    const unknownCustom = objects.some((o) => {
-      const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-      return (
-        group.includes('.') && !group.endsWith('.k8s.io') && !isClusterScoped(o.apiVersion, o.kind, kinds)
-      );
-    });
-    if (!unknownCustom) return kinds;
-    const crds = await cluster.list({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-    });
-    return clusterScopedCustomKinds([...crds, ...objects]);
   }
 }

@@ -513,3 +513,56 @@ describe('HelmCliReleaseExecutor: render with the real helm (smoke)', () => {
     });
   }
 });
+
+describe('HelmCliReleaseExecutor: status from helm storage objects (no helm process)', () => {
+  const storage = (name: string, version: number, status: string, labels: Record<string, string> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'helm.sh/release.v1',
+    metadata: {
+      name: `sh.helm.release.v1.${name}.v${version}`,
+      namespace: NS,
+      labels: { ...labels, name, owner: 'helm', status, version: String(version), modifiedAt: '1767225600' },
+    },
+    data: { release: 'H4sI' },
+  });
+
+  it('reads the newest revision of the release Secrets: status and the release labels (moduleChecksum)', async () => {
+    const cluster = new InMemoryCluster();
+    cluster.put(storage('basic', 1, 'superseded', { moduleChecksum: 'old' }));
+    cluster.put(storage('basic', 2, 'deployed', { moduleChecksum: 'new', [MAINT]: 'false' }));
+    cluster.put(storage('basic-other', 7, 'deployed', { moduleChecksum: 'x' }));
+    cluster.put({ ...storage('basic', 9, 'deployed'), type: 'Opaque' });
+    const fake = new FakeHelm();
+    const helm = setup(fake, { cluster, statusSource: 'secrets' });
+    expect(await helm.status('basic')).toEqual({
+      name: 'basic',
+      namespace: NS,
+      revision: 2,
+      status: 'deployed',
+      checksum: 'new',
+      labels: { moduleChecksum: 'new', [MAINT]: 'false' },
+    });
+    expect(await helm.status('absent')).toBeUndefined();
+    expect(fake.commands()).toEqual([]);
+  });
+
+  it('reads ConfigMaps for the configmaps driver; needs the cluster option', async () => {
+    const cluster = new InMemoryCluster();
+    const {
+      type: _type,
+      data: _data,
+      ...configMap
+    } = storage('basic', 3, 'pending-upgrade', { moduleChecksum: 'c' });
+    cluster.put({ ...configMap, kind: 'ConfigMap' });
+    const helm = setup(new FakeHelm(), { cluster, statusSource: 'configmaps' });
+    expect(await helm.status('basic')).toMatchObject({
+      revision: 3,
+      status: 'pending-upgrade',
+      checksum: 'c',
+    });
+    expect(() => setup(new FakeHelm(), { statusSource: 'secrets' })).toThrow(
+      'statusSource secrets needs the cluster option',
+    );
+  });
+});
