@@ -27,6 +27,8 @@ export interface ProcessHookRunnerOptions {
   timeoutMs?: number;
   /** Compile check for `jqFilter` at config load: an error text, or undefined when it compiles. */
   checkJqFilter?: (filter: string) => string | undefined;
+  /** A jq engine with a compile check (e.g. `JqProcessEngine`); used when `checkJqFilter` is not given. */
+  jq?: { check(filter: string): string | undefined };
   /** Hook stdout/stderr lines and discovery warnings go here. */
   logger?: Logger;
   /** The engine's environment the allow-list reads (default `process.env`). */
@@ -114,6 +116,11 @@ export class ProcessHookRunner implements HookRunner {
     return hooks.map((h) => h.definition);
   }
 
+  private get checkJqFilter(): ((filter: string) => string | undefined) | undefined {
+    const jq = this.options.jq;
+    return this.options.checkJqFilter ?? (jq ? (filter: string) => jq.check(filter) : undefined);
+  }
+
   private baseEnv(): Record<string, string> {
     return hookBaseEnv(this.options.env ?? process.env, this.options.hookEnv);
   }
@@ -124,7 +131,7 @@ export class ProcessHookRunner implements HookRunner {
       cwd: process.cwd(),
       timeoutMs: this.options.timeoutMs ?? 0,
       ...(this.options.logger ? { logger: this.options.logger } : {}),
-      ...(this.options.checkJqFilter ? { checkJqFilter: this.options.checkJqFilter } : {}),
+      ...(this.checkJqFilter ? { checkJqFilter: this.checkJqFilter } : {}),
     };
   }
 }

@@ -7,6 +7,7 @@ export * from './hook-log.js';
 export * from './hook-output-files.js';
 export * from './hook-process.js';
 export * from './hook-runner.js';
+export * from './jq-process-engine.js';
 export * from './json-stream.js';
 export * from './loaded-hook.js';
 export * from './shell-hook.js';
