@@ -2,7 +2,7 @@
 // values did not change, against one real `helm template` of the same 50-object templated chart.
 // Addon-operator renders on every run; converge reuses the render from its cache (render-cache.ts).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -113,26 +113,41 @@ export async function helmBench({ templateRounds = 15, decideRounds = 300 } = {}
     await decideSkip(store);
     const storeMs = await timeEach(decideRounds, () => decideSkip(store));
 
-    // CLI executor: helm template through the real helm 3, status from a one-process stand-in that
-    // prints canned `get metadata` JSON (there is no cluster here), so only helm's own start is left out.
-    const standIn = join(dir, 'helm-stand-in');
-    const cli0 = new HelmCliReleaseExecutor({ helm, namespace: NS, charts: () => chartDir });
-    const checksum = (await cli0.render(MODULE, chartValues)).checksum;
-    const metadata = JSON.stringify({
-      name: MODULE,
+    // CLI executor, status read from helm's release Secret (statusSource: 'secrets'): no helm
+    // process on a skip. The release Secret is put into an in-memory cluster as helm would write it.
+    const cluster = new InMemoryCluster();
+    const cli = new HelmCliReleaseExecutor({
+      helm,
       namespace: NS,
-      revision: 1,
-      status: 'deployed',
-      labels: { moduleChecksum: checksum },
+      charts: () => chartDir,
+      cluster,
+      statusSource: 'secrets',
     });
-    writeFileSync(
-      standIn,
-      `#!/bin/sh\ncase "$1" in\n  version) printf 'v3.17.2' ;;\n  template) exec ${JSON.stringify(helm)} "$@" ;;\n  *) printf '%s\\n' '${metadata}' ;;\nesac\n`,
-    );
-    chmodSync(standIn, 0o755);
-    const cli = new HelmCliReleaseExecutor({ helm: standIn, namespace: NS, charts: () => chartDir });
+    const cliRendered = await cli.render(MODULE, chartValues);
+    cluster.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'helm.sh/release.v1',
+      metadata: {
+        name: `sh.helm.release.v1.${MODULE}.v1`,
+        namespace: NS,
+        labels: {
+          name: MODULE,
+          owner: 'helm',
+          status: 'deployed',
+          version: '1',
+          moduleChecksum: cliRendered.checksum,
+        },
+      },
+    });
+    for (const object of cliRendered.objects) {
+      cluster.put({
+        ...object,
+        metadata: { ...object.metadata, namespace: object.metadata.namespace ?? NS },
+      });
+    }
     await decideSkip(cli);
-    const cliMs = await timeEach(Math.min(decideRounds, 100), () => decideSkip(cli));
+    const cliMs = await timeEach(decideRounds, () => decideSkip(cli));
     return { objects, templateMs, helmStartMs, storeMs, cliMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -156,14 +171,14 @@ export async function helmRows() {
       `${ratio(r.storeMs)} of a helm template (target ≤ 0.05)`,
     ],
     [
-      'decide "skip, unchanged", CLI executor (cached render; status from a one-process stand-in)',
-      `${r.cliMs.toFixed(2)} ms`,
-      `${ratio(r.cliMs)} of a helm template`,
+      'decide "skip, unchanged", CLI executor, statusSource secrets (cached render, no helm process)',
+      `${(r.cliMs * 1000).toFixed(0)} µs`,
+      `${ratio(r.cliMs)} of a helm template (target ≤ 0.05)`,
     ],
     [
-      'start of a real helm process (`helm version`), the floor of a CLI status call',
-      `${r.helmStartMs.toFixed(1)} ms`,
-      `${ratio(r.helmStartMs)} of a helm template`,
+      'the same with statusSource helm: at least one helm start (`helm version` measured)',
+      `≥ ${(r.cliMs + r.helmStartMs).toFixed(1)} ms`,
+      `≥ ${ratio(r.cliMs + r.helmStartMs)} of a helm template`,
     ],
   ];
 }
