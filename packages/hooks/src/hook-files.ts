@@ -44,6 +44,18 @@ export async function prepareHookFiles(
   const root = tmpRoot ?? tmpdir();
   await mkdir(root, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(root, 'converge-hook-'));
+  try {
+    return await fillHookFiles(dir, request);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function fillHookFiles(
+  dir: string,
+  request: Pick<HookRunRequest, 'bindingContexts' | 'values' | 'configValues'>,
+): Promise<HookRunFiles> {
   await chmod(dir, 0o700);
   const env: Record<string, string> = {};
   const content: Record<keyof typeof inputs, unknown> = {

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { HookDefinition, HookRunner, HookRunRequest, HookRunResult, Logger } from '@converge/core';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
-import { prepareHookFiles, readHookOutputs, removeHookFiles } from './hook-files.js';
+import { type HookRunFiles, prepareHookFiles, readHookOutputs, removeHookFiles } from './hook-files.js';
 import { loadHooks } from './hook-loader.js';
 import { hookLogParser } from './hook-log.js';
 import { processErrorText, runProcess } from './hook-process.js';
@@ -79,7 +79,12 @@ export class ProcessHookRunner implements HookRunner {
         error: `hook ${request.hook.name}${request.hook.module ? ` of module ${request.hook.module}` : ''} is not registered`,
       };
     const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : (this.options.timeoutMs ?? 0);
-    const files = await prepareHookFiles(request, this.options.tmpDir);
+    let files: HookRunFiles;
+    try {
+      files = await prepareHookFiles(request, this.options.tmpDir);
+    } catch (e) {
+      return { ok: false, error: `cannot prepare the files of ${hook.name}: ${(e as Error).message}` };
+    }
     try {
       const labels = {
         hook: hook.name,

@@ -275,6 +275,15 @@ describe('ProcessHookRunner: failures', () => {
     expect(await pending).toEqual({ ok: false, error: 'aborted' });
   });
 
+  it('a run directory that cannot be created fails the run without throwing', async () => {
+    const { runner } = await demoRunner();
+    const blocked = fixtureRunner({ tmpDir: join(modulesDir, 'demo', 'hooks', 'probe.sh', 'below-a-file') });
+    await blocked.runner.moduleHooks('demo');
+    const result = await blocked.runner.run(request('demo', 'hooks/probe.sh'));
+    expect(!result.ok && result.error).toMatch(/^cannot prepare the files of hooks\/probe\.sh: ENOTDIR/);
+    expect((await runner.run(request('demo', 'hooks/probe.sh'))).ok).toBe(true);
+  });
+
   it('an unregistered hook fails without running anything', async () => {
     const { runner } = await demoRunner();
     expect(await runner.run(request('demo', 'hooks/nope.sh'))).toEqual({
