@@ -56,6 +56,7 @@ describe('hook discovery', () => {
     expect(demo.map((h) => h.name)).toEqual([
       'hooks/bad-object-patch.sh',
       'hooks/crash.sh',
+      'hooks/daemon.sh',
       'hooks/exit3.sh',
       'hooks/fail-after-output.sh',
       'hooks/flood.sh',

@@ -259,6 +259,15 @@ describe('ProcessHookRunner: failures', () => {
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
   });
 
+  it('a background process that keeps the pipes open does not hold up a finished hook', async () => {
+    const { runner, logger } = await demoRunner();
+    const result = await runner.run(request('demo', 'hooks/daemon.sh'));
+    const pids = (printed(logger.records, 'PIDS')[0] ?? '').split(' ').map(Number);
+    for (const pid of pids.filter((p) => p > 1)) process.kill(pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    expect(result.ok && result.valuesPatch).toEqual([{ op: 'add', path: '/demo/daemon', value: true }]);
+  });
+
   it('the runner-wide timeout applies when the request has none', async () => {
     const { runner } = await demoRunner({ timeoutMs: 200 });
     expect(await runner.run(request('demo', 'hooks/hang.sh'))).toEqual({
