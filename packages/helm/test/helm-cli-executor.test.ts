@@ -13,7 +13,7 @@ import {
   STDERR_CAP,
 } from '../src/index.js';
 import { FakeHelm, historyJson, metadataJson, NOT_FOUND, releaseJson } from './fake-helm-cli.js';
-import { FIXTURES, helmBinaries, helmTemplate, tempDir, writeTree } from './helpers.js';
+import { FIXTURES, helmBinaries, helmTemplate, tempDir, writeScript, writeTree } from './helpers.js';
 
 const NS = 'converge';
 const MAINT = 'maintenance.deckhouse.io/no-resource-reconciliation';
@@ -565,4 +565,89 @@ describe('HelmCliReleaseExecutor: status from helm storage objects (no helm proc
       'statusSource secrets needs the cluster option',
     );
   });
+});
+
+describe('HelmCliReleaseExecutor: real helm 3 and 4 accept every command it builds', () => {
+  /** A kubeconfig whose API server refuses connections: helm parses its flags, then fails to connect. */
+  function unreachableKubeconfig(dir: string): string {
+    return join(
+      writeTree(dir, {
+        kubeconfig: [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+          'contexts: [{name: ctx, context: {cluster: c, user: u}}]',
+          'current-context: ctx',
+          'users: [{name: u, user: {token: t}}]',
+          '',
+        ].join('\n'),
+      }),
+      'kubeconfig',
+    );
+  }
+
+  for (const major of [3, 4] as const) {
+    it(`helm ${major}: status, list, upgrade, uninstall, get values/manifest fail only on the unreachable cluster`, async () => {
+      const home = tempDir();
+      const helm = new HelmCliReleaseExecutor({
+        helm: helmBinaries()[major],
+        env: { PATH: '/usr/bin:/bin', HOME: home },
+        namespace: NS,
+        charts: () => basic,
+        kubeconfig: unreachableKubeconfig(home),
+        kubeContext: 'ctx',
+        timeoutMs: 10_000,
+      });
+      const calls: [string, () => Promise<unknown>][] = [
+        ['get metadata', () => helm.status('basic')],
+        ['list', () => helm.list()],
+        ['history', () => helm.upgrade('basic', values, { checksum: 'abc', labels: { [MAINT]: 'false' } })],
+        ['uninstall', () => helm.uninstall('basic')],
+        ['get values', () => helm.values('basic')],
+        ['get manifest', () => helm.manifest('basic')],
+      ];
+      for (const [command, call] of calls) {
+        const error = (await call().catch((e: unknown) => e)) as Error;
+        expect(error.message, command).toMatch(
+          new RegExp(
+            `^helm ${command} failed: Error: [Kk]ubernetes cluster unreachable: .*connection refused`,
+          ),
+        );
+      }
+    });
+
+    it(`helm ${major}: the upgrade --install and rollback argv reach the cluster step`, async () => {
+      const home = tempDir();
+      // Answers `history` itself (a pending release the first time, none the second) and hands
+      // every other command to the real helm.
+      const pending = historyJson(['deployed', 'pending-upgrade']).trim();
+      const wrapper = writeScript(
+        join(home, 'helm'),
+        [
+          'if [ "$1" = history ]; then',
+          `  if [ -e "${home}/seen" ]; then echo 'Error: release: not found' >&2; exit 1; fi`,
+          `  : > "${home}/seen"`,
+          `  printf '%s\\n' '${pending}'`,
+          '  exit 0',
+          'fi',
+          `exec "${helmBinaries()[major]}" "$@"`,
+        ].join('\n'),
+      );
+      const helm = new HelmCliReleaseExecutor({
+        helm: wrapper,
+        env: { PATH: '/usr/bin:/bin', HOME: home },
+        namespace: NS,
+        charts: () => basic,
+        kubeconfig: unreachableKubeconfig(home),
+        timeoutMs: 10_000,
+      });
+      const upgrade = () => helm.upgrade('basic', values, { checksum: 'abc', labels: { [MAINT]: 'false' } });
+      await expect(upgrade()).rejects.toThrow(
+        /^helm rollback failed: Error: [Kk]ubernetes cluster unreachable/,
+      );
+      await expect(upgrade()).rejects.toThrow(
+        /^helm upgrade failed: Error: [Kk]ubernetes cluster unreachable/,
+      );
+    });
+  }
 });
