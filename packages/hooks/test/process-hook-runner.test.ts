@@ -264,7 +264,6 @@ describe('ProcessHookRunner: failures', () => {
     const result = await runner.run(request('demo', 'hooks/daemon.sh'));
     const pids = (printed(logger.records, 'PIDS')[0] ?? '').split(' ').map(Number);
     for (const pid of pids.filter((p) => p > 1)) process.kill(pid, 'SIGKILL');
-    process.kill(pid, 'SIGKILL');
     expect(result.ok && result.valuesPatch).toEqual([{ op: 'add', path: '/demo/daemon', value: true }]);
   });
 
