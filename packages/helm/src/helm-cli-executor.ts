@@ -2,7 +2,7 @@
  * ReleaseExecutor over the helm CLI (Helm 3.13+ and Helm 4): release name = module name, in the
  * configured namespace (AO §11.2). Every command is an argv array; values go through a 0600 file in
  * a private temp dir removed afterwards; the render checksum is stored as the release label
- * `moduleChecksum` (AO §11.3). Every failure rejects with a HelmCommandError carrying helm's stderr.
+ * `moduleChecksum` (AO §11.3). A failed helm command rejects with a HelmCommandError carrying its stderr.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

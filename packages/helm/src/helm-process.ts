@@ -5,14 +5,15 @@
  * carries helm's own words.
  */
 import { spawn } from 'node:child_process';
+import { ConvergeError } from '@converge/protocol';
 import type { HelmEnv } from './resolve-helm.js';
 
 /** Longest stderr kept in an error message; longer text keeps its head and its tail. */
 export const STDERR_CAP = 4000;
 
-/** A helm command that exited non-zero, was killed, or could not start. */
-export class HelmCommandError extends Error {
-  override readonly name = 'HelmCommandError';
+/** A helm command that exited non-zero, was killed, or could not start (`isConvergeError()` is true). */
+export class HelmCommandError extends ConvergeError {
+  readonly code = 'HELM_COMMAND';
   constructor(
     /** The helm subcommand, e.g. `upgrade`, `get metadata`. */
     readonly operation: string,

@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isConvergeError } from '@converge/protocol';
 import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import {
@@ -134,6 +135,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
       .upgrade('basic', values, { checksum: 'abc', labels: {} })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HelmCommandError);
+    expect(isConvergeError(error) && error.code).toBe('HELM_COMMAND');
     expect((error as HelmCommandError).message).toBe(`helm upgrade failed: ${stderr.trim()}`);
     expect((error as HelmCommandError).exitCode).toBe(1);
     const file = valueAfter(fake.commands()[1].argv, '--values')!;
