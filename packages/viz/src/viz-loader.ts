@@ -1,0 +1,30 @@
+import { ConvergeError } from '@converge/protocol';
+
+/** `@viz-js/viz` (Graphviz compiled to WebAssembly) could not be loaded, so no SVG can be laid out. */
+export class GraphvizUnavailableError extends ConvergeError {
+  readonly code = 'GRAPHVIZ_UNAVAILABLE';
+}
+
+/** The part of `@viz-js/viz`'s Viz instance the renderers use. */
+export interface Graphviz {
+  renderString(dot: string, options: { format: 'svg'; engine?: string }): string;
+}
+
+// Held in a variable so the compiler does not demand the package's types at build time.
+const vizPackage = '@viz-js/viz';
+let loading: Promise<Graphviz> | undefined;
+
+/** Loads Graphviz once per process (its WebAssembly is embedded in the package; no network). */
+export function loadGraphviz(): Promise<Graphviz> {
+  loading ??= import(vizPackage).then(
+    (mod: { instance: () => Promise<Graphviz> }) => mod.instance(),
+    (cause: unknown) => {
+      loading = undefined;
+      throw new GraphvizUnavailableError(
+        `SVG export needs the ${vizPackage} package, which could not be loaded; install it, or export DOT and render it with Graphviz`,
+        { cause },
+      );
+    },
+  );
+  return loading;
+}
