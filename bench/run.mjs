@@ -1,6 +1,7 @@
 // `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
+import { shellHookBench } from './hooks-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -52,3 +53,9 @@ const rows = [
 // Helm (issue 4): deciding "skip, unchanged" against one helm template of a 50-object chart.
 rows.push(...(await helmRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
+
+// Issue: real hooks — a shell hook through converge vs the same script spawned bare.
+const shell = await shellHookBench();
+console.log(
+  `${'shell hook via converge (files, JSON, patch) vs bare spawn'.padEnd(70)} ${`${(shell.viaMs * 1000).toFixed(0)} µs`.padStart(18)}   ${(shell.viaMs / shell.bareMs).toFixed(2)}× the bare spawn of ${(shell.bareMs * 1000).toFixed(0)} µs (target ≤ 1.5×)`,
+);

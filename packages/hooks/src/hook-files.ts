@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HookRunRequest, HookRunResult } from '@converge/core';
@@ -36,27 +36,31 @@ const outputs = {
   CONVERSION_RESPONSE_PATH: 'conversion-response.json',
 } as const;
 
-/** Creates the run directory under `tmpRoot` (default: the OS temp dir) with inputs and empty outputs. */
+/**
+ * Creates the run directory under `tmpRoot` (default: the OS temp dir) with inputs and empty outputs.
+ * Synchronous fs calls on purpose: a dozen small files cost far less than a dozen thread-pool hops,
+ * and they are on every hook run's path (bench: shell hook vs bare spawn).
+ */
 export async function prepareHookFiles(
   request: Pick<HookRunRequest, 'bindingContexts' | 'values' | 'configValues'>,
   tmpRoot?: string,
 ): Promise<HookRunFiles> {
   const root = tmpRoot ?? tmpdir();
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(join(root, 'converge-hook-'));
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const dir = mkdtempSync(join(root, 'converge-hook-'));
   try {
-    return await fillHookFiles(dir, request);
+    return fillHookFiles(dir, request);
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
 
-async function fillHookFiles(
+function fillHookFiles(
   dir: string,
   request: Pick<HookRunRequest, 'bindingContexts' | 'values' | 'configValues'>,
-): Promise<HookRunFiles> {
-  await chmod(dir, 0o700);
+): HookRunFiles {
+  chmodSync(dir, 0o700);
   const env: Record<string, string> = {};
   const content: Record<keyof typeof inputs, unknown> = {
     BINDING_CONTEXT_PATH: request.bindingContexts,
@@ -65,11 +69,11 @@ async function fillHookFiles(
   };
   for (const [variable, file] of Object.entries(inputs) as [keyof typeof inputs, string][]) {
     env[variable] = join(dir, file);
-    await writeFile(env[variable], JSON.stringify(content[variable]), { mode: 0o600 });
+    writeFileSync(env[variable], JSON.stringify(content[variable]), { mode: 0o600 });
   }
   for (const [variable, file] of Object.entries(outputs)) {
     env[variable] = join(dir, file);
-    await writeFile(env[variable], '', { mode: 0o600 });
+    writeFileSync(env[variable], '', { mode: 0o600 });
   }
   env.VALIDATING_RESPONSE_PATH = env.ADMISSION_RESPONSE_PATH as string;
   return { dir, env };
@@ -77,7 +81,7 @@ async function fillHookFiles(
 
 /** Reads and parses the outputs of a successful run; a malformed file makes the run fail. */
 export async function readHookOutputs(files: HookRunFiles, hookName: string): Promise<HookRunResult> {
-  const read = (variable: keyof typeof outputs) => readFile(files.env[variable] as string, 'utf8');
+  const read = async (variable: keyof typeof outputs) => readFileSync(files.env[variable] as string, 'utf8');
   let variable: keyof typeof outputs = 'METRICS_PATH';
   try {
     const metrics = parseMetricsFile(await read(variable), hookName);
@@ -98,5 +102,5 @@ export async function readHookOutputs(files: HookRunFiles, hookName: string): Pr
 }
 
 export async function removeHookFiles(files: HookRunFiles): Promise<void> {
-  await rm(files.dir, { recursive: true, force: true });
+  rmSync(files.dir, { recursive: true, force: true });
 }
