@@ -1,1 +1,3 @@
+export * from './jsonl-event-log.js';
 export * from './memory-event-store.js';
+export * from './upcast.js';

@@ -1,0 +1,203 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import {
+  type ConvergeEvent,
+  convergeEventSchema,
+  formatIssueLines,
+  StoreCorruptionError,
+  safeParseWithRules,
+} from '@converge/protocol';
+import { type Upcaster, upcastEvent, versionProblem } from './upcast.js';
+
+/**
+ * JSONL event logs: one flat event per line, each line ending with `\n`. Writing is synchronous
+ * and line-at-a-time, so a crash leaves at most a torn last line; reading validates every line
+ * at the boundary and reports what it cannot read instead of dropping it.
+ */
+
+/** The result of reading a log: the valid prefix of its events, and every problem found. */
+export interface JsonlLogReadResult {
+  /** Events up to (not including) the first problem, upcast and validated, in seq order. */
+  events: ConvergeEvent[];
+  /** One StoreCorruptionError per bad line or seq gap, in file order; empty for a clean log. */
+  problems: StoreCorruptionError[];
+}
+
+export interface JsonlLogReadOptions {
+  /** Lifts older event versions before validation; defaults to `upcastEvent`. */
+  upcast?: Upcaster;
+  /** How messages name the log (the path for `readJsonlLog`; `log` otherwise). */
+  source?: string;
+}
+
+const seqInText = /"seq"\s*:\s*(\d+)/;
+
+/**
+ * Parses JSONL text. Blank lines are ignored. A last line without its newline is accepted when it
+ * is a complete valid event (a JSON object cannot be cut short and still parse) and reported as
+ * torn otherwise. Events after the first problem are not returned, because a log with a hole
+ * cannot be replayed, but the rest of the text is still checked so that every problem is listed.
+ */
+export function parseJsonlLog(text: string, options: JsonlLogReadOptions = {}): JsonlLogReadResult {
+  const upcast = options.upcast ?? upcastEvent;
+  const source = options.source ?? 'log';
+  const lines = text.split('\n');
+  const complete = lines.at(-1) === '';
+  if (complete) lines.pop();
+  const events: ConvergeEvent[] = [];
+  const problems: StoreCorruptionError[] = [];
+  let prevSeq: number | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
+    if (line.trim() === '') continue;
+    const lineNo = i + 1;
+    const lastWithoutNewline = !complete && i === lines.length - 1;
+    const outcome = parseLine(line, upcast, lastWithoutNewline);
+    let seq: number;
+    let reason: string | undefined;
+    if (outcome.ok) {
+      seq = outcome.event.seq;
+      if (prevSeq !== undefined && seq !== prevSeq + 1) {
+        reason =
+          seq > prevSeq + 1
+            ? `seq ${seq} follows seq ${prevSeq}: seqs ${prevSeq + 1}..${seq - 1} are missing`
+            : `seq ${seq} follows seq ${prevSeq}: seqs must increase by one`;
+        if (seq > prevSeq + 1) seq = prevSeq + 1;
+      }
+    } else {
+      const found = seqInText.exec(line);
+      seq = outcome.seq ?? (found ? Number(found[1]) : (prevSeq ?? 0) + 1);
+      reason = outcome.reason;
+    }
+    if (reason !== undefined) {
+      const cut = problems.length === 0 ? '; events from here on are not returned' : '';
+      problems.push(new StoreCorruptionError(`${source}:${lineNo}: seq ${seq}: ${reason}${cut}`, seq));
+    } else if (problems.length === 0 && outcome.ok) {
+      events.push(outcome.event);
+    }
+    prevSeq = outcome.ok ? outcome.event.seq : seq;
+  }
+  return { events, problems };
+}
+
+type LineOutcome = { ok: true; event: ConvergeEvent } | { ok: false; reason: string; seq?: number };
+
+function parseLine(line: string, upcast: Upcaster, lastWithoutNewline: boolean): LineOutcome {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (e) {
+    if (lastWithoutNewline)
+      return { ok: false, reason: 'torn last line (no trailing newline, not valid JSON)' };
+    return { ok: false, reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, reason: 'not a JSON object' };
+  const rawSeq = (raw as { seq?: unknown }).seq;
+  const seq = Number.isInteger(rawSeq) && (rawSeq as number) > 0 ? (rawSeq as number) : undefined;
+  let lifted: Record<string, unknown>;
+  try {
+    lifted = upcast(raw as Record<string, unknown>);
+  } catch (e) {
+    return { ok: false, seq, reason: `upcast failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const tooNew = versionProblem(lifted);
+  if (tooNew) return { ok: false, seq, reason: tooNew };
+  const parsed = safeParseWithRules(convergeEventSchema, lifted);
+  if (!parsed.success)
+    return { ok: false, seq, reason: `invalid event: ${formatIssueLines(parsed.issues).join('; ')}` };
+  return { ok: true, event: parsed.data as ConvergeEvent };
+}
+
+/** Reads a JSONL log file; see `parseJsonlLog` for what counts as a problem. */
+export async function readJsonlLog(
+  path: string,
+  options: JsonlLogReadOptions = {},
+): Promise<JsonlLogReadResult> {
+  return parseJsonlLog(await readFile(path, 'utf8'), { source: path, ...options });
+}
+
+/** Reads a JSONL log file and throws its first problem as StoreCorruptionError. */
+export async function readJsonlLogStrict(
+  path: string,
+  options: JsonlLogReadOptions = {},
+): Promise<ConvergeEvent[]> {
+  const { events, problems } = await readJsonlLog(path, options);
+  if (problems.length > 0) throw problems[0];
+  return events;
+}
+
+/** One event as its JSONL line, newline included. */
+export function formatJsonlLine(event: ConvergeEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+export interface JsonlEventWriterOptions {
+  /** Add to an existing file instead of truncating it (default false). */
+  append?: boolean;
+}
+
+/**
+ * Writes events to a JSONL file as they come, one synchronous write per `append` call. When it
+ * appends to a file whose last line is torn, it first ends that line, so the torn line is reported
+ * on read instead of merging with the next event. Throws once closed.
+ */
+export class JsonlEventWriter {
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    options: JsonlEventWriterOptions = {},
+  ) {
+    this.fd = openSync(path, options.append ? 'a+' : 'w');
+    if (options.append && !endsWithNewline(this.fd)) write(this.fd, '\n');
+  }
+
+  append(events: ConvergeEvent | readonly ConvergeEvent[]): void {
+    if (this.fd === undefined) throw new Error(`JSONL event writer for ${this.path} is closed`);
+    const list = Array.isArray(events) ? (events as readonly ConvergeEvent[]) : [events as ConvergeEvent];
+    if (list.length === 0) return;
+    write(this.fd, list.map(formatJsonlLine).join(''));
+  }
+
+  /** Resolves when everything written is on disk. */
+  async flush(): Promise<void> {
+    if (this.fd !== undefined) fsyncSync(this.fd);
+  }
+
+  /** Flushes and closes the file; closing twice is a no-op. */
+  async close(): Promise<void> {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Writes a whole log to `path`, replacing the file. */
+export async function writeJsonlLog(path: string, events: readonly ConvergeEvent[]): Promise<void> {
+  const writer = new JsonlEventWriter(path);
+  try {
+    writer.append(events);
+  } finally {
+    await writer.close();
+  }
+}
+
+function write(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}

@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { EventStore, StoredSnapshot, Unsubscribe } from '@converge/core';
+import { type ConvergeEvent, eventVersions, type NewEvent, StoreCorruptionError } from '@converge/protocol';
+import { loadSqlite } from './load-sqlite.js';
+import { isSqliteUrl, parseSqliteUrl } from './sqlite-url.js';
+
+export interface SqliteEventStoreOptions {
+  /**
+   * `normal` (default): commits survive a crash of the process, `flush()` makes them survive a
+   * power loss too (WAL checkpoint). `full`: every append is synced to disk before it returns.
+   */
+  synchronous?: 'normal' | 'full';
+  /** Told about a subscriber that threw; the append and the other subscribers go on regardless. */
+  onListenerError?: (error: unknown, event: ConvergeEvent) => void;
+}
+
+/** The schema version this release writes (`PRAGMA user_version`). */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  json TEXT NOT NULL,
+  checksum TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS snapshots (
+  seq INTEGER PRIMARY KEY,
+  json TEXT NOT NULL,
+  checksum TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_seq INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO head (id, last_seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+`;
+
+interface EventRow {
+  seq: number;
+  type: string;
+  at: string;
+  json: string;
+  checksum: string;
+}
+
+interface SnapshotRow {
+  seq: number;
+  json: string;
+  checksum: string;
+}
+
+/** SHA-256 (hex) of a row's JSON text. */
+export function rowChecksum(json: string): string {
+  return createHash('sha256').update(json, 'utf8').digest('hex');
+}
+
+/**
+ * A durable event store in one SQLite file (built-in `node:sqlite`, WAL mode). Each append is one
+ * transaction; every event and snapshot row keeps a SHA-256 of its JSON, and the head row keeps
+ * the last seq, so a corrupt row, a row from another seq, a gap or a lost tail makes `read` (or
+ * `loadSnapshot`) throw StoreCorruptionError naming the seq, instead of returning less.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: DatabaseSync;
+  private readonly stmt: Record<
+    'head' | 'setHead' | 'insert' | 'readFrom' | 'saveSnapshot' | 'pruneSnapshots' | 'loadSnapshot',
+    StatementSync
+  >;
+  private readonly listeners = new Set<(e: ConvergeEvent) => void>();
+  private last = 0;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly options: SqliteEventStoreOptions = {},
+  ) {
+    const { DatabaseSync } = loadSqlite();
+    const db = new DatabaseSync(path);
+    try {
+      db.exec('PRAGMA busy_timeout = 5000');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec(`PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      const version = Number(
+        (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
+      );
+      if (version > SCHEMA_VERSION)
+        throw new Error(
+          `${path}: event store schema v${version} is newer than this release (v${SCHEMA_VERSION})`,
+        );
+      db.exec(SCHEMA);
+      if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    } catch (e) {
+      db.close();
+      throw corruptionFromSqlite(e, 0, `${path} cannot be opened as an event store`) ?? e;
+    }
+    this.db = db;
+    this.stmt = {
+      head: db.prepare('SELECT last_seq FROM head WHERE id = 1'),
+      setHead: db.prepare('UPDATE head SET last_seq = ? WHERE id = 1'),
+      insert: db.prepare('INSERT INTO events (seq, type, at, json, checksum) VALUES (?, ?, ?, ?, ?)'),
+      readFrom: db.prepare('SELECT seq, type, at, json, checksum FROM events WHERE seq >= ? ORDER BY seq'),
+      saveSnapshot: db.prepare('INSERT OR REPLACE INTO snapshots (seq, json, checksum) VALUES (?, ?, ?)'),
+      pruneSnapshots: db.prepare('DELETE FROM snapshots WHERE seq <> ?'),
+      loadSnapshot: db.prepare('SELECT seq, json, checksum FROM snapshots ORDER BY seq DESC LIMIT 1'),
+    };
+    this.last = this.head();
+  }
+
+  /** Appends the batch in one transaction; nothing is stored (and the error is thrown) if any row fails. */
+  append(events: readonly (NewEvent & { at: string })[]): ConvergeEvent[] {
+    this.assertOpen();
+    if (events.length === 0) return [];
+    const stored: ConvergeEvent[] = [];
+    this.db.exec('BEGIN IMMEDIATE');
+    let seq: number;
+    try {
+      // The head is read inside the write lock, so another writer on the same file cannot make a gap.
+      seq = this.head();
+      for (const { at, v, ...rest } of events) {
+        seq += 1;
+        const event = { seq, at, v: v ?? eventVersions[rest.type], ...rest } as ConvergeEvent;
+        const json = JSON.stringify(event);
+        this.stmt.insert.run(seq, event.type, at, json, rowChecksum(json));
+        stored.push(event);
+      }
+      this.stmt.setHead.run(seq);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // SQLite may already have rolled back; the original error is what matters.
+      }
+      throw e;
+    }
+    this.last = seq;
+    if (this.listeners.size > 0) this.notify(stored);
+    return stored;
+  }
+
+  /** Events with seq >= fromSeq, each checked against its checksum, its row and the head. */
+  read(fromSeq = 1): ConvergeEvent[] {
+    this.assertOpen();
+    const from = Math.max(1, Math.floor(fromSeq));
+    let expected = from;
+    const out: ConvergeEvent[] = [];
+    try {
+      const head = this.head();
+      this.last = head;
+      for (const row of this.stmt.readFrom.iterate(from) as Iterable<EventRow>) {
+        if (row.seq !== expected)
+          throw new StoreCorruptionError(
+            `${this.path}: seq ${expected} is missing (the next stored row is seq ${row.seq})`,
+            expected,
+          );
+        if (row.seq > head)
+          throw new StoreCorruptionError(
+            `${this.path}: seq ${row.seq} is stored beyond the recorded last seq ${head}`,
+            row.seq,
+          );
+        out.push(this.decodeRow(row));
+        expected += 1;
+      }
+      if (expected <= head)
+        throw new StoreCorruptionError(
+          `${this.path}: seq ${expected}${expected < head ? `..${head}` : ''} missing (last seq is ${head})`,
+          expected,
+        );
+    } catch (e) {
+      throw corruptionFromSqlite(e, expected, `${this.path}: reading seq ${expected} failed`) ?? e;
+    }
+    return out;
+  }
+
+  lastSeq(): number {
+    return this.last;
+  }
+
+  subscribe(listener: (event: ConvergeEvent) => void): Unsubscribe {
+    const entry = (event: ConvergeEvent) => listener(event);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  /** Stores the snapshot (as JSON) and drops older ones; throws RangeError for a seq beyond the log. */
+  saveSnapshot(snapshot: StoredSnapshot): void {
+    this.assertOpen();
+    const head = this.head();
+    if (!Number.isInteger(snapshot.seq) || snapshot.seq < 0 || snapshot.seq > head)
+      throw new RangeError(`snapshot seq ${snapshot.seq} is outside the log (last seq ${head})`);
+    const json = JSON.stringify({ seq: snapshot.seq, state: snapshot.state });
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.stmt.saveSnapshot.run(snapshot.seq, json, rowChecksum(json));
+      this.stmt.pruneSnapshots.run(snapshot.seq);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // Already rolled back.
+      }
+      throw e;
+    }
+  }
+
+  /** The newest snapshot; throws StoreCorruptionError (its seq) when it is corrupt or beyond the log. */
+  loadSnapshot(): StoredSnapshot | undefined {
+    this.assertOpen();
+    let row: SnapshotRow | undefined;
+    try {
+      row = this.stmt.loadSnapshot.get() as SnapshotRow | undefined;
+    } catch (e) {
+      throw corruptionFromSqlite(e, 0, `${this.path}: reading the snapshot failed`) ?? e;
+    }
+    if (row === undefined) return undefined;
+    const where = `${this.path}: snapshot at seq ${row.seq}`;
+    if (rowChecksum(row.json) !== row.checksum)
+      throw new StoreCorruptionError(`${where}: checksum mismatch (torn or corrupt row)`, row.seq);
+    let parsed: { seq?: unknown; state?: unknown };
+    try {
+      parsed = JSON.parse(row.json);
+    } catch (e) {
+      throw new StoreCorruptionError(`${where}: not valid JSON`, row.seq, { cause: e });
+    }
+    if (parsed.seq !== row.seq)
+      throw new StoreCorruptionError(`${where}: holds the snapshot of seq ${String(parsed.seq)}`, row.seq);
+    const head = this.head();
+    if (row.seq > head)
+      throw new StoreCorruptionError(`${where}: is beyond the log's last seq ${head}`, row.seq);
+    return { seq: row.seq, state: parsed.state };
+  }
+
+  /** Checkpoints the WAL into the database file, so everything appended survives a power loss. */
+  async flush(): Promise<void> {
+    if (this.closed) return;
+    this.db.exec('PRAGMA wal_checkpoint(FULL)');
+  }
+
+  /** Closes the file (SQLite checkpoints on close); closing twice is a no-op. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  private head(): number {
+    const row = this.stmt.head.get() as { last_seq: number } | undefined;
+    if (row === undefined) throw new StoreCorruptionError(`${this.path}: the head row is missing`, 0);
+    return Number(row.last_seq);
+  }
+
+  private decodeRow(row: EventRow): ConvergeEvent {
+    const where = `${this.path}: seq ${row.seq}`;
+    if (rowChecksum(row.json) !== row.checksum)
+      throw new StoreCorruptionError(`${where}: checksum mismatch (torn or corrupt row)`, row.seq);
+    let event: ConvergeEvent;
+    try {
+      event = JSON.parse(row.json);
+    } catch (e) {
+      throw new StoreCorruptionError(`${where}: not valid JSON`, row.seq, { cause: e });
+    }
+    if (event === null || typeof event !== 'object' || event.seq !== row.seq || event.type !== row.type)
+      throw new StoreCorruptionError(
+        `${where}: the row holds another event (seq ${String(event?.seq)})`,
+        row.seq,
+      );
+    return event;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.path}: the event store is closed`);
+  }
+
+  /**
+   * Hands each event to each listener subscribed when the append began, in order; one that
+   * unsubscribes meanwhile gets nothing more, and one that throws is reported and skipped.
+   */
+  private notify(events: readonly ConvergeEvent[]): void {
+    const listeners = [...this.listeners];
+    for (const event of events) {
+      for (const listener of listeners) {
+        if (!this.listeners.has(listener)) continue;
+        try {
+          listener(event);
+        } catch (error) {
+          try {
+            this.options.onListenerError?.(error, event);
+          } catch {
+            // The reporter failed too; the log stays intact either way.
+          }
+        }
+      }
+    }
+  }
+}
+
+/** SQLite's own corruption codes (SQLITE_CORRUPT, SQLITE_NOTADB) as StoreCorruptionError. */
+function corruptionFromSqlite(e: unknown, seq: number, context: string): StoreCorruptionError | undefined {
+  if (e instanceof StoreCorruptionError) return e;
+  const code = (e as { errcode?: unknown } | null)?.errcode;
+  if (typeof code !== 'number') return undefined;
+  const primary = code & 0xff;
+  if (primary !== 11 && primary !== 26) return undefined;
+  return new StoreCorruptionError(`${context}: ${e instanceof Error ? e.message : String(e)}`, seq, {
+    cause: e,
+  });
+}
+
+/**
+ * Opens (creating when missing, with its directory) the event store at a file path or a
+ * `sqlite:PATH` location. Throws StoreCorruptionError (seq 0) when the file is not a database.
+ */
+export function openSqliteEventStore(
+  location: string,
+  options: SqliteEventStoreOptions = {},
+): SqliteEventStore {
+  const path = isSqliteUrl(location) ? parseSqliteUrl(location) : location;
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  return new SqliteEventStore(path, options);
+}
