@@ -1,5 +1,5 @@
 import { replay } from '@converge/core';
-import { createTestEngine, type TestEngine } from '@converge/testing';
+import { createTestEngine, type HookInput, type TestEngine } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alwaysFail, CallLog, failTimes, hook, markerChart, observableState } from '../support/recorder.js';
 
@@ -33,7 +33,7 @@ const sharedPods = {
   ],
 };
 
-const podNames = (inputs: { bindingContexts: { object?: unknown }[] }[]) =>
+const podNames = (inputs: HookInput[]) =>
   inputs.flatMap((i) =>
     i.bindingContexts.map((c) => (c.object as { metadata: { name: string } } | undefined)?.metadata.name),
   );

@@ -52,6 +52,7 @@ describe('module enablement (AO §6.3, §6.4, §18.6, Appendix D)', () => {
       config: { bEnabled: true },
     });
     const steps: [string, string][] = [];
+    let seen = 0;
     const record = () => {
       for (const e of t!.events.slice(seen)) {
         if ((e.type === 'ModuleEnabled' || e.type === 'ModuleDisabled') && e.module === 'a')
@@ -60,7 +61,6 @@ describe('module enablement (AO §6.3, §6.4, §18.6, Appendix D)', () => {
       seen = t!.events.length;
       return [...t!.state.enabled].sort();
     };
-    let seen = 0;
     await t.start();
     // b: static false, config true → enabled (config overrides the static flag).
     expect(record()).toEqual(['a', 'b']);
