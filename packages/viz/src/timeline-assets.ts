@@ -1,6 +1,6 @@
 /** The timeline page's inline stylesheet: system fonts only, nothing fetched. */
 export const timelineCss = `
-:root { --label-w: 150px; --fail: #c62828; --ok: #2e7d32; --muted: #6b7280; --line: #d1d5db; }
+:root { --label-w: 150px; --fail: #c62828; --muted: #6b7280; --line: #d1d5db; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; background: #fafafa; }
 header { padding: 10px 16px; background: #1f2937; color: #f9fafb; }
@@ -20,7 +20,7 @@ h2 { font-size: 13px; margin: 8px 0; text-transform: uppercase; letter-spacing: 
 .band rect { fill: #e0e7ff; } .band text { fill: #3730a3; font-size: 9px; }
 .band.band-delete rect { fill: #fde68a; } .band.band-delete text { fill: #92400e; }
 .band.band-converge rect { fill: #e5e7eb; } .band.band-converge text { fill: #374151; }
-.band.outcome-failed rect { fill: #fecaca; } .band.outcome-failed text { fill: var(--fail); }
+.band.outcome-failed rect { fill: #fecaca; } .band.outcome-failed text { fill: #c62828; }
 .band.outcome-interrupted rect { fill: #f3f4f6; stroke: #9ca3af; stroke-dasharray: 3 2; }
 .span rect { fill: #93c5fd; stroke: #2563eb; }
 .span text { fill: #0f172a; font-size: 10px; }
@@ -31,13 +31,13 @@ h2 { font-size: 13px; margin: 8px 0; text-transform: uppercase; letter-spacing: 
 .span.binding-afterDeleteHelm rect { fill: #fde68a; stroke: #ca8a04; }
 .span.binding-kubernetes rect { fill: #bae6fd; stroke: #0284c7; }
 .span.binding-schedule rect { fill: #e9d5ff; stroke: #9333ea; }
-.span.outcome-failed rect { fill: #fecaca; stroke: var(--fail); stroke-width: 2; }
-.span.outcome-failed text { fill: var(--fail); font-weight: 600; }
-.span.outcome-allowed-failure rect { stroke: var(--fail); stroke-dasharray: 3 2; }
+.span.outcome-failed rect { fill: #fecaca; stroke: #c62828; stroke-width: 2; }
+.span.outcome-failed text { fill: #c62828; font-weight: 600; }
+.span.outcome-allowed-failure rect { stroke: #c62828; stroke-dasharray: 3 2; }
 .span.outcome-open rect { stroke-dasharray: 4 2; }
 .marker { cursor: pointer; } .marker circle { fill: #6b7280; } .marker path { stroke: #6b7280; fill: none; stroke-width: 1.5; }
 .marker.helm rect { fill: #7c3aed; }
-.marker.failure path { stroke: var(--fail); stroke-width: 2.5; }
+.marker.failure path { stroke: #c62828; stroke-width: 2.5; }
 .marker.retry circle { fill: #fff; stroke: #d97706; stroke-width: 1.5; } .marker.retry path { stroke: #d97706; }
 .marker.selected circle, .marker.selected rect { stroke: #111827; stroke-width: 2; }
 .retry-arc path { fill: none; stroke: #d97706; stroke-dasharray: 4 3; } .retry-arc text { fill: #b45309; font-size: 9px; }
@@ -53,7 +53,7 @@ h2 { font-size: 13px; margin: 8px 0; text-transform: uppercase; letter-spacing: 
 .statechart-svg .state.active > rect { fill: #eff6ff; stroke: #60a5fa; }
 .statechart-svg .state.current > rect { fill: #2563eb; stroke: #1e3a8a; stroke-width: 2; }
 .statechart-svg .state.current > text { fill: #fff; font-weight: 600; }
-.statechart-svg .state[data-state$="Failed"].current > rect { fill: var(--fail); stroke: #7f1d1d; }
+.statechart-svg .state[data-state$="Failed"].current > rect { fill: #c62828; stroke: #7f1d1d; }
 .statechart-svg .compound-label { font-weight: 600; fill: #374151; }
 .statechart-svg .edge { fill: none; stroke: #9ca3af; } .statechart-svg .arrowhead { fill: #9ca3af; }
 .statechart-svg .edge-label { font-size: 8px; fill: #6b7280; paint-order: stroke; stroke: #fff; stroke-width: 3px; }

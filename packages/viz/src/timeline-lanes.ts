@@ -86,18 +86,30 @@ export function renderLanes(events: readonly ConvergeEvent[], layout: TimelineLa
             `<svg x="${x1}" y="${BAND_Y}" width="${w}" height="${BAND_H}"><text x="3" y="10">${esc(b.label)}</text></svg></g>`,
         );
       }
-      for (const s of layout.spans.filter((s) => s.lane === lane)) {
+      const laneSpans = layout.spans.filter((s) => s.lane === lane);
+      // Start of the next span on the same track, for each span (one backward pass).
+      const nextOnTrack: (number | undefined)[] = [];
+      const upcoming = new Map<number, number>();
+      for (let i = laneSpans.length - 1; i >= 0; i--) {
+        nextOnTrack[i] = upcoming.get(laneSpans[i].track);
+        upcoming.set(laneSpans[i].track, laneSpans[i].startSeq);
+      }
+      laneSpans.forEach((s, i) => {
         const x1 = layout.x.get(s.startSeq)! - half + 1;
         const w = Math.max(6, layout.x.get(s.endSeq)! + half - 1 - x1);
+        // The label may run on past a short span, up to the next span on the same track.
+        const next = nextOnTrack[i];
+        const room = (next === undefined ? layout.width : layout.x.get(next)! - half - 3) - x1;
+        const labelW = Math.max(w, Math.min(room, 240));
         const y = TRACK_Y + s.track * TRACK_H;
         const tip = `${s.hook} · ${s.binding} · attempt ${s.attempt} · ${s.outcome}${s.error ? `: ${s.error}` : ''} · seq ${s.startSeq}–${s.endSeq}`;
         parts.push(
           `<g class="span binding-${esc(s.binding)} outcome-${s.outcome}" data-span-start="${s.startSeq}" data-span-end="${s.endSeq}" ` +
             `data-hook="${esc(s.hook)}" data-binding="${esc(s.binding)}"><title>${esc(tip)}</title>` +
             `<rect x="${x1}" y="${y}" width="${w}" height="${TRACK_H - 4}" rx="3"/>` +
-            `<svg x="${x1}" y="${y}" width="${w}" height="${TRACK_H - 4}"><text x="4" y="13">${esc(`${s.hook} ${s.binding}`)}</text></svg></g>`,
+            `<svg x="${x1}" y="${y}" width="${labelW}" height="${TRACK_H - 4}"><text x="4" y="13">${esc(`${s.hook} ${s.binding}`)}</text></svg></g>`,
         );
-      }
+      });
       for (const r of layout.retries.filter((r) => r.lane === lane)) {
         const x1 = layout.x.get(r.seq)!;
         const y = markerY + 6;
