@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import {
@@ -50,6 +51,9 @@ const graphviz = await loadGraphviz().then(
   () => true,
   () => false,
 );
+
+/** A Graphviz install on this machine, used to parse the DOT when @viz-js/viz is missing. */
+const systemDot = !graphviz && spawnSync('dot', ['-V']).status === 0;
 
 const shortName = (n: Node) => (n.parent ? (n.config.id ?? n.key) : n.id);
 const names = Object.keys(machines) as MachineName[];
@@ -221,6 +225,16 @@ describe('DOT and SVG', () => {
     expect(svg).toContain('<svg');
     for (const s of statechartOf(machines[name]).states) expect(svg).toContain(`>${s.name}</text>`);
   });
+
+  it.runIf(systemDot).each(names)(
+    'the Graphviz `dot` command parses the %s DOT without a warning',
+    (name) => {
+      const run = spawnSync('dot', ['-Tsvg'], { input: toDot(machines[name]), encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      for (const s of statechartOf(machines[name]).states) expect(run.stdout).toContain(`>${s.name}</text>`);
+    },
+  );
 
   it.runIf(!graphviz)(
     'without @viz-js/viz, toSvg rejects with a typed error that says what to do',
