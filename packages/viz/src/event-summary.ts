@@ -85,5 +85,10 @@ export function describeEvent(e: ConvergeEvent): string {
       return e.crontab;
     case 'KubeEventObserved':
       return `${e.module ? `${e.module}/` : ''}${e.hook} ${e.bindingName}: ${e.watchEvent} ${e.objectRef}`;
+    default: {
+      // A type this version does not know (a newer log): show its payload.
+      const { seq: _seq, at: _at, v: _v, type: _type, ...rest } = e as Record<string, unknown>;
+      return JSON.stringify(rest);
+    }
   }
 }

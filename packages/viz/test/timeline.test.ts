@@ -238,6 +238,13 @@ describe('timeline layout', () => {
     expect(layout.tracks.get('a')).toBe(2);
   });
 
+  it('lists an event type it does not know with its payload instead of failing', () => {
+    const future = { type: 'FutureThing', seq: 2, at: at(0), v: 1, detail: 'x' } as unknown as ConvergeEvent;
+    const page = renderTimeline([ev(1, 0), future]);
+    expect(page).toContain('<li data-seq="2" data-type="FutureThing"');
+    expect(page).toContain('{&quot;detail&quot;:&quot;x&quot;}');
+  });
+
   it('renders an empty log as a page with no rows', () => {
     const page = renderTimeline([]);
     expect(page).toContain('<ol id="event-list"></ol>');
