@@ -136,7 +136,8 @@ export type ConfigDocument = Record<string, unknown>;
 /** Source of user config (ConfigMap equivalent). `load` rejects when the config is invalid. */
 export interface ConfigSource {
   load(): Promise<ConfigDocument>;
-  watch(onChange: (config: ConfigDocument) => void): Unsubscribe;
+  /** `onInvalid` is told when a new version cannot be parsed; the last valid config stays in force. */
+  watch(onChange: (config: ConfigDocument) => void, onInvalid?: (error: Error) => void): Unsubscribe;
   /** Persists a section written by a hook's config patch (`global` or a values key). */
   save(section: string, values: Values | undefined): Promise<void>;
 }
@@ -238,6 +239,7 @@ export interface ModuleDefinition {
   /** Schema checks; each returns an error message or undefined. */
   validateConfigValues?(values: Values): string | undefined;
   validateValues?(values: Values): string | undefined;
+  /** Receives the chart's values document `{ global, <valuesKey> }` (AO §9.5 helm schema). */
   validateHelmValues?(values: Values): string | undefined;
   /** Applies schema defaults (config-values schema, then values schema) to a copy. */
   configDefaults?(values: Values): Values;

@@ -3,6 +3,7 @@ import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converg
 /** The ConfigMap equivalent for tests: a document held in memory, watched synchronously. */
 export class MemoryConfigSource implements ConfigSource {
   private readonly watchers = new Set<(c: ConfigDocument) => void>();
+  private readonly invalidWatchers = new Set<(e: Error) => void>();
   /** Sections written by hooks' config patches, in order. */
   readonly saved: { section: string; values: Values | undefined }[] = [];
 
@@ -16,9 +17,18 @@ export class MemoryConfigSource implements ConfigSource {
     return JSON.parse(JSON.stringify(this.doc));
   }
 
-  watch(onChange: (config: ConfigDocument) => void): Unsubscribe {
+  watch(onChange: (config: ConfigDocument) => void, onInvalid?: (error: Error) => void): Unsubscribe {
     this.watchers.add(onChange);
-    return () => this.watchers.delete(onChange);
+    if (onInvalid) this.invalidWatchers.add(onInvalid);
+    return () => {
+      this.watchers.delete(onChange);
+      if (onInvalid) this.invalidWatchers.delete(onInvalid);
+    };
+  }
+
+  /** Simulates a new version that cannot be parsed (e.g. bad YAML in the ConfigMap). */
+  setInvalid(message: string): void {
+    for (const w of this.invalidWatchers) w(new Error(message));
   }
 
   /** Replaces the whole document and notifies watchers. */

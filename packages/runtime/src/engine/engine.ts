@@ -1,4 +1,10 @@
-import { type ConfigDocument, type EngineState, type HookDefinition, valuesKey } from '@converge/core';
+import {
+  type ConfigDocument,
+  type EngineState,
+  type HookDefinition,
+  type TimerHandle,
+  valuesKey,
+} from '@converge/core';
 import type { ConvergeEvent, NewEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
@@ -274,7 +280,28 @@ export function createEngine(options: EngineOptions): Engine {
       );
       main.addLast(convergeTask(core, 'OperatorStartup', 'Operator-Startup'));
       schedules.ensure(crontabsOf(core.globalHooks));
-      unwatchConfig = options.config?.watch((c) => onConfigChanged(core, c));
+      let invalidTimer: TimerHandle | undefined;
+      const countInvalid = () => {
+        core.metrics.inc('config_values_errors_total', {});
+        invalidTimer = core.clock.setTimer(5_000, countInvalid);
+      };
+      unwatchConfig = options.config?.watch(
+        (c) => {
+          invalidTimer?.cancel();
+          invalidTimer = undefined;
+          onConfigChanged(core, c);
+        },
+        // AO §10.2, scenario 101: no task, the last valid config stays, the error counter ticks every 5 s.
+        (error) => {
+          core.logger.error({}, `config is invalid, keeping the last valid one: ${error.message}`);
+          if (!invalidTimer) countInvalid();
+        },
+      );
+      const unwatch = unwatchConfig;
+      unwatchConfig = () => {
+        invalidTimer?.cancel();
+        unwatch?.();
+      };
     },
     async stop() {
       core.stopped = true;
