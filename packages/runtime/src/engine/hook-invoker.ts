@@ -139,7 +139,10 @@ async function applyOutputs(
       }
       core.append({ type: 'ConfigValuesChanged', scope, patch: relative(applied.ops, key) } as NewEvent);
       // The hook's own write is now part of the config: reading it back is no change (Q6 fixed).
-      core.append({ type: 'ConfigReceived', config: { ...core.config(), [key]: applied.values } } as NewEvent);
+      core.append({
+        type: 'ConfigReceived',
+        config: { ...core.config(), [key]: applied.values },
+      } as NewEvent);
     }
     recordDynamicEnabled(core, applied.enabled);
   }
