@@ -1,10 +1,13 @@
 // pretest: installs the Debian packages the tests use when they are missing and we are root
-// (jq for hook fixtures and the jq engine). It never fails the test run by itself: a test that
-// needs a missing tool fails with a message naming the package.
+// (jq for hook fixtures and the jq engine, chromium for the timeline browser test). It never fails
+// the test run by itself: a test that needs a missing tool fails with a message naming the package.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const wanted = [{ bin: '/usr/bin/jq', pkg: 'jq' }];
+const wanted = [
+  { bin: '/usr/bin/jq', pkg: 'jq' },
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+];
 const missing = wanted.filter((w) => !existsSync(w.bin));
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
