@@ -1,4 +1,6 @@
 export * from './batch-hook.js';
+export * from './chart-files.js';
+export * from './enabled-script.js';
 export * from './hook-discovery.js';
 export * from './hook-env.js';
 export * from './hook-files.js';
@@ -10,4 +12,7 @@ export * from './hook-runner.js';
 export * from './jq-process-engine.js';
 export * from './json-stream.js';
 export * from './loaded-hook.js';
+export * from './modules-dir.js';
+export { ModulesDirError } from './modules-dir-files.js';
+export * from './openapi-schemas.js';
 export * from './shell-hook.js';

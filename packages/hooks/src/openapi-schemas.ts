@@ -1,0 +1,307 @@
+import { join } from 'node:path';
+import type { Values } from '@converge/core';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isYamlMap, ModulesDirError, readYamlMap, type YamlMap } from './modules-dir-files.js';
+
+/**
+ * OpenAPI values schemas of a module or of the global pseudo-module (AO §9.5): three schemas —
+ * config (`openapi/config-values.yaml`), values (`openapi/values.yaml`, optionally extending the
+ * config schema with `x-extend`) and helm (values plus `x-required-for-helm`) — validated with ajv.
+ */
+
+export type JsonSchema = YamlMap;
+
+export interface OpenApiSchemas {
+  /** Transformed config-values schema (additionalProperties false where unset). */
+  config?: JsonSchema;
+  /** Transformed values schema, with the config schema inherited when it says `x-extend`. */
+  values?: JsonSchema;
+  /** The values schema with `x-required-for-helm` merged into `required` at every level. */
+  helm?: JsonSchema;
+  configFile?: string;
+  valuesFile?: string;
+}
+
+export const CONFIG_VALUES_SCHEMA_FILE = 'config-values.yaml';
+export const VALUES_SCHEMA_FILE = 'values.yaml';
+
+/** Keywords whose value is one schema, or a map or list of schemas. */
+const SCHEMA_KEYWORDS = [
+  'items',
+  'additionalProperties',
+  'not',
+  'additionalItems',
+  'contains',
+  'propertyNames',
+];
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', 'definitions', '$defs'];
+const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'items'];
+
+/** Rebuilds every schema node bottom-up with `fn` (keyword values that are not schemas are kept as is). */
+function mapSchema(schema: JsonSchema, fn: (node: JsonSchema) => JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  for (const key of SCHEMA_KEYWORDS) {
+    if (isYamlMap(out[key])) out[key] = mapSchema(out[key] as JsonSchema, fn);
+  }
+  for (const key of SCHEMA_LIST_KEYWORDS) {
+    const list = out[key];
+    if (Array.isArray(list)) out[key] = list.map((s) => (isYamlMap(s) ? mapSchema(s, fn) : s));
+  }
+  for (const key of SCHEMA_MAP_KEYWORDS) {
+    const map = out[key];
+    if (!isYamlMap(map)) continue;
+    out[key] = Object.fromEntries(
+      Object.entries(map).map(([name, s]) => [name, isYamlMap(s) ? mapSchema(s, fn) : s]),
+    );
+  }
+  return fn(out);
+}
+
+/**
+ * OpenAPI 2/3.0 schema nodes in the JSON Schema draft ajv reads (draft-07): boolean
+ * `exclusiveMinimum`/`exclusiveMaximum` become numbers, and `$schema`/`$id`/`id` are dropped.
+ */
+export function normalizeOpenApiSchema(schema: JsonSchema): JsonSchema {
+  const normalized = mapSchema(schema, (node) => {
+    const out = { ...node };
+    for (const [flag, bound] of [
+      ['exclusiveMinimum', 'minimum'],
+      ['exclusiveMaximum', 'maximum'],
+    ] as const) {
+      if (typeof out[flag] !== 'boolean') continue;
+      if (out[flag] === true && typeof out[bound] === 'number') {
+        out[flag] = out[bound];
+        delete out[bound];
+      } else {
+        delete out[flag];
+      }
+    }
+    return out;
+  });
+  delete normalized.$schema;
+  delete normalized.$id;
+  delete normalized.id;
+  return normalized;
+}
+
+/**
+ * `additionalProperties: false` wherever it is not set: on the schema, recursively on its
+ * `properties` and on array `items` (AO §9.5). Returns a new schema.
+ */
+export function withAdditionalPropertiesFalse(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  if (!('additionalProperties' in out)) out.additionalProperties = false;
+  if (isYamlMap(out.properties)) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([k, s]) => [
+        k,
+        isYamlMap(s) ? withAdditionalPropertiesFalse(s) : s,
+      ]),
+    );
+  }
+  if (isYamlMap(out.items)) out.items = withAdditionalPropertiesFalse(out.items);
+  else if (Array.isArray(out.items)) {
+    out.items = out.items.map((s) => (isYamlMap(s) ? withAdditionalPropertiesFalse(s) : s));
+  }
+  return out;
+}
+
+const uniq = (list: unknown[]): unknown[] => [...new Set(list)];
+
+/**
+ * The values schema after `x-extend` (AO §9.5): it inherits the parent's `definitions`,
+ * `required` (parent's first), `properties`, `patternProperties`, `title`, `description` and
+ * `x-*` extensions; its own entries win. `x-extend` itself is removed.
+ */
+export function extendSchema(child: JsonSchema, parent: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...child };
+  delete out['x-extend'];
+  for (const key of ['definitions', 'properties', 'patternProperties']) {
+    const p = parent[key];
+    const c = child[key];
+    if (isYamlMap(p)) out[key] = { ...p, ...(isYamlMap(c) ? c : {}) };
+  }
+  const required = [
+    ...(Array.isArray(parent.required) ? parent.required : []),
+    ...(Array.isArray(child.required) ? child.required : []),
+  ];
+  if (required.length > 0) out.required = uniq(required);
+  for (const [key, value] of Object.entries(parent)) {
+    const inherited =
+      key === 'title' || key === 'description' || (key.startsWith('x-') && key !== 'x-extend');
+    if (inherited && !(key in out)) out[key] = value;
+  }
+  return out;
+}
+
+/** The helm schema: `x-required-for-helm` merged into `required` at every level (AO §9.5, AO-65). */
+export function withRequiredForHelm(schema: JsonSchema): JsonSchema {
+  return mapSchema(schema, (node) => {
+    const extra = node['x-required-for-helm'];
+    if (!Array.isArray(extra) || extra.length === 0) return node;
+    const required = Array.isArray(node.required) ? node.required : [];
+    return { ...node, required: uniq([...required, ...extra]) };
+  });
+}
+
+/** The `x-extend` target of a values schema, checked: only `config-values.yaml` can be extended. */
+function extendTarget(values: JsonSchema, valuesFile: string): boolean {
+  const ext = values['x-extend'];
+  if (ext === undefined) return false;
+  const target = isYamlMap(ext) ? ext.schema : undefined;
+  if (target !== CONFIG_VALUES_SCHEMA_FILE) {
+    throw new ModulesDirError(
+      `${valuesFile}: x-extend: expected {schema: ${CONFIG_VALUES_SCHEMA_FILE}}, found ${JSON.stringify(ext)}`,
+      valuesFile,
+    );
+  }
+  return true;
+}
+
+/**
+ * The three schemas from raw config and values schemas (either may be absent): normalize,
+ * apply `x-extend`, then `additionalProperties: false`, then derive the helm schema.
+ */
+export function prepareOpenApiSchemas(raw: {
+  config?: JsonSchema;
+  values?: JsonSchema;
+  configFile?: string;
+  valuesFile?: string;
+}): OpenApiSchemas {
+  const out: OpenApiSchemas = { configFile: raw.configFile, valuesFile: raw.valuesFile };
+  const config = raw.config ? normalizeOpenApiSchema(raw.config) : undefined;
+  if (config) out.config = withAdditionalPropertiesFalse(config);
+  if (raw.values) {
+    const valuesFile = raw.valuesFile ?? VALUES_SCHEMA_FILE;
+    let values = normalizeOpenApiSchema(raw.values);
+    if (extendTarget(values, valuesFile)) {
+      if (!config) {
+        throw new ModulesDirError(
+          `${valuesFile}: x-extend: ${CONFIG_VALUES_SCHEMA_FILE} does not exist beside it`,
+          valuesFile,
+        );
+      }
+      values = extendSchema(values, config);
+    }
+    out.values = withAdditionalPropertiesFalse(values);
+    out.helm = withRequiredForHelm(out.values);
+  }
+  return out;
+}
+
+/** Reads and prepares `<openapiDir>/config-values.yaml` and `values.yaml` (each may be absent). */
+export async function loadOpenApiSchemas(openapiDir: string): Promise<OpenApiSchemas> {
+  const configFile = join(openapiDir, CONFIG_VALUES_SCHEMA_FILE);
+  const valuesFile = join(openapiDir, VALUES_SCHEMA_FILE);
+  const [config, values] = await Promise.all([readYamlMap(configFile), readYamlMap(valuesFile)]);
+  return prepareOpenApiSchemas({
+    config,
+    values,
+    configFile: config ? configFile : undefined,
+    valuesFile: values ? valuesFile : undefined,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation with ajv
+
+/** The checks a module or global definition carries (see `ModuleDefinition` in core). */
+export interface SchemaChecks {
+  validateConfigValues?(values: Values): string | undefined;
+  validateValues?(values: Values): string | undefined;
+  /** Validates the `<helmKey>` section of the chart values document `{global, <key>: …}`. */
+  validateHelmValues?(values: Values): string | undefined;
+  configDefaults?(values: Values): Values;
+  valuesDefaults?(values: Values): Values;
+}
+
+const AJV_OPTIONS = { strict: false, allErrors: true, logger: false, validateFormats: false } as const;
+let validatingAjv: Ajv | undefined;
+let defaultingAjv: Ajv | undefined;
+const validating = () => {
+  validatingAjv ??= new Ajv(AJV_OPTIONS);
+  return validatingAjv;
+};
+const defaulting = () => {
+  defaultingAjv ??= new Ajv({ ...AJV_OPTIONS, useDefaults: true });
+  return defaultingAjv;
+};
+
+const MAX_REPORTED_ERRORS = 10;
+const pointerToken = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** One ajv error as `<path>: <rule>`, the path being an RFC 6901 pointer into the section. */
+export function formatSchemaError(e: ErrorObject): string {
+  const at = e.instancePath;
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${at}/${pointerToken(String(params.additionalProperty))}: is not allowed (additionalProperties is false)`;
+    case 'required':
+      return `${at}/${pointerToken(String(params.missingProperty))}: is required`;
+    case 'enum':
+      return `${at || '/'}: must be one of ${JSON.stringify(params.allowedValues)}`;
+    default:
+      return `${at || '/'}: ${e.message ?? e.keyword}`;
+  }
+}
+
+function compile(ajv: Ajv, schema: JsonSchema, file: string): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } catch (e) {
+    throw new ModulesDirError(`${file}: invalid schema: ${(e as Error).message}`, file, { cause: e });
+  }
+}
+
+function validator(owner: string, what: string, fn: ValidateFunction) {
+  return (values: Values): string | undefined => {
+    if (fn(values)) return undefined;
+    const errors = fn.errors ?? [];
+    const shown = uniq(errors.map(formatSchemaError)).slice(0, MAX_REPORTED_ERRORS);
+    const more =
+      errors.length > MAX_REPORTED_ERRORS ? ` (and ${errors.length - MAX_REPORTED_ERRORS} more)` : '';
+    return `${owner}: ${what}: ${shown.join('; ')}${more}`;
+  };
+}
+
+function defaulter(fn: ValidateFunction) {
+  return (values: Values): Values => {
+    const copy = structuredClone(values);
+    fn(copy);
+    return copy;
+  };
+}
+
+/**
+ * Compiles the schemas into the definition's checks. `owner` prefixes every message
+ * (`module my-module`, `global`); messages read `module my-module: config values: /replicas:
+ * must be integer`. `helmKey` (a module's values key) enables `validateHelmValues`. An absent
+ * schema leaves its checks undefined (validation is then a no-op, AO §9.5). Throws
+ * ModulesDirError naming the file when ajv rejects a schema.
+ */
+export function compileSchemaChecks(owner: string, schemas: OpenApiSchemas, helmKey?: string): SchemaChecks {
+  const checks: SchemaChecks = {};
+  if (schemas.config) {
+    const file = schemas.configFile ?? CONFIG_VALUES_SCHEMA_FILE;
+    checks.validateConfigValues = validator(
+      owner,
+      'config values',
+      compile(validating(), schemas.config, file),
+    );
+    checks.configDefaults = defaulter(compile(defaulting(), schemas.config, file));
+  }
+  if (schemas.values) {
+    const file = schemas.valuesFile ?? VALUES_SCHEMA_FILE;
+    checks.validateValues = validator(owner, 'values', compile(validating(), schemas.values, file));
+    checks.valuesDefaults = defaulter(compile(defaulting(), schemas.values, file));
+    if (schemas.helm && helmKey !== undefined) {
+      const helm = validator(owner, 'helm values', compile(validating(), schemas.helm, file));
+      checks.validateHelmValues = (doc: Values) => {
+        const section = doc[helmKey];
+        return helm(isYamlMap(section) ? section : {});
+      };
+    }
+  }
+  return checks;
+}
