@@ -205,6 +205,14 @@ describe('loadModulesDir: static values and the Static extender', () => {
     }
   });
 
+  it('values.yaml is read as YAML 1.1, like Go: an unquoted `y` key is the boolean true', async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, '010-a'));
+    writeFileSync(join(root, '010-a', 'values.yaml'), 'a:\n  x: on\n  y: 1\n  "y": 2\n');
+    const source = await loadModulesDir(root);
+    expect(source.definition('a')?.staticValues).toEqual({ x: true, true: 1, y: 2 });
+  });
+
   it('an empty section (`a:`) and an empty values.yaml are empty values', async () => {
     const root = tempRoot();
     mkdirSync(join(root, '010-a'));
