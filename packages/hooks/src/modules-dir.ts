@@ -22,7 +22,13 @@ import { DEFAULT_CRD_FILTER_PREFIXES, hasHelmChart, loadCrds } from './chart-fil
 import { type EnabledScriptResult, runEnabledScript } from './enabled-script.js';
 import type { HookEnvOptions } from './hook-env.js';
 import { describe, isYamlMap, ModulesDirError, readYamlMap, type YamlMap } from './modules-dir-files.js';
-import { compileSchemaChecks, loadOpenApiSchemas, type OpenApiSchemas } from './openapi-schemas.js';
+import {
+  compileSchemaChecks,
+  createSchemaCompiler,
+  loadOpenApiSchemas,
+  type OpenApiSchemas,
+  type SchemaCompiler,
+} from './openapi-schemas.js';
 
 /**
  * The addon-operator modules directory (AO §6.1, §9.1): `NNN-name/` module directories under one
@@ -280,6 +286,7 @@ async function loadModule(
   flags: Map<string, boolean>,
   options: LoadModulesDirOptions,
   problems: string[],
+  compiler: SchemaCompiler,
 ): Promise<DirModuleDefinition> {
   const key = valuesKey(c.name);
   const moduleValuesFile = join(c.dir, 'values.yaml');
@@ -305,7 +312,7 @@ async function loadModule(
     crds: crds.objects,
     crdFiles: crds.files,
     schemas,
-    ...compileSchemaChecks(`module ${c.name}`, schemas, key),
+    ...compileSchemaChecks(`module ${c.name}`, schemas, key, compiler),
   };
   const flag = flags.get(c.name);
   if (flag !== undefined) def.staticEnabled = flag;
@@ -342,8 +349,9 @@ export async function loadModulesDir(
       candidates.push(c);
     }
   }
+  const compiler = createSchemaCompiler();
   const defs: DirModuleDefinition[] = [];
-  for (const c of candidates) defs.push(await loadModule(c, flags, options, problems));
+  for (const c of candidates) defs.push(await loadModule(c, flags, options, problems, compiler));
 
   const globalSchemas: OpenApiSchemas = options.globalHooksDir
     ? await loadOpenApiSchemas(join(resolve(options.globalHooksDir), 'openapi'))
@@ -351,7 +359,7 @@ export async function loadModulesDir(
   const globalDef: DirGlobalDefinition = {
     staticValues: globalStatic,
     schemas: globalSchemas,
-    ...compileSchemaChecks('global', globalSchemas),
+    ...compileSchemaChecks('global', globalSchemas, undefined, compiler),
   };
   return new ModulesDirSource(globalDef, sortModules(defs), problems, options);
 }

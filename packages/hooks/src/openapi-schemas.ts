@@ -216,16 +216,19 @@ export interface SchemaChecks {
 }
 
 const AJV_OPTIONS = { strict: false, allErrors: true, logger: false, validateFormats: false } as const;
-let validatingAjv: Ajv | undefined;
-let defaultingAjv: Ajv | undefined;
-const validating = () => {
-  validatingAjv ??= new Ajv(AJV_OPTIONS);
-  return validatingAjv;
-};
-const defaulting = () => {
-  defaultingAjv ??= new Ajv({ ...AJV_OPTIONS, useDefaults: true });
-  return defaultingAjv;
-};
+
+/**
+ * The two ajv instances schemas compile into: one validating, one applying defaults. Compiled
+ * schemas live as long as their compiler, so a loader makes one per load.
+ */
+export interface SchemaCompiler {
+  validating: Ajv;
+  defaulting: Ajv;
+}
+
+export function createSchemaCompiler(): SchemaCompiler {
+  return { validating: new Ajv(AJV_OPTIONS), defaulting: new Ajv({ ...AJV_OPTIONS, useDefaults: true }) };
+}
 
 const MAX_REPORTED_ERRORS = 10;
 const pointerToken = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
@@ -280,23 +283,28 @@ function defaulter(fn: ValidateFunction) {
  * schema leaves its checks undefined (validation is then a no-op, AO §9.5). Throws
  * ModulesDirError naming the file when ajv rejects a schema.
  */
-export function compileSchemaChecks(owner: string, schemas: OpenApiSchemas, helmKey?: string): SchemaChecks {
+export function compileSchemaChecks(
+  owner: string,
+  schemas: OpenApiSchemas,
+  helmKey?: string,
+  compiler: SchemaCompiler = createSchemaCompiler(),
+): SchemaChecks {
   const checks: SchemaChecks = {};
   if (schemas.config) {
     const file = schemas.configFile ?? CONFIG_VALUES_SCHEMA_FILE;
     checks.validateConfigValues = validator(
       owner,
       'config values',
-      compile(validating(), schemas.config, file),
+      compile(compiler.validating, schemas.config, file),
     );
-    checks.configDefaults = defaulter(compile(defaulting(), schemas.config, file));
+    checks.configDefaults = defaulter(compile(compiler.defaulting, schemas.config, file));
   }
   if (schemas.values) {
     const file = schemas.valuesFile ?? VALUES_SCHEMA_FILE;
-    checks.validateValues = validator(owner, 'values', compile(validating(), schemas.values, file));
-    checks.valuesDefaults = defaulter(compile(defaulting(), schemas.values, file));
+    checks.validateValues = validator(owner, 'values', compile(compiler.validating, schemas.values, file));
+    checks.valuesDefaults = defaulter(compile(compiler.defaulting, schemas.values, file));
     if (schemas.helm && helmKey !== undefined) {
-      const helm = validator(owner, 'helm values', compile(validating(), schemas.helm, file));
+      const helm = validator(owner, 'helm values', compile(compiler.validating, schemas.helm, file));
       checks.validateHelmValues = (doc: Values) => {
         const section = doc[helmKey];
         return helm(isYamlMap(section) ? section : {});
