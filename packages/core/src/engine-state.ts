@@ -146,6 +146,8 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
   state.seq = event.seq;
   switch (event.type) {
     case 'EngineStarted':
+      // A run starts a new stream: the state folds from scratch (a log may hold several runs).
+      if (state.runId !== undefined) Object.assign(state, initialEngineState(), { seq: event.seq });
       state.runId = event.runId;
       state.namespace = event.namespace;
       for (const m of event.modules) {
@@ -260,7 +262,7 @@ function checkNext(state: EngineState, event: ConvergeEvent): void {
   if (event.type === 'HookSucceeded' && event.module && lifecycleHookBindings.has(event.binding)) {
     const snap = state.modules[event.module];
     const step = snap ? nextModuleStep(snap) : undefined;
-    if (!step || step.kind !== 'runHook' || step.hook !== event.hook || step.binding !== event.binding) {
+    if (step?.kind !== 'runHook' || step.hook !== event.hook || step.binding !== event.binding) {
       const expected =
         step?.kind === 'runHook' ? `${step.binding} hook ${step.hook}` : (step?.kind ?? 'nothing');
       throw new ReplayDivergenceError(

@@ -10,6 +10,8 @@ const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
 
 const OPTIONS = {
   version: '1.1' as const,
+  // Template text probed as YAML can hold `{ .Values.x }` keys: no process warnings for them.
+  logLevel: 'error' as const,
   customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG),
 };
 

@@ -53,6 +53,11 @@ export interface LoadModulesDirOptions {
   enabledScriptTimeoutMs?: number;
   /** CRD files whose base name starts with one of these are skipped (default `doc-`, `_`). */
   crdFilterPrefixes?: readonly string[];
+  /**
+   * Collect per-module load errors (bad schema, bad values file, …) in `problems` and skip that
+   * module instead of rejecting (`converge validate` reports every problem at once).
+   */
+  collectErrors?: boolean;
   /** Receives enabled scripts' output at debug level. */
   logger?: Logger;
 }
@@ -351,7 +356,14 @@ export async function loadModulesDir(
   }
   const compiler = createSchemaCompiler();
   const defs: DirModuleDefinition[] = [];
-  for (const c of candidates) defs.push(await loadModule(c, flags, options, problems, compiler));
+  for (const c of candidates) {
+    try {
+      defs.push(await loadModule(c, flags, options, problems, compiler));
+    } catch (e) {
+      if (!options.collectErrors) throw e;
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
+  }
 
   const globalSchemas: OpenApiSchemas = options.globalHooksDir
     ? await loadOpenApiSchemas(join(resolve(options.globalHooksDir), 'openapi'))

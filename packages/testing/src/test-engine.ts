@@ -3,6 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ConfigDocument, EngineState, ReleaseExecutor, Values } from '@converge/core';
 import { InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
+import {
+  type HookEnvOptions,
+  JqProcessEngine,
+  jqPatchFunction,
+  loadModulesDir,
+  ProcessHookRunner,
+} from '@converge/hooks';
 import type { ConvergeEvent, KubeObject, ObjectRef, ResourceSelector } from '@converge/protocol';
 import {
   createEngine,
@@ -39,6 +46,8 @@ export interface TestEngineOptions {
   seed?: number;
   namespace?: string;
   hookTimeoutMs?: number;
+  /** Environment of hook processes (DESIGN.md `hookEnv`): allow-list additions or inherit all. */
+  hookEnv?: HookEnvOptions;
 }
 
 export interface TestEngine {
@@ -86,11 +95,12 @@ function writeInlineChart(root: string, module: string, files: Record<string, st
  * in-memory Helm releases. `start`, `setConfig` and cluster changes end with a settle.
  */
 export async function createTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
-  if (options.modulesDir || options.globalHooksDir)
-    throw new Error('modulesDir/globalHooksDir need @converge/hooks, which is not part of this build yet');
   const clock = new VirtualClock(options.clock?.start ?? '2026-01-01T00:00:00Z');
   const namespace = options.namespace ?? 'default';
-  const cluster = new InMemoryCluster();
+  const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
+  // jq for jqFilter and JQPatch of real hooks: one long-lived process engine, closed on stop.
+  const jq = onDisk ? new JqProcessEngine() : undefined;
+  const cluster = new InMemoryCluster(jq ? { jq: jqPatchFunction(jq) } : {});
   for (const o of options.objects ?? []) cluster.put(o);
   const chartRoot = mkdtempSync(join(tmpdir(), 'converge-charts-'));
   const chartDirs = new Map<string, string>();
@@ -112,9 +122,31 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const metrics = new MemoryMetrics();
   const logger = new MemoryLogger();
   const hooksByModule = new Map((options.modules ?? []).map((m) => [m.name, m.hooks ?? []]));
+  // An addon-operator layout on disk: real hook processes and the modules-directory loader.
+  const disk = options.modulesDir
+    ? await loadModulesDir(
+        options.modulesDir,
+        options.globalHooksDir ? { globalHooksDir: options.globalHooksDir } : {},
+      )
+    : undefined;
+  if (disk)
+    for (const def of await disk.modules()) {
+      const dir = disk.chartDir(def.name);
+      if (dir) chartDirs.set(def.name, dir);
+    }
+  const hookRunner = onDisk
+    ? new ProcessHookRunner({
+        ...(options.globalHooksDir ? { globalHooksDir: options.globalHooksDir } : {}),
+        moduleHooksDir: (m: string) => disk?.hooksDir(m),
+        timeoutMs: options.hookTimeoutMs ?? 0,
+        ...(jq ? { jq } : {}),
+        ...(options.hookEnv ? { hookEnv: options.hookEnv } : {}),
+        logger,
+      })
+    : new CodeHookRunner(options.globalHooks ?? [], hooksByModule);
   const engine = createEngine({
-    hooks: new CodeHookRunner(options.globalHooks ?? [], hooksByModule),
-    modules: new CodeModuleSource(options.modules ?? [], options.global),
+    hooks: hookRunner,
+    modules: disk ?? new CodeModuleSource(options.modules ?? [], options.global),
     releases: releaseStore as ReleaseExecutor,
     cluster,
     config: configSource,
@@ -124,6 +156,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     metrics,
     namespace,
     hookTimeoutMs: options.hookTimeoutMs ?? 0,
+    ...(jq ? { jq } : {}),
   });
 
   const waitIdle = async () => {
@@ -189,6 +222,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       await engine.stop();
+      jq?.close();
       rmSync(chartRoot, { recursive: true, force: true });
     },
     get state() {

@@ -154,7 +154,7 @@ export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<
     const flag = core.config()[`${valuesKey(scope)}Enabled`];
     if (!core.isEnabled(scope) && flag !== true && flag !== 'true') continue;
     const err = def.validateConfigValues?.(section);
-    if (err) errors.push(`module ${scope}: ${err}`);
+    if (err) errors.push(err.includes(scope) ? err : `module ${scope}: ${err}`);
   }
   if (errors.length > 0) {
     core.metrics.inc('modules_discover_errors_total', {});

@@ -326,7 +326,7 @@ function validateInitialConfig(core: EngineCore, config: ConfigDocument): void {
       scope === 'global'
         ? core.globalDef.validateConfigValues?.(section)
         : core.moduleDefs.get(scope)?.validateConfigValues?.(section);
-    if (err) problems.push(`${scope}: ${err}`);
+    if (err) problems.push(err.includes(scope) ? err : `${scope}: ${err}`);
   }
   if (problems.length > 0) throw new Error(`initial config is invalid: ${problems.join('; ')}`);
 }

@@ -1,0 +1,172 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EventStore } from '@converge/core';
+import { moduleStateName } from '@converge/core';
+import { InMemoryReleaseStore } from '@converge/helm';
+import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import type { ConvergeEvent } from '@converge/protocol';
+import {
+  createEngine,
+  createLogger,
+  InMemoryCluster,
+  JsonlEventWriter,
+  MemoryEventStore,
+} from '@converge/runtime';
+import { parseDuration } from '../duration.js';
+import { FileConfigSource } from '../file-config-source.js';
+import { LiveView } from '../live-view.js';
+import { openStore } from '../log-source.js';
+
+export interface RunOptions {
+  modulesDir: string;
+  globalHooks?: string;
+  config?: string;
+  cluster: string;
+  once: boolean;
+  maxAttempts: number;
+  timeout: string;
+  events?: string;
+  store?: string;
+  json: boolean;
+  namespace: string;
+}
+
+/** The outcome of `converge run --once`: exit status and a one-line reason. */
+export interface RunOutcome {
+  code: number;
+  message: string;
+}
+
+/**
+ * `converge run <modulesDir>`: the embedded default (in-memory cluster and releases, a durable
+ * sqlite log under `.converge/`) unless told otherwise. With `--once` it stops after the first
+ * converge: 0 when every enabled module is ready, 1 when a task failed `--max-attempts` times or
+ * `--timeout` passed.
+ */
+export async function runCommand(
+  o: RunOptions,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<RunOutcome> {
+  if (o.cluster !== 'embedded')
+    return {
+      code: 2,
+      message: `--cluster ${o.cluster} is not available in this build; use --cluster embedded`,
+    };
+  const modulesDir = resolve(o.modulesDir);
+  const source = await loadModulesDir(
+    modulesDir,
+    o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {},
+  );
+  const tty = out.isTTY === true && !o.json;
+  const logger = createLogger({
+    level: tty ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
+    destination: tty ? process.stderr : out,
+  });
+  const jq = new JqProcessEngine();
+  const hooks = new ProcessHookRunner({
+    ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
+    moduleHooksDir: (m: string) => source.hooksDir(m),
+    jq,
+    logger,
+  });
+  const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq) });
+  const releases = new InMemoryReleaseStore({
+    cluster,
+    namespace: o.namespace,
+    charts: (m: string) => source.chartDir(m),
+  });
+  let store: EventStore;
+  if (o.store) store = openStore(o.store);
+  else {
+    const dir = join(process.cwd(), '.converge');
+    mkdirSync(dir, { recursive: true });
+    store = openStore(`sqlite:${join(dir, 'events.sqlite')}`);
+  }
+  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const engine = createEngine({
+    hooks,
+    modules: source,
+    releases,
+    cluster,
+    config: new FileConfigSource(o.config ? resolve(o.config) : undefined),
+    store: store ?? new MemoryEventStore(),
+    logger,
+    namespace: o.namespace,
+    runId,
+    jq,
+  });
+  const writer = o.events ? new JsonlEventWriter(resolve(o.events)) : undefined;
+  const firstSeq = store.lastSeq() + 1;
+  const view = tty
+    ? new LiveView(
+        out,
+        () => engine.state,
+        () => Date.now(),
+      )
+    : undefined;
+  let failure: RunOutcome | undefined;
+  engine.onEvent((e: ConvergeEvent) => {
+    writer?.append(e);
+    view?.onEvent(e);
+    if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
+      const hook = [...engine.events]
+        .reverse()
+        .find((x) => x.type === 'HookFailed' && (!e.module || x.module === e.module));
+      failure = {
+        code: 1,
+        message: `${e.module ? `module ${e.module}` : `queue ${e.queue}`}: ${e.task} failed ${e.attempt - 1} times${
+          hook && hook.type === 'HookFailed' ? `; hook ${hook.hook} (${hook.binding})` : ''
+        }: ${e.error ?? 'unknown error'}`,
+      };
+    }
+  });
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await engine.stop();
+    jq.close();
+    const lastSeq = store.lastSeq();
+    await writer?.close();
+    await store.close();
+    const range = `events ${firstSeq}..${Math.max(firstSeq - 1, lastSeq)}`;
+    if (view) view.stop(`${outcome.message} (${range})`);
+    else logger.info({ code: outcome.code, runId, events: range }, outcome.message);
+    return outcome;
+  };
+  view?.start();
+  try {
+    await engine.start();
+  } catch (e) {
+    return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  const deadline = Date.now() + parseDuration(o.timeout);
+  // Poll the run's end conditions; the interval also keeps the process alive while hooks run.
+  const outcome = await new Promise<RunOutcome>((done) => {
+    const timer = setInterval(() => {
+      const result = evaluate();
+      if (result) {
+        clearInterval(timer);
+        done(result);
+      }
+    }, 50);
+  });
+  return finish(outcome);
+
+  function evaluate(): RunOutcome | undefined {
+    if (interrupted) return { code: 130, message: 'interrupted; log flushed' };
+    if (!o.once) return undefined;
+    if (failure) return failure;
+    if (Date.now() > deadline)
+      return { code: 1, message: `timeout after ${o.timeout} before the first converge finished` };
+    if (engine.state.startup.value !== 'ready' || !engine.isIdle()) return undefined;
+    const notReady = engine.state.enabled.filter((m) => moduleStateName(engine.state.modules[m]) !== 'ready');
+    if (notReady.length > 0) return undefined;
+    return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
+  }
+}

@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+import { eventsCommand } from './commands/events.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { vizMachineCommand, vizTimelineCommand } from './commands/viz.js';
+
+const usage = `usage:
+  converge run <modulesDir> [--global-hooks DIR] [--config FILE] [--cluster embedded|kube]
+               [--once] [--max-attempts N] [--timeout DUR] [--events FILE.jsonl] [--store sqlite:PATH] [--json]
+  converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
+  converge replay <log> [--until SEQ] [--json]
+  converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
+  converge viz timeline <log> -o timeline.html
+  converge validate <modulesDir> [--global-hooks DIR] [--json]
+<log> is a JSONL file or sqlite:PATH.`;
+
+class UsageError extends Error {}
+
+function positional(args: string[], i: number, what: string): string {
+  const v = args[i];
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+}
+
+const int = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            'global-hooks': { type: 'string' },
+            config: { type: 'string' },
+            cluster: { type: 'string', default: 'embedded' },
+            kubeconfig: { type: 'string' },
+            context: { type: 'string' },
+            once: { type: 'boolean', default: false },
+            'max-attempts': { type: 'string', default: '3' },
+            timeout: { type: 'string', default: '10m' },
+            events: { type: 'string' },
+            store: { type: 'string' },
+            json: { type: 'boolean', default: false },
+            namespace: { type: 'string', default: 'default' },
+          },
+        });
+        const outcome = await runCommand({
+          modulesDir: positional(positionals, 0, '<modulesDir>'),
+          globalHooks: values['global-hooks'],
+          config: values.config,
+          cluster: values.cluster ?? 'embedded',
+          once: values.once ?? false,
+          maxAttempts: int(values['max-attempts'], 'max-attempts') ?? 3,
+          timeout: values.timeout ?? '10m',
+          events: values.events,
+          store: values.store,
+          json: values.json ?? false,
+          namespace: values.namespace ?? 'default',
+        });
+        if (outcome.code !== 0) process.stderr.write(`converge: ${outcome.message}\n`);
+        return outcome.code;
+      }
+      case 'events': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            module: { type: 'string' },
+            type: { type: 'string', multiple: true },
+            from: { type: 'string' },
+            to: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
+        });
+        return await eventsCommand({
+          log: positional(positionals, 0, '<log>'),
+          module: values.module,
+          type: values.type,
+          from: int(values.from, 'from'),
+          to: int(values.to, 'to'),
+          json: values.json ?? false,
+        });
+      }
+      case 'replay': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { until: { type: 'string' }, json: { type: 'boolean', default: false } },
+        });
+        return await replayCommand({
+          log: positional(positionals, 0, '<log>'),
+          until: int(values.until, 'until'),
+          json: values.json ?? false,
+        });
+      }
+      case 'viz': {
+        const [sub, ...vizArgs] = rest;
+        const { values, positionals } = parseArgs({
+          args: vizArgs,
+          allowPositionals: true,
+          options: {
+            machine: { type: 'string', default: 'module' },
+            format: { type: 'string', default: 'mermaid' },
+            output: { type: 'string', short: 'o' },
+          },
+        });
+        if (sub === 'machine')
+          return await vizMachineCommand({
+            machine: values.machine ?? 'module',
+            format: values.format ?? 'mermaid',
+            output: values.output,
+          });
+        if (sub === 'timeline') {
+          if (!values.output) throw new UsageError('viz timeline needs -o FILE.html');
+          return await vizTimelineCommand({
+            log: positional(positionals, 0, '<log>'),
+            output: values.output,
+          });
+        }
+        throw new UsageError(`unknown viz subcommand ${JSON.stringify(sub ?? '')}`);
+      }
+      case 'validate': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { 'global-hooks': { type: 'string' }, json: { type: 'boolean', default: false } },
+        });
+        return await validateCommand({
+          modulesDir: positional(positionals, 0, '<modulesDir>'),
+          globalHooks: values['global-hooks'],
+          json: values.json ?? false,
+        });
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(`${usage}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`converge: ${(e as Error).message}\n${usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`converge: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
