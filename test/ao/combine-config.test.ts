@@ -24,7 +24,7 @@ const pods = (extra: Record<string, unknown>) => ({
 });
 
 describe('combining, parallel cancellation and invalid config', () => {
-  it('AO-8 consecutive contexts of one group collapse to the last one', async () => {
+  it('AO-8 TV-33 consecutive contexts of one group collapse to the last one', async () => {
     const log = new CallLog();
     t = await createTestEngine({
       modules: [
@@ -49,7 +49,7 @@ describe('combining, parallel cancellation and invalid config', () => {
     expect(snap.pods).toHaveLength(3);
   });
 
-  it('AO-9 Synchronization tasks with different waitForSynchronization are not combined', async () => {
+  it('AO-9 TV-34 Synchronization tasks with different waitForSynchronization are not combined', async () => {
     const log = new CallLog();
     t = await createTestEngine({
       objects: [pod('p1')],

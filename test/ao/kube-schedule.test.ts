@@ -169,7 +169,7 @@ describe('kubernetes bindings (AO §18.2, §18.4, §18.8)', () => {
     expect(sync).toMatchObject({ queue: 'q', synchronization: true });
   });
 
-  it('AO-7 consecutive events of one hook are combined into one run with all contexts', async () => {
+  it('AO-7 TV-32 consecutive events of one hook are combined into one run with all contexts', async () => {
     const log = new CallLog();
     t = await createTestEngine({
       modules: [

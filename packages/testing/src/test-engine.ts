@@ -98,8 +98,8 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const clock = new VirtualClock(options.clock?.start ?? '2026-01-01T00:00:00Z');
   const namespace = options.namespace ?? 'default';
   const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
-  // jq for jqFilter and JQPatch of real hooks: one long-lived process engine, closed on stop.
-  const jq = onDisk ? new JqProcessEngine() : undefined;
+  // jq for jqFilter and JQPatch: one long-lived jq process engine (started on first use), closed on stop.
+  const jq = new JqProcessEngine();
   const cluster = new InMemoryCluster(jq ? { jq: jqPatchFunction(jq) } : {});
   for (const o of options.objects ?? []) cluster.put(o);
   const chartRoot = mkdtempSync(join(tmpdir(), 'converge-charts-'));
