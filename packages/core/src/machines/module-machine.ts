@@ -44,6 +44,18 @@ export const moduleMachine = setup({
   actions: {
     nextStep: assign({ step: ({ context }) => context.step + 1 }),
     resetStep: assign({ step: 0 }),
+    /** A run of a disabled or deleted module starts the whole lifecycle (onStartup first). */
+    beginLifecycle: assign(({ event }) =>
+      event.type === 'ModuleRunStarted'
+        ? {
+            doStartup: event.doStartup,
+            step: 0,
+            attempt: event.attempt,
+            syncDone: [],
+            resumeFrom: 'onStartup' as ResumePoint,
+          }
+        : {},
+    ),
     resumeAt: assign((_, params: { at: ResumePoint }) => ({ resumeFrom: params.at })),
     recordFailure: assign(({ event }) =>
       event.type === 'ModuleFailed' ? { lastError: event.error, failedPhase: event.phase, step: 0 } : {},
@@ -93,16 +105,7 @@ export const moduleMachine = setup({
   states: {
     disabled: {
       on: {
-        ModuleRunStarted: {
-          target: 'running.onStartup',
-          actions: assign(({ event }) => ({
-            doStartup: event.doStartup,
-            step: 0,
-            attempt: event.attempt,
-            syncDone: [],
-            resumeFrom: 'onStartup' as ResumePoint,
-          })),
-        },
+        ModuleRunStarted: { target: 'running.onStartup', actions: 'beginLifecycle' },
       },
     },
     running: {
@@ -277,16 +280,7 @@ export const moduleMachine = setup({
         failedPhase: undefined,
       }),
       on: {
-        ModuleRunStarted: {
-          target: 'running.onStartup',
-          actions: assign(({ event }) => ({
-            doStartup: event.doStartup,
-            step: 0,
-            attempt: event.attempt,
-            syncDone: [],
-            resumeFrom: 'onStartup' as ResumePoint,
-          })),
-        },
+        ModuleRunStarted: { target: 'running.onStartup', actions: 'beginLifecycle' },
       },
     },
   },

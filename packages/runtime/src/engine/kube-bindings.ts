@@ -97,9 +97,34 @@ export class KubeBindings {
   ): Task {
     const w = hook.watches[watchIndex];
     const d = hook.kubernetes[watchIndex];
-    const context: BindingContext = d.group
-      ? { binding: w.name, type: 'Group', groupName: d.group }
-      : { binding: w.name, type: 'Synchronization', objects: [] };
+    return this.kubeTask(
+      module,
+      hook,
+      watchIndex,
+      queue,
+      { binding: w.name, type: 'Synchronization', objects: [] },
+      {
+        sync: {
+          bindingName: w.name,
+          waitForSynchronization: d.waitForSynchronization,
+          executeOnSynchronization: d.executeHookOnSynchronization,
+          tracked,
+        },
+      },
+    );
+  }
+
+  /** A ModuleHookRun/GlobalHookRun task for one kubernetes binding; a grouped binding gets a Group context. */
+  private kubeTask(
+    module: string | undefined,
+    hook: HookDefinition,
+    watchIndex: number,
+    queue: string,
+    context: BindingContext,
+    extra: Partial<Task>,
+  ): Task {
+    const w = hook.watches[watchIndex];
+    const d = hook.kubernetes[watchIndex];
     return this.core.newTask({
       type: module ? 'ModuleHookRun' : 'GlobalHookRun',
       queue,
@@ -107,16 +132,11 @@ export class KubeBindings {
       hook: hook.name,
       binding: 'kubernetes',
       bindingNames: [w.name],
-      contexts: [context],
+      contexts: [d.group ? { binding: w.name, type: 'Group', groupName: d.group } : context],
       groups: [d.group],
       allowFailure: d.allowFailure,
       trigger: 'Kubernetes',
-      sync: {
-        bindingName: w.name,
-        waitForSynchronization: d.waitForSynchronization,
-        executeOnSynchronization: d.executeHookOnSynchronization,
-        tracked,
-      },
+      ...extra,
     });
   }
 
@@ -251,9 +271,6 @@ export class KubeBindings {
     if (module && !this.core.isEnabled(module)) return;
     const w = hook.watches[watchIndex];
     const d = hook.kubernetes[watchIndex];
-    const context: BindingContext = d.group
-      ? { binding: w.name, type: 'Group', groupName: d.group }
-      : { binding: w.name, type: 'Event', watchEvent: ev.watchEvent, ...ev.item };
     const ref = ev.item.object?.metadata
       ? `${ev.item.object.metadata.namespace ?? ''}/${ev.item.object.kind}/${ev.item.object.metadata.name}`
       : '';
@@ -266,18 +283,9 @@ export class KubeBindings {
       objectRef: ref,
       queue: d.queue,
     } as NewEvent);
+    const context: BindingContext = { binding: w.name, type: 'Event', watchEvent: ev.watchEvent, ...ev.item };
     this.core.enqueue(
-      this.core.newTask({
-        type: module ? 'ModuleHookRun' : 'GlobalHookRun',
-        queue: d.queue,
-        module,
-        hook: hook.name,
-        binding: 'kubernetes',
-        bindingNames: [w.name],
-        contexts: [context],
-        groups: [d.group],
-        allowFailure: d.allowFailure,
-        trigger: 'Kubernetes',
+      this.kubeTask(module, hook, watchIndex, d.queue, context, {
         reloadAllOnValuesChanges: module === undefined,
       }),
     );

@@ -31,6 +31,37 @@ function moduleHook(core: EngineCore, module: string, name: string) {
   return hook;
 }
 
+/** Runs one lifecycle hook of a module with `[{binding, snapshots}]`; returns the error text on failure. */
+async function runLifecycleHook(
+  core: EngineCore,
+  task: Task,
+  queue: TaskQueue,
+  module: string,
+  step: Extract<ModuleStep, { kind: 'runHook' }>,
+): Promise<string | undefined> {
+  const hook = moduleHook(core, module, step.hook);
+  const out = await invokeHook(core, {
+    module,
+    hook,
+    binding: step.binding,
+    contexts: [core.kube.lifecycleContext(module, hook, step.binding)],
+    attempt: task.failureCount + 1,
+    queue: queue.name,
+  });
+  return out.ok ? undefined : `module hook '${step.hook}' failed: ${out.error}`;
+}
+
+/** Records a failed Helm call of a delete and fails the task. */
+function helmFailure(core: EngineCore, task: Task, phase: string, operation: string, e: unknown): TaskResult {
+  core.append({
+    type: 'HelmOperationFailed',
+    module: task.module!,
+    operation,
+    error: errorText(e),
+  } as NewEvent);
+  return fail(core, task, phase, errorText(e));
+}
+
 function fail(core: EngineCore, task: Task, phase: string, error: string): TaskResult {
   core.append({ type: 'ModuleFailed', module: task.module!, phase, error } as NewEvent);
   core.metrics.inc(task.type === 'ModuleDelete' ? 'module_delete_errors_total' : 'module_run_errors_total', {
@@ -76,19 +107,11 @@ export async function handleModuleRun(
       case 'runHook': {
         if (step.binding === 'afterHelm' && snap.context.step === 0 && task.afterHelmChecksum === undefined)
           task.afterHelmChecksum = core.values.checksum(module);
-        const hook = moduleHook(core, module, step.hook);
-        const out = await invokeHook(core, {
-          module,
-          hook,
-          binding: step.binding,
-          contexts: [core.kube.lifecycleContext(module, hook, step.binding)],
-          attempt: task.failureCount + 1,
-          queue: queue.name,
-        });
-        if (!out.ok) {
+        const error = await runLifecycleHook(core, task, queue, module, step);
+        if (error) {
           task.runStarted = false;
           task.afterHelmChecksum = undefined;
-          return fail(core, task, step.binding, `module hook '${step.hook}' failed: ${out.error}`);
+          return fail(core, task, step.binding, error);
         }
         break;
       }
@@ -175,27 +198,13 @@ export async function handleModuleDelete(
             exists: info !== undefined,
           } as NewEvent);
         } catch (e) {
-          core.append({
-            type: 'HelmOperationFailed',
-            module,
-            operation: 'status',
-            error: errorText(e),
-          } as NewEvent);
-          return fail(core, task, 'checkRelease', errorText(e));
+          return helmFailure(core, task, 'checkRelease', 'status', e);
         }
         break;
       }
       case 'runHook': {
-        const hook = moduleHook(core, module, step.hook);
-        const out = await invokeHook(core, {
-          module,
-          hook,
-          binding: step.binding,
-          contexts: [core.kube.lifecycleContext(module, hook, step.binding)],
-          attempt: task.failureCount + 1,
-          queue: queue.name,
-        });
-        if (!out.ok) return fail(core, task, step.binding, `module hook '${step.hook}' failed: ${out.error}`);
+        const error = await runLifecycleHook(core, task, queue, module, step);
+        if (error) return fail(core, task, step.binding, error);
         break;
       }
       case 'uninstall': {
@@ -203,13 +212,7 @@ export async function handleModuleDelete(
           await core.options.releases.uninstall(module);
           core.append({ type: 'HelmReleaseUninstalled', module, release: module } as NewEvent);
         } catch (e) {
-          core.append({
-            type: 'HelmOperationFailed',
-            module,
-            operation: 'uninstall',
-            error: errorText(e),
-          } as NewEvent);
-          return fail(core, task, 'uninstall', errorText(e));
+          return helmFailure(core, task, 'uninstall', 'uninstall', e);
         }
         break;
       }
