@@ -198,3 +198,14 @@ describe('the converge CLI', () => {
     expect(existsSync(join(lonely, 'converge.mjs'))).toBe(true);
   });
 });
+
+describe('docs', () => {
+  it('docs/module-statechart.svg is what `converge viz machine --format svg` prints today', () => {
+    const fresh = spawnSync(bin, ['viz', 'machine', '--machine', 'module', '--format', 'svg'], {
+      encoding: 'utf8',
+    });
+    expect(fresh.status).toBe(0);
+    const committed = readFileSync(join(root, 'docs', 'module-statechart.svg'), 'utf8');
+    expect(fresh.stdout.trim()).toBe(committed.trim());
+  });
+});
