@@ -103,7 +103,7 @@ describe('module run (AO §18.4)', () => {
     ]);
   });
 
-  it('AO-50 a beforeHelm value used by the template changes the checksum and upgrades', async () => {
+  it('AO-44 a values change the chart does not use leaves the manifest checksum alone: no upgrade', async () => {
     let n = 0;
     t = await createTestEngine({
       modules: [

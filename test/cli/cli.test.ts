@@ -209,3 +209,40 @@ describe('docs', () => {
     expect(fresh.stdout.trim()).toBe(committed.trim());
   });
 });
+
+describe('converge run without --once', () => {
+  it('Ctrl-C (SIGINT) stops cleanly: exit 130 and the log flushed', async () => {
+    const { spawn } = await import('node:child_process');
+    const events = join(work, 'interrupted.jsonl');
+    const child = spawn(
+      bin,
+      [
+        'run',
+        join(quickstart, 'modules'),
+        '--global-hooks',
+        join(quickstart, 'global-hooks'),
+        '--json',
+        '--events',
+        events,
+        '--store',
+        `sqlite:${join(work, 'interrupted.sqlite')}`,
+      ],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    // Wait until the first converge is done, then interrupt.
+    for (let i = 0; i < 200 && !out.includes('"hook":"hooks/watch-echo.sh"'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    const log = jsonLines(readFileSync(events, 'utf8'));
+    expect(log.some((e) => e.type === 'ConvergeCompleted')).toBe(true);
+    const table = converge(['replay', `sqlite:${join(work, 'interrupted.sqlite')}`, '--json']);
+    expect(JSON.parse(table.stdout).seq).toBe(log.length);
+  });
+});
