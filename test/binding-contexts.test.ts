@@ -1,14 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CallLog, hook, observableState } from './support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { CallLog, checkReplayThenStop, hook } from './support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 const pod = (name: string, containers: string[] = ['app'], namespace = 'ns1') => ({
   apiVersion: 'v1',

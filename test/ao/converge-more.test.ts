@@ -1,15 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CallLog, hook, observableState, retryDelays } from '../support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { CallLog, checkReplayThenStop, hook, retryDelays } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  // Replay: folding the recorded log without any executor rebuilds the same state.
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 const pod = (name: string) => ({
   apiVersion: 'v1',

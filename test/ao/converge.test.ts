@@ -1,15 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CallLog, failTimes, hook, markerChart, observableState } from '../support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { CallLog, checkReplayThenStop, failTimes, hook, markerChart } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  // Replay: folding the recorded log without any executor rebuilds the same state.
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 describe('startup and converge (AO §18.2, §18.3)', () => {
   it('AO-13 AO-20 global onStartup hooks run by order; a failure blocks later startup work until it succeeds', async () => {

@@ -1,14 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { observableState } from '../support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { checkReplayThenStop } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 describe('Helm upgrades driven by values (AO §11.3)', () => {
   it('AO-50 a beforeHelm value used by a template changes the rendered checksum and upgrades', async () => {

@@ -1,15 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alwaysFail, CallLog, hook, markerChart, observableState } from '../support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { alwaysFail, CallLog, checkReplayThenStop, hook, markerChart } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  // Replay: folding the recorded log without any executor rebuilds the same state.
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 const ofType = <T extends string>(t: TestEngine, type: T) =>
   t.events.filter((e) => e.type === type) as Extract<TestEngine['events'][number], { type: T }>[];

@@ -1,23 +1,22 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   alwaysFail,
   CallLog,
+  checkReplayThenStop,
   failTimes,
   hook,
   markerChart,
-  observableState,
   retryDelays,
 } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  // Replay: folding the recorded log without any executor rebuilds the same state.
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 const lifecycle = (t: TestEngine) =>
   t.events

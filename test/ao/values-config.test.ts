@@ -1,15 +1,14 @@
-import { replay } from '@converge/core';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alwaysFail, CallLog, hook, markerChart, observableState } from '../support/recorder.js';
+import { describe, expect, it } from 'vitest';
+import { alwaysFail, CallLog, checkReplayThenStop, hook, markerChart } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  // Replay: folding the recorded log without any executor rebuilds the same state.
-  if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
-  await t?.stop();
-  t = undefined;
-});
+checkReplayThenStop(
+  () => t,
+  () => {
+    t = undefined;
+  },
+);
 
 describe('values (AO §18.6)', () => {
   it('AO-80 values layer static, config defaults, config, values defaults and hook patches', async () => {

@@ -1,4 +1,6 @@
-import type { CodeHook, HookInput, HookOutput } from '@converge/testing';
+import { replay } from '@converge/core';
+import type { CodeHook, HookInput, HookOutput, TestEngine } from '@converge/testing';
+import { afterEach, expect } from 'vitest';
 
 /** Records every hook call in order, as `<module>/<hook>:<binding>` (or `<hook>:<binding>`). */
 export class CallLog {
@@ -86,4 +88,17 @@ export function observableState(state: import('@converge/core').EngineState) {
     valuesPatches: state.valuesPatches,
     errors: state.errors,
   };
+}
+
+/**
+ * The shared afterEach of engine tests: replaying the recorded log without any executor must
+ * rebuild the live state; then the engine is stopped. Call it at the top of a test file.
+ */
+export function checkReplayThenStop(get: () => TestEngine | undefined, clear: () => void): void {
+  afterEach(async () => {
+    const t = get();
+    if (t) expect(observableState(replay(t.events))).toEqual(observableState(t.state));
+    await t?.stop();
+    clear();
+  });
 }
