@@ -261,7 +261,13 @@ describe('module run (AO §18.4)', () => {
       modules: [
         {
           name: 'a',
-          hooks: [{ name: 'hooks/b', config: { configVersion: 'v1', beforeHelm: 1 }, run: alwaysFail() }],
+          hooks: [
+            {
+              name: 'hooks/b',
+              config: { configVersion: 'v1', beforeHelm: 1 },
+              run: (input) => alwaysFail()(input, 1),
+            },
+          ],
         },
       ],
     });

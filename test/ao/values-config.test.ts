@@ -1,3 +1,4 @@
+import type { JsonPatchOperation } from '@converge/protocol';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 import { alwaysFail, CallLog, checkReplayThenStop, hook, markerChart } from '../support/recorder.js';
@@ -54,7 +55,11 @@ describe('values (AO §18.6)', () => {
           {
             name: 'a',
             values: { x: 0 },
-            hooks: [hook(new CallLog(), 'hooks/p', { beforeHelm: 1 }, () => ({ valuesPatch: [bad] }))],
+            hooks: [
+              hook(new CallLog(), 'hooks/p', { beforeHelm: 1 }, () => ({
+                valuesPatch: [bad as JsonPatchOperation],
+              })),
+            ],
           },
         ],
       });

@@ -81,7 +81,7 @@ describe('converge statechart (model-based)', () => {
   });
   const taken = new Set<string>();
   for (const v of Object.values(adjacency)) {
-    for (const [key, t] of Object.entries(v.transitions))
+    for (const [key, t] of Object.entries(v.transitions) as [string, { state: Snap }][])
       taken.add(`${String(v.state.value)} --${JSON.parse(key)[0]}--> ${String(t.state.value)}`);
   }
 

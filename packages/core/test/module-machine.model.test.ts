@@ -122,7 +122,7 @@ describe('module lifecycle statechart (model-based)', () => {
   const reached = new Set(Object.values(adjacency).map((v) => moduleStateName(v.state)));
   const taken = new Set<string>();
   for (const v of Object.values(adjacency)) {
-    for (const [eventKey, t] of Object.entries(v.transitions)) {
+    for (const [eventKey, t] of Object.entries(v.transitions) as [string, { state: Snap }][]) {
       const from = moduleStateName(v.state);
       const to = moduleStateName(t.state);
       if (from !== to || t.state.context.step !== v.state.context.step)
@@ -147,7 +147,14 @@ describe('module lifecycle statechart (model-based)', () => {
       'deleted',
     ];
     for (const id of ids) expect(reached, id).toContain(id);
-    const leafIds = Object.values(moduleMachine.idMap)
+    // Every atomic state node of the real machine, found by walking it (a new state must be reached too).
+    const nodes: { type: string; id: string; key: string; states: Record<string, unknown> }[] = [];
+    const walk = (n: { type: string; id: string; key: string; states: Record<string, unknown> }) => {
+      nodes.push(n);
+      for (const c of Object.values(n.states)) walk(c as typeof n);
+    };
+    walk(moduleMachine.root as unknown as (typeof nodes)[number]);
+    const leafIds = nodes
       .filter((n) => n.type === 'atomic')
       .map((n) => (n.id === 'runFailed' || n.id === 'deleteFailed' ? n.id : n.key));
     for (const id of leafIds)

@@ -160,7 +160,7 @@ describe('plain charts render byte-identical to helm template', () => {
       'Widget/w2',
       'Widget/w1',
     ]);
-    expect((rendered.objects[5] as { data: Record<string, string> }).data.multi).toContain(
+    expect((rendered.objects[5] as unknown as { data: Record<string, string> }).data.multi).toContain(
       '--- not a separator',
     );
     expect(rendered.checksum).toBe(manifestChecksum(rendered.manifest));
@@ -236,7 +236,7 @@ describe('charts that need helm', () => {
         'Secret/extra',
         'ConfigMap/from-values',
       ]);
-      const configMap = rendered.objects[1] as {
+      const configMap = rendered.objects[1] as unknown as {
         metadata: { namespace: string; labels: object };
         data: object;
       };
