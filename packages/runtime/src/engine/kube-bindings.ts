@@ -144,11 +144,7 @@ export class KubeBindings {
    * Starts the monitors of every kube binding of the module (idempotent) and builds its
    * Synchronization tasks: those in the run's own queue become head tasks, others are appended.
    */
-  async synchronizeModule(
-    module: string,
-    runQueue: string,
-    _run: Task,
-  ): Promise<{ head: Task[] } | { error: string }> {
+  async synchronizeModule(module: string, runQueue: string): Promise<{ head: Task[] } | { error: string }> {
     const rt = this.core.moduleRuntime.get(module);
     if (!rt) return { head: [] };
     const head: Task[] = [];

@@ -116,7 +116,7 @@ export async function handleModuleRun(
         break;
       }
       case 'synchronize': {
-        const sync = await core.kube.synchronizeModule(module, queue.name, task);
+        const sync = await core.kube.synchronizeModule(module, queue.name);
         if ('error' in sync) {
           task.runStarted = false;
           return fail(core, task, 'synchronization', sync.error);

@@ -1,3 +1,2 @@
 export * from './jsonl-event-log.js';
 export * from './memory-event-store.js';
-export * from './upcast.js';

@@ -2,12 +2,10 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from '
 import { readFile } from 'node:fs/promises';
 import {
   type ConvergeEvent,
-  convergeEventSchema,
-  formatIssueLines,
+  checkStoredEvent,
   StoreCorruptionError,
-  safeParseWithRules,
+  type UpcastOptions,
 } from '@converge/protocol';
-import { type Upcaster, upcastEvent, versionProblem } from './upcast.js';
 
 /**
  * JSONL event logs: one flat event per line, each line ending with `\n`. Writing is synchronous
@@ -24,8 +22,8 @@ export interface JsonlLogReadResult {
 }
 
 export interface JsonlLogReadOptions {
-  /** Lifts older event versions before validation; defaults to `upcastEvent`. */
-  upcast?: Upcaster;
+  /** The upcasters (and current versions) `upcastEvent` lifts older events with; this release's by default. */
+  upcast?: UpcastOptions;
   /** How messages name the log (the path for `readJsonlLog`; `log` otherwise). */
   source?: string;
 }
@@ -39,7 +37,7 @@ const seqInText = /"seq"\s*:\s*(\d+)/;
  * cannot be replayed, but the rest of the text is still checked so that every problem is listed.
  */
 export function parseJsonlLog(text: string, options: JsonlLogReadOptions = {}): JsonlLogReadResult {
-  const upcast = options.upcast ?? upcastEvent;
+  const upcast = options.upcast ?? {};
   const source = options.source ?? 'log';
   const lines = text.split('\n');
   const complete = lines.at(-1) === '';
@@ -82,7 +80,7 @@ export function parseJsonlLog(text: string, options: JsonlLogReadOptions = {}): 
 
 type LineOutcome = { ok: true; event: ConvergeEvent } | { ok: false; reason: string; seq?: number };
 
-function parseLine(line: string, upcast: Upcaster, lastWithoutNewline: boolean): LineOutcome {
+function parseLine(line: string, upcast: UpcastOptions, lastWithoutNewline: boolean): LineOutcome {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -91,22 +89,11 @@ function parseLine(line: string, upcast: Upcaster, lastWithoutNewline: boolean):
       return { ok: false, reason: 'torn last line (no trailing newline, not valid JSON)' };
     return { ok: false, reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    return { ok: false, reason: 'not a JSON object' };
-  const rawSeq = (raw as { seq?: unknown }).seq;
+  const checked = checkStoredEvent(raw, upcast);
+  if (checked.ok) return checked;
+  const rawSeq = (raw as { seq?: unknown } | null)?.seq;
   const seq = Number.isInteger(rawSeq) && (rawSeq as number) > 0 ? (rawSeq as number) : undefined;
-  let lifted: Record<string, unknown>;
-  try {
-    lifted = upcast(raw as Record<string, unknown>);
-  } catch (e) {
-    return { ok: false, seq, reason: `upcast failed: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const tooNew = versionProblem(lifted);
-  if (tooNew) return { ok: false, seq, reason: tooNew };
-  const parsed = safeParseWithRules(convergeEventSchema, lifted);
-  if (!parsed.success)
-    return { ok: false, seq, reason: `invalid event: ${formatIssueLines(parsed.issues).join('; ')}` };
-  return { ok: true, event: parsed.data as ConvergeEvent };
+  return { ok: false, seq, reason: checked.reason };
 }
 
 /** Reads a JSONL log file; see `parseJsonlLog` for what counts as a problem. */
