@@ -3,7 +3,13 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type ConvergeEvent, StoreCorruptionError } from '@converge/protocol';
+import {
+  type ConvergeEvent,
+  EventVersionError,
+  eventUpcasters,
+  StoreCorruptionError,
+  upcastEvent,
+} from '@converge/protocol';
 import {
   JsonlEventWriter,
   MemoryEventStore,
@@ -12,7 +18,14 @@ import {
   readJsonlLogStrict,
   writeJsonlLog,
 } from '@converge/runtime';
-import { isSqliteUrl, openSqliteEventStore, parseSqliteUrl, SqliteEventStore } from '@converge/store-sqlite';
+import {
+  isSqliteUrl,
+  openSqliteEventStore,
+  parseSqliteUrl,
+  parseStoreUrl,
+  rowChecksum,
+  SqliteEventStore,
+} from '@converge/store-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withoutSqliteExperimentalWarning } from '../packages/store-sqlite/src/load-sqlite.js';
 import { eventStoreConformance, sampleEvent } from './event-store-conformance.js';
@@ -195,7 +208,118 @@ describe('SqliteEventStore corruption', () => {
   });
 });
 
+describe('SqliteEventStore.verify', () => {
+  it('a clean store verifies with no problems', async () => {
+    const store = openSqliteEventStore(tempPath('sqlite'));
+    store.append(Array.from({ length: 12 }, (_, i) => sampleEvent(i)));
+    store.saveSnapshot({ seq: 10, state: { ok: true } });
+    expect(store.verify()).toEqual({ checked: 12, lastSeq: 12, problems: [] });
+    await store.close();
+  });
+
+  it('a row with an intact checksum but an invalid event is found by verify, not by read', async () => {
+    const path = tempPath('sqlite');
+    const store = openSqliteEventStore(path);
+    store.append(Array.from({ length: 4 }, (_, i) => sampleEvent(i)));
+    await store.close();
+    const raw = new DatabaseSync(path);
+    const json = JSON.stringify({
+      seq: 3,
+      at: 'x',
+      v: 1,
+      type: 'ValuesChanged',
+      scope: 'global',
+      patch: 'nope',
+    });
+    raw.prepare('UPDATE events SET json = ?, checksum = ? WHERE seq = 3').run(json, rowChecksum(json));
+    raw.close();
+    const again = openSqliteEventStore(path);
+    expect(again.read().map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    const { checked, problems } = again.verify();
+    expect(checked).toBe(4);
+    expect(problems.map((p) => p.seq)).toEqual([3]);
+    expect(problems[0]).toBeInstanceOf(StoreCorruptionError);
+    expect(problems[0].message).toMatch(/seq 3: invalid event: .*patch/);
+    await again.close();
+  });
+
+  it('verify lists every problem in seq order: corrupt rows, gaps, a lost tail and a bad snapshot', async () => {
+    const path = tempPath('sqlite');
+    const store = openSqliteEventStore(path);
+    store.append(Array.from({ length: 10 }, (_, i) => sampleEvent(i)));
+    store.saveSnapshot({ seq: 5, state: { a: 1 } });
+    await store.close();
+    const raw = new DatabaseSync(path);
+    raw.exec(`UPDATE events SET json = replace(json, '"seq":2', '"seq":9') WHERE seq = 2`);
+    raw.exec('DELETE FROM events WHERE seq IN (4, 5, 9, 10)');
+    raw.exec(`UPDATE snapshots SET checksum = 'bad'`);
+    raw.close();
+    const again = openSqliteEventStore(path);
+    const { checked, lastSeq, problems } = again.verify();
+    expect({ checked, lastSeq }).toEqual({ checked: 6, lastSeq: 10 });
+    expect(problems.map((p) => p.seq)).toEqual([2, 4, 9, 5]);
+    expect(problems.map((p) => p.message.slice(path.length + 2))).toEqual([
+      'seq 2: checksum mismatch (torn or corrupt row)',
+      'seq 4..5 missing (the next stored row is seq 6)',
+      'seq 9..10 missing (last seq is 10)',
+      'snapshot at seq 5: checksum mismatch (torn or corrupt row)',
+    ]);
+    await again.close();
+  });
+});
+
+describe('upcastEvent', () => {
+  const v1 = { seq: 1, at: '2026-01-01T00:00:00.000Z', v: 1, type: 'ModuleReady', module: 'a' };
+
+  it('is the identity for current (v1) events, and this release registers no upcasters', () => {
+    expect(eventUpcasters).toEqual({});
+    expect(upcastEvent(v1)).toBe(v1);
+  });
+
+  it('lifts an old event step by step, setting v after each step, without mutating the input', () => {
+    const steps: string[] = [];
+    const upcasters = {
+      ModuleReady: {
+        1: (e: Record<string, unknown>) => {
+          steps.push(`1->2 v=${e.v}`);
+          return { ...e, renamed: e.module };
+        },
+        2: (e: Record<string, unknown>) => {
+          steps.push(`2->3 v=${e.v}`);
+          return { ...e, third: true };
+        },
+      },
+    };
+    const out = upcastEvent(v1, { upcasters, versions: { ModuleReady: 3 } });
+    expect(out).toEqual({ ...v1, v: 3, renamed: 'a', third: true });
+    expect(steps).toEqual(['1->2 v=1', '2->3 v=2']);
+    expect(v1.v).toBe(1);
+  });
+
+  it('a version newer than this release is an EventVersionError', () => {
+    const error = thrown(() => upcastEvent({ ...v1, v: 4 })) as EventVersionError;
+    expect(error).toBeInstanceOf(EventVersionError);
+    expect(error).toMatchObject({ code: 'EVENT_VERSION', type: 'ModuleReady', version: 4, current: 1 });
+    expect(error.message).toBe('v 4 of ModuleReady is newer than this release reads (v 1)');
+  });
+
+  it('leaves what it cannot judge (unknown type, no v) for validation to report', () => {
+    const unknown = { ...v1, type: 'SomethingNew', v: 9 };
+    expect(upcastEvent(unknown)).toBe(unknown);
+    const { v: _v, ...noVersion } = v1;
+    expect(upcastEvent(noVersion)).toBe(noVersion);
+  });
+});
+
 describe('sqlite locations', () => {
+  it('parseStoreUrl takes sqlite:PATH and memory:, and rejects anything else', () => {
+    expect(parseStoreUrl('sqlite:run/events.db')).toEqual({ kind: 'sqlite', path: 'run/events.db' });
+    expect(parseStoreUrl('sqlite:///var/lib/x.db')).toEqual({ kind: 'sqlite', path: '/var/lib/x.db' });
+    expect(parseStoreUrl('memory:')).toEqual({ kind: 'memory' });
+    expect(() => parseStoreUrl('events.db')).toThrow(/expected sqlite:PATH or memory:/);
+    expect(() => parseStoreUrl('sqlite:')).toThrow(/no path/);
+  });
+
   it('parses sqlite:PATH and sqlite:///abs/path, and rejects other strings', () => {
     expect(isSqliteUrl('sqlite:events.db')).toBe(true);
     expect(isSqliteUrl('events.jsonl')).toBe(false);
@@ -352,18 +476,33 @@ describe('JSONL event logs', () => {
     expect(problems[0].message).toMatch(/v 2 of HookFailed is newer than this release reads/);
   });
 
-  it('each line goes through the upcast hook before validation', () => {
-    const old = { seq: 1, at: '2026-01-01T00:00:00.000Z', v: 1, type: 'ModuleReady', moduleName: 'legacy' };
-    const upcast = (e: Record<string, unknown>) => {
-      if (!('moduleName' in e)) return e;
-      const { moduleName, ...rest } = e;
-      return { ...rest, module: moduleName };
+  it('each line is lifted through the upcaster registry before validation', () => {
+    // Pretend ModuleReady v1 called the field `moduleName` and v2 (today's shape) calls it `module`.
+    const upcast = {
+      versions: { ModuleReady: 2 },
+      upcasters: {
+        ModuleReady: {
+          1: ({ moduleName, ...rest }: Record<string, unknown>) => ({ ...rest, module: moduleName }),
+        },
+      },
     };
-    expect(parseJsonlLog(`${JSON.stringify(old)}\n`).problems[0].message).toMatch(/module: is required/);
-    expect(parseJsonlLog(`${JSON.stringify(old)}\n`, { upcast })).toEqual({
-      events: [{ seq: 1, at: '2026-01-01T00:00:00.000Z', v: 1, type: 'ModuleReady', module: 'legacy' }],
+    const v1 = { seq: 1, at: '2026-01-01T00:00:00.000Z', v: 1, type: 'ModuleReady', moduleName: 'a' };
+    expect(parseJsonlLog(`${JSON.stringify(v1)}\n`, { upcast })).toEqual({
+      events: [{ seq: 1, at: '2026-01-01T00:00:00.000Z', v: 2, type: 'ModuleReady', module: 'a' }],
       problems: [],
     });
+  });
+
+  it('an upcaster missing from the registry is a problem naming the line and seq', () => {
+    const v1 = { seq: 7, at: '2026-01-01T00:00:00.000Z', v: 1, type: 'ModuleReady', module: 'a' };
+    const { events, problems } = parseJsonlLog(`${JSON.stringify(v1)}\n`, {
+      source: 'old.jsonl',
+      upcast: { versions: { ModuleReady: 2 } },
+    });
+    expect(events).toEqual([]);
+    expect(problems[0].message).toBe(
+      'old.jsonl:1: seq 7: v 1 of ModuleReady has no upcaster to v 2; events from here on are not returned',
+    );
   });
 
   it('appending to a log with a torn tail ends the torn line first, so it is reported, not merged', async () => {

@@ -8,4 +8,5 @@ export * from './hook-config-effective.js';
 export * from './hook-config-schema.js';
 export * from './kube.js';
 export * from './schema-issues.js';
+export * from './upcast.js';
 export * from './webhook-responses.js';

@@ -1,2 +1,3 @@
 export * from './sqlite-event-store.js';
+export { rowChecksum } from './sqlite-rows.js';
 export * from './sqlite-url.js';

@@ -1,10 +1,24 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventStore, StoredSnapshot, Unsubscribe } from '@converge/core';
-import { type ConvergeEvent, eventVersions, type NewEvent, StoreCorruptionError } from '@converge/protocol';
+import {
+  type ConvergeEvent,
+  checkStoredEvent,
+  eventVersions,
+  type NewEvent,
+  StoreCorruptionError,
+  type UpcastOptions,
+} from '@converge/protocol';
 import { loadSqlite } from './load-sqlite.js';
+import {
+  corruptionFromSqlite,
+  decodeEventRow,
+  decodeSnapshotRow,
+  type EventRow,
+  rowChecksum,
+  type SnapshotRow,
+} from './sqlite-rows.js';
 import { isSqliteUrl, parseSqliteUrl } from './sqlite-url.js';
 
 export interface SqliteEventStoreOptions {
@@ -40,23 +54,11 @@ CREATE TABLE IF NOT EXISTS head (
 INSERT OR IGNORE INTO head (id, last_seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
 `;
 
-interface EventRow {
-  seq: number;
-  type: string;
-  at: string;
-  json: string;
-  checksum: string;
-}
-
-interface SnapshotRow {
-  seq: number;
-  json: string;
-  checksum: string;
-}
-
-/** SHA-256 (hex) of a row's JSON text. */
-export function rowChecksum(json: string): string {
-  return createHash('sha256').update(json, 'utf8').digest('hex');
+/** What `verify` found: how many rows it checked and every problem, in seq order. */
+export interface StoreVerifyReport {
+  checked: number;
+  lastSeq: number;
+  problems: StoreCorruptionError[];
 }
 
 /**
@@ -163,7 +165,7 @@ export class SqliteEventStore implements EventStore {
             `${this.path}: seq ${row.seq} is stored beyond the recorded last seq ${head}`,
             row.seq,
           );
-        out.push(this.decodeRow(row));
+        out.push(decodeEventRow(row, this.path));
         expected += 1;
       }
       if (expected <= head)
@@ -177,7 +179,69 @@ export class SqliteEventStore implements EventStore {
     return out;
   }
 
+  /**
+   * Checks the whole store without stopping at the first problem: every row's checksum, seq and
+   * place (gaps, a lost tail), every event against `convergeEventSchema` (after upcasting), and
+   * the snapshot. `read` checks only checksums and seqs, for speed.
+   */
+  verify(upcast: UpcastOptions = {}): StoreVerifyReport {
+    this.assertOpen();
+    const problems: StoreCorruptionError[] = [];
+    let checked = 0;
+    let expected = 1;
+    const head = this.head();
+    try {
+      for (const row of this.stmt.readFrom.iterate(1) as Iterable<EventRow>) {
+        checked += 1;
+        if (row.seq > expected)
+          problems.push(
+            new StoreCorruptionError(
+              `${this.path}: seq ${expected}${row.seq - 1 > expected ? `..${row.seq - 1}` : ''} missing (the next stored row is seq ${row.seq})`,
+              expected,
+            ),
+          );
+        expected = row.seq + 1;
+        if (row.seq > head)
+          problems.push(
+            new StoreCorruptionError(
+              `${this.path}: seq ${row.seq} is stored beyond the recorded last seq ${head}`,
+              row.seq,
+            ),
+          );
+        let event: ConvergeEvent;
+        try {
+          event = decodeEventRow(row, this.path);
+        } catch (e) {
+          if (!(e instanceof StoreCorruptionError)) throw e;
+          problems.push(e);
+          continue;
+        }
+        const valid = checkStoredEvent(event, upcast);
+        if (!valid.ok)
+          problems.push(new StoreCorruptionError(`${this.path}: seq ${row.seq}: ${valid.reason}`, row.seq));
+      }
+    } catch (e) {
+      throw corruptionFromSqlite(e, expected, `${this.path}: reading seq ${expected} failed`) ?? e;
+    }
+    if (expected <= head)
+      problems.push(
+        new StoreCorruptionError(
+          `${this.path}: seq ${expected}${expected < head ? `..${head}` : ''} missing (last seq is ${head})`,
+          expected,
+        ),
+      );
+    try {
+      this.loadSnapshot();
+    } catch (e) {
+      if (!(e instanceof StoreCorruptionError)) throw e;
+      problems.push(e);
+    }
+    return { checked, lastSeq: head, problems };
+  }
+
+  /** The recorded last seq, read from the file so that appends through another handle count. */
   lastSeq(): number {
+    if (!this.closed) this.last = this.head();
     return this.last;
   }
 
@@ -221,21 +285,14 @@ export class SqliteEventStore implements EventStore {
       throw corruptionFromSqlite(e, 0, `${this.path}: reading the snapshot failed`) ?? e;
     }
     if (row === undefined) return undefined;
-    const where = `${this.path}: snapshot at seq ${row.seq}`;
-    if (rowChecksum(row.json) !== row.checksum)
-      throw new StoreCorruptionError(`${where}: checksum mismatch (torn or corrupt row)`, row.seq);
-    let parsed: { seq?: unknown; state?: unknown };
-    try {
-      parsed = JSON.parse(row.json);
-    } catch (e) {
-      throw new StoreCorruptionError(`${where}: not valid JSON`, row.seq, { cause: e });
-    }
-    if (parsed.seq !== row.seq)
-      throw new StoreCorruptionError(`${where}: holds the snapshot of seq ${String(parsed.seq)}`, row.seq);
+    const snapshot = decodeSnapshotRow(row, this.path);
     const head = this.head();
     if (row.seq > head)
-      throw new StoreCorruptionError(`${where}: is beyond the log's last seq ${head}`, row.seq);
-    return { seq: row.seq, state: parsed.state };
+      throw new StoreCorruptionError(
+        `${this.path}: snapshot at seq ${row.seq} is beyond the log's last seq ${head}`,
+        row.seq,
+      );
+    return snapshot;
   }
 
   /** Checkpoints the WAL into the database file, so everything appended survives a power loss. */
@@ -256,24 +313,6 @@ export class SqliteEventStore implements EventStore {
     const row = this.stmt.head.get() as { last_seq: number } | undefined;
     if (row === undefined) throw new StoreCorruptionError(`${this.path}: the head row is missing`, 0);
     return Number(row.last_seq);
-  }
-
-  private decodeRow(row: EventRow): ConvergeEvent {
-    const where = `${this.path}: seq ${row.seq}`;
-    if (rowChecksum(row.json) !== row.checksum)
-      throw new StoreCorruptionError(`${where}: checksum mismatch (torn or corrupt row)`, row.seq);
-    let event: ConvergeEvent;
-    try {
-      event = JSON.parse(row.json);
-    } catch (e) {
-      throw new StoreCorruptionError(`${where}: not valid JSON`, row.seq, { cause: e });
-    }
-    if (event === null || typeof event !== 'object' || event.seq !== row.seq || event.type !== row.type)
-      throw new StoreCorruptionError(
-        `${where}: the row holds another event (seq ${String(event?.seq)})`,
-        row.seq,
-      );
-    return event;
   }
 
   private assertOpen(): void {
@@ -301,18 +340,6 @@ export class SqliteEventStore implements EventStore {
       }
     }
   }
-}
-
-/** SQLite's own corruption codes (SQLITE_CORRUPT, SQLITE_NOTADB) as StoreCorruptionError. */
-function corruptionFromSqlite(e: unknown, seq: number, context: string): StoreCorruptionError | undefined {
-  if (e instanceof StoreCorruptionError) return e;
-  const code = (e as { errcode?: unknown } | null)?.errcode;
-  if (typeof code !== 'number') return undefined;
-  const primary = code & 0xff;
-  if (primary !== 11 && primary !== 26) return undefined;
-  return new StoreCorruptionError(`${context}: ${e instanceof Error ? e.message : String(e)}`, seq, {
-    cause: e,
-  });
 }
 
 /**

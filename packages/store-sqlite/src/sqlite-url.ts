@@ -19,3 +19,16 @@ export function parseSqliteUrl(location: string): string {
   if (path === '') throw new TypeError(`sqlite store location ${JSON.stringify(location)} has no path`);
   return path;
 }
+
+/** Where an event store lives: a SQLite file, or the process's memory. */
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'memory' };
+
+/**
+ * Parses a store URL: `sqlite:PATH` (see `parseSqliteUrl`) or `memory:`. Throws TypeError
+ * naming the accepted forms for anything else.
+ */
+export function parseStoreUrl(url: string): StoreLocation {
+  if (isSqliteUrl(url)) return { kind: 'sqlite', path: parseSqliteUrl(url) };
+  if (url === 'memory:' || url === 'memory') return { kind: 'memory' };
+  throw new TypeError(`unsupported event store ${JSON.stringify(url)} (expected sqlite:PATH or memory:)`);
+}
