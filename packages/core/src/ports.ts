@@ -49,6 +49,8 @@ export interface Metrics {
   inc(name: string, labels: Record<string, string>, value?: number): void;
   set(name: string, labels: Record<string, string>, value: number): void;
   observe(name: string, labels: Record<string, string>, value: number): void;
+  /** Drops the series of `name` with exactly `labels`, if any (hook metric groups, HP §3.4). */
+  remove?(name: string, labels: Record<string, string>): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import {
   valuesKey,
 } from '@converge/core';
 import type { BindingType, JsonPatchOperation, NewEvent } from '@converge/protocol';
+import { HookMetricsError, HookMetricsStorage } from '../hook-metrics.js';
 import type { EngineCore } from './engine-core.js';
 
 export interface HookInvocation {
@@ -91,6 +92,18 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
   return { ok: true, valuesChanged: core.values.checksum(scope) !== before };
 }
 
+const hookMetrics = new WeakMap<EngineCore, HookMetricsStorage>();
+
+/** The engine's hook metrics (HP §3.4 groups), created on first use and mirrored into its sink. */
+function hookMetricsOf(core: EngineCore): HookMetricsStorage {
+  let storage = hookMetrics.get(core);
+  if (!storage) {
+    storage = new HookMetricsStorage(core.metrics, (message) => core.logger.warn({}, message));
+    hookMetrics.set(core, storage);
+  }
+  return storage;
+}
+
 /** Applies a successful run's outputs; returns an error message when one of them is rejected. */
 async function applyOutputs(
   core: EngineCore,
@@ -98,15 +111,12 @@ async function applyOutputs(
   result: Extract<HookRunResult, { ok: true }>,
 ): Promise<string | undefined> {
   const scope = inv.module ?? 'global';
-  for (const m of result.metrics) {
-    const labels = {
-      ...(m.labels ?? {}),
-      hook: inv.hook.name,
-      ...(inv.module ? { module: inv.module } : {}),
-    };
-    if (m.action === 'set') core.metrics.set(m.name, labels, m.value ?? 0);
-    else if (m.action === 'add') core.metrics.inc(m.name, labels, m.value ?? 0);
-    else if (m.action === 'observe') core.metrics.observe(m.name, labels, m.value ?? 0);
+  try {
+    hookMetricsOf(core).apply({ hook: inv.hook.name, module: inv.module }, result.metrics);
+  } catch (e) {
+    if (e instanceof HookMetricsError)
+      return `invalid metrics (METRICS_PATH) written by ${inv.hook.name}: ${e.message}`;
+    throw e;
   }
   if (result.objectPatches.length > 0) {
     try {
