@@ -88,7 +88,7 @@ export class HookMetricsStorage {
       const at = `metric ${i + 1}${op.name ? ` (${op.name})` : ''}`;
       if (op === null || typeof op !== 'object' || Array.isArray(op))
         throw new HookMetricsError(`${at} is not an object`, i + 1);
-      if (op.action !== 'expire' && !(op.action in typeOf)) {
+      if (op.action !== 'expire' && !Object.hasOwn(typeOf, op.action)) {
         this.warn(`hook ${run.hook}: ${at}: unknown action ${JSON.stringify(op.action)}, operation dropped`);
         continue;
       }
