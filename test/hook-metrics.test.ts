@@ -140,7 +140,9 @@ describe('hook metrics (HP §3.4, §6.6)', () => {
     const { store, warnings } = storage();
     store.apply({ hook: 'h' }, [{ name: 'keep', action: 'set', value: 1 }]);
     store.apply({ hook: 'h' }, [{ name: 'm', action: 'inc', value: 1 } as unknown as HookMetricOperation]);
-    store.apply({ hook: 'h' }, [{ name: 'm', action: 'toString', value: 1 } as unknown as HookMetricOperation]);
+    store.apply({ hook: 'h' }, [
+      { name: 'm', action: 'toString', value: 1 } as unknown as HookMetricOperation,
+    ]);
     expect(warnings).toEqual([
       expect.stringContaining('unknown action "inc"'),
       expect.stringContaining('unknown action "toString"'),
