@@ -193,7 +193,7 @@ export function scheduleContext(schedule: ScheduleBindingShape, hook: HookContex
 
 function kubeBinding(hook: HookContextInput, name: string): KubeBindingShape {
   const binding = hook.kubernetes.find((k) => k.name === name);
-  if (!binding) throw new Error(`hook has no kubernetes binding named ${JSON.stringify(name)}`);
+  if (!binding) throw new RangeError(`hook has no kubernetes binding named ${JSON.stringify(name)}`);
   return binding;
 }
 
