@@ -5,5 +5,4 @@ export * from './hook-definition.js';
 export * from './hook-metrics.js';
 export * from './logger.js';
 export * from './metrics.js';
-export * from './object-patch-file.js';
 export * from './store/index.js';
