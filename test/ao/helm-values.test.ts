@@ -65,3 +65,33 @@ describe('Helm upgrades driven by values (AO §11.3)', () => {
     });
   });
 });
+
+describe('ConversionWebhook objects (AO §4.10)', () => {
+  it('AO-100 (not reproduced, docs/compatibility.md) a chart’s ConversionWebhook is applied by the release itself, on every converge no extra task runs', async () => {
+    t = await createTestEngine({
+      modules: [
+        {
+          name: 'conv',
+          chart: {
+            'Chart.yaml': 'apiVersion: v2\nname: conv\nversion: 0.1.0\n',
+            'templates/webhook.yaml':
+              'apiVersion: deckhouse.io/v1alpha1\nkind: ConversionWebhook\nmetadata:\n  name: widgets.example.com\nspec:\n  conversions: []\n',
+          },
+        },
+      ],
+      config: { global: { x: 1 } },
+    });
+    await t.start();
+    const ref = {
+      apiVersion: 'deckhouse.io/v1alpha1',
+      kind: 'ConversionWebhook',
+      namespace: 'default',
+      name: 'widgets.example.com',
+    };
+    expect(t.cluster.get(ref)).toBeDefined();
+    await t.setConfig({ global: { x: 2 } }); // a GlobalValuesChanged-style reconverge
+    expect(t.events.filter((e) => e.type === 'ConvergeCompleted')).toHaveLength(2);
+    expect(t.releases()[0].revision).toBe(1);
+    expect(t.cluster.get(ref)).toBeDefined();
+  });
+});
