@@ -1,4 +1,5 @@
 import { replay } from '@converge/core';
+import { bindingContextFileSchema } from '@converge/protocol';
 import type { CodeHook, HookInput, HookOutput, TestEngine } from '@converge/testing';
 import { afterEach, expect } from 'vitest';
 
@@ -33,6 +34,8 @@ export function hook(
     name,
     config: { configVersion: 'v1', ...config },
     run: async (input) => {
+      // Every binding context the engine hands a hook must match the protocol's schema (HP §2).
+      bindingContextFileSchema.parse(input.bindingContexts);
       n++;
       log.calls.push({ name: `${input.module ? `${input.module}/` : ''}${name}:${input.binding}`, input });
       return behaviour?.(input, n);

@@ -1,5 +1,10 @@
 import type { HookMetricOperation, ObjectPatchOperation } from '@converge/core';
-import { type JsonPatchOperation, type KubeObject, kubeObjectSchema } from '@converge/protocol';
+import {
+  type JsonPatchOperation,
+  type KubeObject,
+  kubeObjectSchema,
+  objectPatchOperationSchema,
+} from '@converge/protocol';
 import { parseYamlDocuments } from './go-yaml.js';
 import { JsonStreamError, parseJsonStream } from './json-stream.js';
 
@@ -196,7 +201,14 @@ export function parseObjectPatchFile(text: string): ObjectPatchOperation[] {
   if (text.trim() === '') return [];
   return readDocuments(text).map((doc, i) => {
     try {
-      return operationOf(doc);
+      const op = operationOf(doc);
+      // The protocol's schema is the contract of an operation; the reader must only produce valid ones.
+      const checked = objectPatchOperationSchema.safeParse(op);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new HookOutputError(`${issue?.path.join('.') || 'operation'}: ${issue?.message ?? 'invalid'}`);
+      }
+      return op;
     } catch (e) {
       if (e instanceof HookOutputError) throw new HookOutputError(`operation ${i + 1}: ${e.message}`);
       throw e;
