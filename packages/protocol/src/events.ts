@@ -5,19 +5,6 @@ import { z } from 'zod';
  * beside the payload fields (DESIGN.md "Contracts"). Events are facts, in the past tense.
  */
 
-export const bindingTypeSchema = z.enum([
-  'onStartup',
-  'beforeAll',
-  'afterAll',
-  'beforeHelm',
-  'afterHelm',
-  'beforeDeleteHelm',
-  'afterDeleteHelm',
-  'kubernetes',
-  'schedule',
-]);
-export type BindingType = z.infer<typeof bindingTypeSchema>;
-
 /** Lifecycle bindings that carry an order number (HP §1.5.7). */
 export const lifecycleBindingSchema = z.enum([
   'onStartup',
@@ -29,6 +16,10 @@ export const lifecycleBindingSchema = z.enum([
   'afterDeleteHelm',
 ]);
 export type LifecycleBinding = z.infer<typeof lifecycleBindingSchema>;
+
+/** Every binding type: the lifecycle bindings plus kubernetes and schedule. */
+export const bindingTypeSchema = z.enum([...lifecycleBindingSchema.options, 'kubernetes', 'schedule']);
+export type BindingType = z.infer<typeof bindingTypeSchema>;
 
 /** What the engine needs to know about one kubernetes binding of a hook, recorded in the log. */
 export const kubeBindingDescriptorSchema = z.object({

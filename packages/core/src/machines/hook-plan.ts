@@ -1,4 +1,4 @@
-import type { HookDescriptor, LifecycleBinding } from '@converge/protocol';
+import { type HookDescriptor, type LifecycleBinding, lifecycleBindingSchema } from '@converge/protocol';
 
 /** Lifecycle hook names per binding, each list in execution order. */
 export type HookPlan = Record<LifecycleBinding, string[]>;
@@ -8,15 +8,7 @@ export type SyncKey = string;
 
 export const syncKey = (hook: string, bindingName: string): SyncKey => `${hook}/${bindingName}`;
 
-const lifecycleBindings: LifecycleBinding[] = [
-  'onStartup',
-  'beforeAll',
-  'afterAll',
-  'beforeHelm',
-  'afterHelm',
-  'beforeDeleteHelm',
-  'afterDeleteHelm',
-];
+const lifecycleBindings: readonly LifecycleBinding[] = lifecycleBindingSchema.options;
 
 export const emptyHookPlan = (): HookPlan =>
   Object.fromEntries(lifecycleBindings.map((b) => [b, [] as string[]])) as unknown as HookPlan;
