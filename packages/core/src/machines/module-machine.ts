@@ -44,6 +44,10 @@ export const moduleMachine = setup({
   actions: {
     nextStep: assign({ step: ({ context }) => context.step + 1 }),
     resetStep: assign({ step: 0 }),
+    /** A new attempt of a run or a delete: counting starts again at the first hook. */
+    startAttempt: assign(({ event }) =>
+      'attempt' in event ? { step: 0, attempt: event.attempt } : { step: 0 },
+    ),
     /** A run of a disabled or deleted module starts the whole lifecycle (onStartup first). */
     beginLifecycle: assign(({ event }) =>
       event.type === 'ModuleRunStarted'
@@ -122,11 +126,11 @@ export const moduleMachine = setup({
           {
             guard: ({ context }) => context.resumeFrom === 'synchronization',
             target: '.synchronization',
-            actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+            actions: 'startAttempt',
           },
           {
             target: '.beforeHelm',
-            actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+            actions: 'startAttempt',
           },
         ],
         SynchronizationCompleted: {
@@ -190,7 +194,7 @@ export const moduleMachine = setup({
             ModuleReady: { target: '#ready' },
             ModuleRunStarted: {
               target: 'beforeHelm',
-              actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+              actions: 'startAttempt',
             },
           },
         },
@@ -206,7 +210,7 @@ export const moduleMachine = setup({
       on: {
         ModuleRunStarted: {
           target: 'running.beforeHelm',
-          actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+          actions: 'startAttempt',
         },
       },
     },
@@ -260,7 +264,7 @@ export const moduleMachine = setup({
             // AO-79: re-enabled while its delete keeps failing; runs resume at beforeHelm (no onStartup).
             ModuleRunStarted: {
               target: '#beforeHelm',
-              actions: assign(({ event }) => ({ step: 0, attempt: event.attempt })),
+              actions: 'startAttempt',
             },
           },
         },
