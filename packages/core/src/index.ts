@@ -1,5 +1,6 @@
 export * from './backoff.js';
 export * from './engine-state.js';
+export * from './event-subscribers.js';
 export * from './machines/converge-machine.js';
 export * from './machines/hook-plan.js';
 export * from './machines/module-machine.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { EventStore, StoredSnapshot, Unsubscribe } from '@converge/core';
+import { type EventStore, EventSubscribers, type StoredSnapshot, type Unsubscribe } from '@converge/core';
 import {
   type ConvergeEvent,
   checkStoredEvent,
@@ -73,14 +73,15 @@ export class SqliteEventStore implements EventStore {
     'head' | 'setHead' | 'insert' | 'readFrom' | 'saveSnapshot' | 'pruneSnapshots' | 'loadSnapshot',
     StatementSync
   >;
-  private readonly listeners = new Set<(e: ConvergeEvent) => void>();
+  private readonly subscribers: EventSubscribers;
   private last = 0;
   private closed = false;
 
   constructor(
     readonly path: string,
-    private readonly options: SqliteEventStoreOptions = {},
+    options: SqliteEventStoreOptions = {},
   ) {
+    this.subscribers = new EventSubscribers(options.onListenerError);
     const { DatabaseSync } = loadSqlite();
     const db = new DatabaseSync(path);
     try {
@@ -141,7 +142,7 @@ export class SqliteEventStore implements EventStore {
       throw e;
     }
     this.last = seq;
-    if (this.listeners.size > 0) this.notify(stored);
+    this.subscribers.notify(stored);
     return stored;
   }
 
@@ -246,11 +247,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribe(listener: (event: ConvergeEvent) => void): Unsubscribe {
-    const entry = (event: ConvergeEvent) => listener(event);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.subscribers.subscribe(listener);
   }
 
   /** Stores the snapshot (as JSON) and drops older ones; throws RangeError for a seq beyond the log. */
@@ -305,7 +302,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.subscribers.clear();
     this.db.close();
   }
 
@@ -317,28 +314,6 @@ export class SqliteEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new Error(`${this.path}: the event store is closed`);
-  }
-
-  /**
-   * Hands each event to each listener subscribed when the append began, in order; one that
-   * unsubscribes meanwhile gets nothing more, and one that throws is reported and skipped.
-   */
-  private notify(events: readonly ConvergeEvent[]): void {
-    const listeners = [...this.listeners];
-    for (const event of events) {
-      for (const listener of listeners) {
-        if (!this.listeners.has(listener)) continue;
-        try {
-          listener(event);
-        } catch (error) {
-          try {
-            this.options.onListenerError?.(error, event);
-          } catch {
-            // The reporter failed too; the log stays intact either way.
-          }
-        }
-      }
-    }
   }
 }
 

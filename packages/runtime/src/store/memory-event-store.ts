@@ -1,4 +1,4 @@
-import type { EventStore, StoredSnapshot, Unsubscribe } from '@converge/core';
+import { type EventStore, EventSubscribers, type StoredSnapshot, type Unsubscribe } from '@converge/core';
 import { type ConvergeEvent, eventVersions, type NewEvent } from '@converge/protocol';
 
 export interface MemoryEventStoreOptions {
@@ -13,10 +13,12 @@ export interface MemoryEventStoreOptions {
  */
 export class MemoryEventStore implements EventStore {
   private readonly events: ConvergeEvent[] = [];
-  private readonly listeners = new Set<(e: ConvergeEvent) => void>();
+  private readonly subscribers: EventSubscribers;
   private snapshot: StoredSnapshot | undefined;
 
-  constructor(private readonly options: MemoryEventStoreOptions = {}) {}
+  constructor(options: MemoryEventStoreOptions = {}) {
+    this.subscribers = new EventSubscribers(options.onListenerError);
+  }
 
   append(events: readonly (NewEvent & { at: string })[]): ConvergeEvent[] {
     const stored: ConvergeEvent[] = [];
@@ -27,7 +29,7 @@ export class MemoryEventStore implements EventStore {
       this.events.push(event);
       stored.push(event);
     }
-    if (this.listeners.size > 0) this.notify(stored);
+    this.subscribers.notify(stored);
     return stored;
   }
 
@@ -40,12 +42,7 @@ export class MemoryEventStore implements EventStore {
   }
 
   subscribe(listener: (event: ConvergeEvent) => void): Unsubscribe {
-    // Each subscription is its own entry, so subscribing the same function twice calls it twice.
-    const entry = (event: ConvergeEvent) => listener(event);
-    this.listeners.add(entry);
-    return () => {
-      this.listeners.delete(entry);
-    };
+    return this.subscribers.subscribe(listener);
   }
 
   /** Keeps a copy of `snapshot`; throws RangeError for a seq beyond the log. */
@@ -64,28 +61,6 @@ export class MemoryEventStore implements EventStore {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.listeners.clear();
-  }
-
-  /**
-   * Hands each event to each listener subscribed when the append began, in order; one that
-   * unsubscribes meanwhile gets nothing more, and one that throws is reported and skipped.
-   */
-  private notify(events: readonly ConvergeEvent[]): void {
-    const listeners = [...this.listeners];
-    for (const event of events) {
-      for (const listener of listeners) {
-        if (!this.listeners.has(listener)) continue;
-        try {
-          listener(event);
-        } catch (error) {
-          try {
-            this.options.onListenerError?.(error, event);
-          } catch {
-            // The reporter failed too; the log stays intact either way.
-          }
-        }
-      }
-    }
+    this.subscribers.clear();
   }
 }
