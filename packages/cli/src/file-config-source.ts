@@ -1,6 +1,7 @@
 import { watch as watchFile } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converge/core';
+import { configMapDataOf, withConfigSection } from '@converge/runtime';
 import { stringify } from 'yaml';
 import { readConfigFile } from './config-file.js';
 
@@ -39,24 +40,19 @@ export class FileConfigSource implements ConfigSource {
   }
 
   async save(section: string, values: Values | undefined): Promise<void> {
-    const key =
-      section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const next = { ...this.current };
-    if (values === undefined) delete next[key];
-    else next[key] = values;
+    const next = withConfigSection(this.current, section, values);
     this.current = next;
     if (!this.path) return;
     const text = await readFile(this.path, 'utf8');
     if (/^kind:\s*ConfigMap\s*$/m.test(text)) {
-      const data = Object.fromEntries(
-        Object.entries(next).map(([k, v]) => [
-          k,
-          typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : stringify(v),
-        ]),
-      );
       await writeFile(
         this.path,
-        stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'addon-operator' }, data }),
+        stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'addon-operator' },
+          data: configMapDataOf(next),
+        }),
       );
     } else {
       await writeFile(this.path, stringify(next));

@@ -19,6 +19,17 @@ export interface InMemoryClusterOptions {
   onWatcherError?: (error: unknown) => void;
 }
 
+/**
+ * One write to the cluster, as `observe` reports it: the object before and after (absent when it
+ * did not exist or was deleted) and `latest`, the after state or the deleted object's tombstone,
+ * which carries the new resourceVersion. The objects are frozen.
+ */
+export interface ClusterChange {
+  before: KubeObject | undefined;
+  after: KubeObject | undefined;
+  latest: KubeObject;
+}
+
 interface Watcher {
   selector: ResourceSelector;
   onEvent: (event: WatchEvent) => void;
@@ -45,6 +56,7 @@ export class InMemoryCluster implements ClusterStore {
   private readonly identity: ObjectIdentity;
   private readonly objects = new Map<string, KubeObject>();
   private readonly watchers = new Set<Watcher>();
+  private readonly observers = new Set<(change: ClusterChange) => void>();
   private readonly generateUid: () => string;
   private readonly jq: JqPatchFunction | undefined;
   private readonly onWatcherError: (error: unknown) => void;
@@ -177,6 +189,15 @@ export class InMemoryCluster implements ClusterStore {
   }
 
   /**
+   * Calls `listener` synchronously for every write from now on, in resourceVersion order, before
+   * any watcher hears of it (the test API server keeps its watch history with this).
+   */
+  observe(listener: (change: ClusterChange) => void): Unsubscribe {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
+  /**
    * Applies object-patch operations in order (HP §3.3). Every operation is attempted; if any
    * failed, rejects with an ObjectPatchError listing them, and the others stay applied.
    */
@@ -206,6 +227,7 @@ export class InMemoryCluster implements ClusterStore {
     after: KubeObject | undefined,
     latest: KubeObject,
   ) {
+    for (const observer of this.observers) observer({ before, after, latest });
     const isNamespace = latest.apiVersion === 'v1' && latest.kind === 'Namespace';
     for (const watcher of this.watchers) {
       if (isNamespace && watcher.selector.namespaceLabelSelector) {

@@ -1,6 +1,6 @@
 import {
   applyEvent,
-  type ClusterStore,
+  type ClusterSource,
   type ConfigDocument,
   type EngineState,
   type EventStore,
@@ -10,6 +10,7 @@ import {
   type Logger,
   type Metrics,
   type ModuleDefinition,
+  type ObjectApplier,
   persistEngineState,
 } from '@converge/core';
 import type { ConvergeEvent, NewEvent } from '@converge/protocol';
@@ -42,7 +43,7 @@ export class EngineCore implements QueueHost {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly store: EventStore;
-  readonly cluster: ClusterStore;
+  readonly cluster: ClusterSource & ObjectApplier;
   readonly ids = new IdSource();
   readonly queues = new Map<string, TaskQueue>();
   readonly moduleDefs = new Map<string, ModuleDefinition>();

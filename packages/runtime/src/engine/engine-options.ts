@@ -1,12 +1,13 @@
 import type {
   Clock,
-  ClusterStore,
+  ClusterSource,
   ConfigSource,
   EventStore,
   HookRunner,
   Logger,
   Metrics,
   ModuleSource,
+  ObjectApplier,
   Random,
   ReleaseExecutor,
 } from '@converge/core';
@@ -18,7 +19,7 @@ export interface EngineOptions {
   modules: ModuleSource;
   releases: ReleaseExecutor;
   /** The cluster: list/watch for bindings and the object-patch applier. */
-  cluster: ClusterStore;
+  cluster: ClusterSource & ObjectApplier;
   config?: ConfigSource;
   store?: EventStore;
   clock?: Clock;

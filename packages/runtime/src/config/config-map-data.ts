@@ -1,0 +1,81 @@
+import type { ConfigDocument, Values } from '@converge/core';
+import { ConvergeError } from '@converge/protocol';
+import { parse, stringify } from 'yaml';
+
+/** A ConfigMap's `data` that cannot be used as config; the message names where it came from and the key. */
+export class ConfigMapDataError extends ConvergeError {
+  readonly code = 'CONFIG_MAP_DATA';
+  constructor(
+    message: string,
+    readonly where: string,
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The config document of addon-operator's ConfigMap `data` (AO §10.1): `<key>Enabled` is "true" or
+ * "false", `<key>Maintenance` stays a string, every other value is a YAML mapping or list. Throws a
+ * ConfigMapDataError naming `where` (a file or `namespace/name`) and the key.
+ */
+export function parseConfigMapData(data: unknown, where: string): ConfigDocument {
+  if (data === undefined || data === null) return {};
+  if (!isMap(data)) throw new ConfigMapDataError(`${where}: data: expected a mapping`, where);
+  const out: ConfigDocument = {};
+  for (const [key, raw] of Object.entries(data)) {
+    const fail = (message: string) => new ConfigMapDataError(`${where}: data.${key}: ${message}`, where, key);
+    if (typeof raw !== 'string') throw fail('values of a ConfigMap are strings');
+    if (key.endsWith('Enabled')) {
+      if (raw !== 'true' && raw !== 'false')
+        throw fail(`must be "true" or "false", got ${JSON.stringify(raw)}`);
+      out[key] = raw === 'true';
+      continue;
+    }
+    if (key.endsWith('Maintenance')) {
+      out[key] = raw;
+      continue;
+    }
+    let section: unknown;
+    try {
+      section = parse(raw);
+    } catch (e) {
+      throw fail(`invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (section !== null && typeof section !== 'object')
+      throw fail(`a section must be a mapping or a list, got ${typeof section}`);
+    out[key] = section ?? {};
+  }
+  return out;
+}
+
+/** The inverse of parseConfigMapData: booleans and strings as they are, sections as YAML. */
+export function configMapDataOf(document: ConfigDocument): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(document).map(([k, v]) => [
+      k,
+      typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : stringify(v),
+    ]),
+  );
+}
+
+/** The config key of a section a hook patches: `global`, or the module's camelCase values key. */
+export function configKeyOf(section: string): string {
+  return section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The config document with `section` replaced by `values` (removed when undefined). */
+export function withConfigSection(
+  document: ConfigDocument,
+  section: string,
+  values: Values | undefined,
+): ConfigDocument {
+  const key = configKeyOf(section);
+  const next = { ...document };
+  if (values === undefined) delete next[key];
+  else next[key] = values;
+  return next;
+}
