@@ -156,6 +156,14 @@ export class InMemoryCluster implements ClusterStore {
     return true;
   }
 
+  /** Every apiVersion and kind some object in the cluster has, each once. */
+  objectTypes(): { apiVersion: string; kind: string }[] {
+    const seen = new Map<string, { apiVersion: string; kind: string }>();
+    for (const { apiVersion, kind } of this.objects.values())
+      seen.set(`${apiVersion}|${kind}`, { apiVersion, kind });
+    return [...seen.values()];
+  }
+
   /** Every object the selector selects, sorted by namespace, then name, then apiVersion. */
   async list(selector: ResourceSelector): Promise<KubeObject[]> {
     return this.listSync(selector);

@@ -1,10 +1,9 @@
 import type { ObjectPatchOperation } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import fastJsonPatch from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { jsonEqual } from './checksum.js';
 import type { ObjectPatchFailure } from './errors.js';
-import { applyMergePatch } from './merge-patch.js';
+import { applyJsonPatch, applyMergePatch } from './merge-patch.js';
 import { refOf } from './object-identity.js';
 
 /** A jq function for JQPatch: the filter's single output for `input`; throws on jq errors. */
@@ -103,12 +102,7 @@ function patchDocument(
   if (op.operation === 'JSONPatch') {
     const patch = parseDocument(op.jsonPatch);
     if (!Array.isArray(patch)) throw new Error('jsonPatch must be an array of RFC 6902 operations');
-    try {
-      return fastJsonPatch.applyPatch(structuredClone(current), patch, true, true).newDocument;
-    } catch (error) {
-      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new Error(`invalid JSON patch: ${message}`);
-    }
+    return applyJsonPatch(current, patch);
   }
   if (!op.jqFilter) throw new Error('jqFilter is required');
   if (!jq) throw new Error('no jq engine: pass `jq` to InMemoryCluster to apply JQPatch operations');
