@@ -39,7 +39,7 @@ describe('combining, parallel cancellation and invalid config', () => {
       ],
     });
     await t.start();
-    for (const n of ['p1', 'p2', 'p3']) t.engine.core.cluster.put(pod(n));
+    for (const n of ['p1', 'p2', 'p3']) t.clusterStore.put(pod(n));
     await t.settle();
     const runs = log.of('hooks/g');
     expect(runs).toHaveLength(1);

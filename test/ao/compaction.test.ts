@@ -42,7 +42,7 @@ describe('queue compaction (AO §1.6)', () => {
     await t.start();
     // One event first: the hooks fail and their queues sleep in backoff, so later tasks pile up.
     await t.cluster.apply(pod(0));
-    for (let i = 1; i <= 120; i++) t.engine.core.cluster.put(pod(i));
+    for (let i = 1; i <= 120; i++) t.clusterStore.put(pod(i));
     await t.settle();
     const q = t.queues().q.tasks;
     // 240 tasks queued behind a failing head; each hook's tasks merged when it reached 100,

@@ -184,9 +184,9 @@ describe('kubernetes bindings (AO §18.2, §18.4, §18.8)', () => {
     });
     await t.start();
     // Three changes in one turn: their watch events reach queue q before its worker looks at it.
-    t.engine.core.cluster.put(pod('p1'));
-    t.engine.core.cluster.put(pod('p2'));
-    t.engine.core.cluster.put(pod('p3'));
+    t.clusterStore.put(pod('p1'));
+    t.clusterStore.put(pod('p2'));
+    t.clusterStore.put(pod('p3'));
     await t.settle();
     const runs = log.of('hooks/k');
     const contexts = runs.flatMap((r) => r.bindingContexts);

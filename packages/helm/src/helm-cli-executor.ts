@@ -36,7 +36,11 @@ export interface HelmCliReleaseExecutorOptions {
   tmpDir?: string;
   /** `--history-max` (default 10, AO's HELM_HISTORY_MAX). */
   historyMax?: number;
-  /** Cluster read side for absentResources; without it nothing is reported absent. */
+  /**
+   * Cluster read side for absentResources (without it nothing is reported absent) and for release
+   * labels helm before 3.18 does not print (without it such a helm never reports a checksum, so
+   * every converge upgrades).
+   */
   cluster?: ClusterSource;
   /**
    * Where `status` reads a release: `helm` (`helm get metadata`, the default), or helm's own
@@ -148,7 +152,13 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       throw error;
     }
     const meta = parseJson<Record<string, unknown>>('get metadata', out.stdout);
-    const labels = stringMap(meta.labels);
+    let labels = stringMap(meta.labels);
+    if (meta.labels === undefined && this.options.cluster) {
+      // Helm before 3.18 leaves release labels out of `get metadata`; its storage object has them.
+      const driver = /^configmaps?$/i.test(this.options.env?.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets';
+      const stored = await storedRelease(this.options.cluster, this.options.namespace, release, driver);
+      if (stored && stored.revision === Number(meta.revision ?? 0)) labels = stored.labels ?? {};
+    }
     const info: ReleaseInfo = {
       name: typeof meta.name === 'string' ? meta.name : release,
       namespace: typeof meta.namespace === 'string' ? meta.namespace : this.options.namespace,

@@ -72,6 +72,8 @@ export interface TestEngine {
   readonly logger: MemoryLogger;
   readonly engine: Engine;
   readonly releaseStore: InMemoryReleaseStore;
+  /** The in-memory cluster itself, for writes that must not settle in between (`put`). */
+  readonly clusterStore: InMemoryCluster;
   readonly configSource: MemoryConfigSource;
   /** Module values as hooks see them (`$VALUES_PATH` minus `global`). */
   values(module: string): Values;
@@ -199,6 +201,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       return engine.events;
     },
     releases: () => releaseStore.releases(),
+    clusterStore: cluster,
     cluster: {
       async apply(obj) {
         const stored = cluster.put(obj);
