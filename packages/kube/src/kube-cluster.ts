@@ -24,6 +24,8 @@ export interface KubeClusterOptions {
   defaultNamespace?: string;
   /** First delay before a failed watch is retried (doubling up to 30 s); default 500 ms. */
   watchRetryDelayMs?: number;
+  /** How long a foreground Delete waits for the object to disappear; default 20 s (HP §3.3). */
+  deleteWaitMs?: number;
 }
 
 /**

@@ -26,7 +26,8 @@ class Failed extends Error {}
  * Applies one object-patch operation (HP §3.3) to a real API server with the semantics of the
  * in-memory cluster's `applyObjectPatch`: Create fails on an existing object, CreateIfNotExists
  * leaves it, CreateOrUpdate replaces it (with its resourceVersion, retried on 409); deletes use
- * Foreground, Background or Orphan propagation and ignore a missing object; MergePatch and
+ * Foreground (then waiting until the object is gone), Background or Orphan propagation and
+ * ignore a missing object; MergePatch and
  * JSONPatch are checked against the current object (same errors as in memory) and then sent as
  * merge-patch / json-patch; JQPatch reads, runs jq and replaces with the read resourceVersion,
  * again on 409 Conflict. Returns a failure instead of throwing.
@@ -39,6 +40,7 @@ export class ObjectPatchApplier {
     private readonly discovery: ApiDiscovery,
     private readonly jq: JqPatchFunction | undefined,
     private readonly defaultNamespace: string,
+    private readonly deleteWaitMs = 20_000,
   ) {}
 
   async apply(op: ObjectPatchOperation): Promise<ObjectPatchFailure | undefined> {
@@ -71,13 +73,15 @@ export class ObjectPatchApplier {
       case 'DeleteNonCascading': {
         if (!resource) return;
         const ref = this.normalize(target, resource);
-        await ignoreNotFound(
+        const path = resourcePath(resource, ref.namespace, ref.name);
+        const deleted = await ignoreNotFound(
           this.transport.json({
             method: 'DELETE',
-            path: resourcePath(resource, ref.namespace, ref.name),
+            path,
             body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: PROPAGATION[op.operation] },
           }),
         );
+        if (deleted !== undefined && op.operation === 'Delete') await this.waitUntilGone(path);
         return;
       }
       case 'MergePatch':
@@ -87,6 +91,21 @@ export class ObjectPatchApplier {
         return this.patch(op, this.normalize(target, resource), resource);
       default:
         throw new Failed(`unknown operation "${(op as { operation: string }).operation}"`);
+    }
+  }
+
+  /** Foreground Delete waits for the object to disappear (HP §3.3: polls up to 20 s). */
+  private async waitUntilGone(path: string): Promise<void> {
+    const deadline = Date.now() + this.deleteWaitMs;
+    for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+      const current = await ignoreNotFound(this.transport.json<KubeObject>({ method: 'GET', path }));
+      if (!current) return;
+      if (Date.now() >= deadline) {
+        throw new Failed(`still present ${Math.round(this.deleteWaitMs / 1000)} s after a foreground delete`);
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))),
+      );
     }
   }
 

@@ -105,6 +105,8 @@ export class SelectorWatch {
 
   private upserted(object: KubeObject): void {
     const key = keyOf(object);
+    const version = object.metadata.resourceVersion;
+    if (version && this.known.get(key)?.metadata.resourceVersion === version) return; // replayed
     this.known.set(key, object);
     this.project(key, object);
   }
