@@ -258,7 +258,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name, cluster: { server: url } }],
+      // client-node refuses plain http unless TLS verification is explicitly off.
+      clusters: [{ name, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
       users: [{ name, user: {} }],
       contexts: [{ name, context: { cluster: name, user: name, namespace: o.namespace ?? 'default' } }],
       'current-context': name,
