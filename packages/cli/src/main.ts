@@ -6,14 +6,18 @@ import { validateCommand } from './commands/validate.js';
 import { vizMachineCommand, vizTimelineCommand } from './commands/viz.js';
 
 const usage = `usage:
-  converge run <modulesDir> [--global-hooks DIR] [--config FILE] [--cluster embedded|kube]
+  converge run <modulesDir> [--global-hooks DIR] [--config FILE]
+               [--cluster embedded|kube [--kubeconfig F] [--context C]] [--namespace NS]
                [--once] [--max-attempts N] [--timeout DUR] [--events FILE.jsonl] [--store sqlite:PATH] [--json]
   converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
   converge replay <log> [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--json]
-<log> is a JSONL file or sqlite:PATH.`;
+<log> is a JSONL file or sqlite:PATH.
+--cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBECONFIG or
+~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
+--namespace unless --config names a file.`;
 
 class UsageError extends Error {}
 
@@ -58,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
           globalHooks: values['global-hooks'],
           config: values.config,
           cluster: values.cluster ?? 'embedded',
+          kubeconfig: values.kubeconfig,
+          context: values.context,
           once: values.once ?? false,
           maxAttempts: int(values['max-attempts'], 'max-attempts') ?? 3,
           timeout: values.timeout ?? '10m',

@@ -2,18 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
-import { InMemoryReleaseStore } from '@converge/helm';
-import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import type { ConvergeEvent } from '@converge/protocol';
-import {
-  createEngine,
-  createLogger,
-  InMemoryCluster,
-  JsonlEventWriter,
-  MemoryEventStore,
-} from '@converge/runtime';
+import { createEngine, createLogger, JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
+import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
-import { FileConfigSource } from '../file-config-source.js';
 import { LiveView } from '../live-view.js';
 import { openStore } from '../log-source.js';
 
@@ -22,6 +15,8 @@ export interface RunOptions {
   globalHooks?: string;
   config?: string;
   cluster: string;
+  kubeconfig?: string;
+  context?: string;
   once: boolean;
   maxAttempts: number;
   timeout: string;
@@ -47,11 +42,6 @@ export async function runCommand(
   o: RunOptions,
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<RunOutcome> {
-  if (o.cluster !== 'embedded')
-    return {
-      code: 2,
-      message: `--cluster ${o.cluster} is not available in this build; use --cluster embedded`,
-    };
   const modulesDir = resolve(o.modulesDir);
   const source = await loadModulesDir(
     modulesDir,
@@ -69,12 +59,23 @@ export async function runCommand(
     jq,
     logger,
   });
-  const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq) });
-  const releases = new InMemoryReleaseStore({
-    cluster,
-    namespace: o.namespace,
-    charts: (m: string) => source.chartDir(m),
-  });
+  let target: ClusterTarget;
+  try {
+    target = openClusterTarget({
+      cluster: o.cluster,
+      ...(o.kubeconfig ? { kubeconfig: resolve(o.kubeconfig) } : {}),
+      ...(o.context ? { context: o.context } : {}),
+      ...(o.config ? { config: resolve(o.config) } : {}),
+      namespace: o.namespace,
+      charts: (m: string) => source.chartDir(m),
+      jq,
+      logger,
+    });
+  } catch (e) {
+    jq.close();
+    if (e instanceof ClusterTargetError) return { code: e.exitCode, message: e.message };
+    throw e;
+  }
   let store: EventStore;
   if (o.store) store = openStore(o.store);
   else {
@@ -86,9 +87,9 @@ export async function runCommand(
   const engine = createEngine({
     hooks,
     modules: source,
-    releases,
-    cluster,
-    config: new FileConfigSource(o.config ? resolve(o.config) : undefined),
+    releases: target.releases,
+    cluster: target.cluster,
+    config: target.config,
     store: store ?? new MemoryEventStore(),
     logger,
     namespace: o.namespace,
@@ -130,6 +131,7 @@ export async function runCommand(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await engine.stop();
+    target.close();
     jq.close();
     const lastSeq = store.lastSeq();
     await writer?.close();
@@ -141,6 +143,8 @@ export async function runCommand(
   };
   view?.start();
   try {
+    await target.check();
+    logger.info({ cluster: target.description }, 'converging');
     await engine.start();
   } catch (e) {
     return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });

@@ -1,0 +1,110 @@
+import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
+import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
+import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
+import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
+import { InMemoryCluster } from '@converge/runtime';
+import { FileConfigSource } from './file-config-source.js';
+
+/** Where `converge run` converges: the cluster, the releases, the config, and how to let go of them. */
+export interface ClusterTarget {
+  cluster: ClusterSource & ObjectApplier;
+  releases: ReleaseExecutor;
+  config: ConfigSource;
+  /** One line naming the target, for the log. */
+  description: string;
+  /** Rejects with a clear message when the target cannot be reached. */
+  check(): Promise<void>;
+  close(): void;
+}
+
+export interface ClusterTargetOptions {
+  cluster: string;
+  kubeconfig?: string;
+  context?: string;
+  /** `--config` file; without it the kube target reads the `addon-operator` ConfigMap. */
+  config?: string;
+  namespace: string;
+  charts: (module: string) => string | undefined;
+  jq: JqProcessEngine;
+  logger: Logger;
+}
+
+/** A `--cluster` value that is not embedded or kube, or a kube target that cannot be set up. */
+export class ClusterTargetError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `--cluster embedded` (the default): an in-memory cluster and in-memory releases. `--cluster
+ * kube`: the cluster of `--kubeconfig`/`--context` through the Kubernetes API, releases through the
+ * helm CLI with the same kubeconfig and context, and config from the `addon-operator` ConfigMap in
+ * `--namespace` unless `--config` names a file. A kubeconfig never switches the target by itself.
+ */
+export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
+  if (o.cluster === 'embedded') {
+    if (o.kubeconfig || o.context)
+      throw new ClusterTargetError('--kubeconfig and --context need --cluster kube', 2);
+    const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq) });
+    return {
+      cluster,
+      releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts }),
+      config: new FileConfigSource(o.config),
+      description: 'embedded in-memory cluster',
+      check: async () => {},
+      close: () => {},
+    };
+  }
+  if (o.cluster !== 'kube')
+    throw new ClusterTargetError(`--cluster must be embedded or kube, got ${JSON.stringify(o.cluster)}`, 2);
+  let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  try {
+    kubeConfig = loadKubeConfig({
+      ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+      ...(o.context ? { context: o.context } : {}),
+    });
+  } catch (e) {
+    throw new ClusterTargetError(e instanceof Error ? e.message : String(e), 2);
+  }
+  const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
+  const context = kubeConfig.getCurrentContext();
+  const cluster = new KubeCluster(kubeConfig, {
+    jq: jqPatchFunction(o.jq),
+    logger: o.logger,
+    defaultNamespace: o.namespace,
+  });
+  const configMaps = o.config
+    ? undefined
+    : new KubeConfigMapSource(kubeConfig, { namespace: o.namespace, logger: o.logger });
+  const releases = new HelmCliReleaseExecutor({
+    namespace: o.namespace,
+    charts: o.charts,
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    kubeContext: context,
+    cluster,
+  });
+  return {
+    cluster,
+    releases,
+    config: configMaps ?? new FileConfigSource(o.config),
+    description: `Kubernetes API ${server} (context ${context}, namespace ${o.namespace})`,
+    async check() {
+      try {
+        await cluster.list({ apiVersion: 'v1', kind: 'Namespace', names: [o.namespace] });
+      } catch (e) {
+        throw new ClusterTargetError(
+          `cannot reach the Kubernetes API at ${server} (context ${context}): ${e instanceof Error ? e.message : String(e)}`,
+          1,
+        );
+      }
+    },
+    close() {
+      cluster.close();
+      configMaps?.close();
+    },
+  };
+}
