@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/** `converge run --cluster kube` against the test Kubernetes API server, with the bundled helm 3. */
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'node_modules', '.bin', 'converge');
+const quickstart = join(root, 'examples', 'quickstart');
+const work = mkdtempSync(join(tmpdir(), 'converge-cli-kube-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let server: KubeApiServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Runs the real bin without blocking: the API server answers from this process. */
+function converge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: work, env: { ...process.env, KUBECONFIG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+
+describe('converge run --cluster kube', () => {
+  it('AO-44 converges the quickstart into a real API: releases through helm, config from the addon-operator ConfigMap', async () => {
+    server = await startKubeApiServer();
+    const kubeconfig = server.writeKubeconfig(join(work, 'kubeconfig'));
+    // The ConfigMap addon-operator reads, in the operator's namespace.
+    const configMap = parse(readFileSync(join(quickstart, 'config.yaml'), 'utf8'));
+    server.cluster.put({ ...configMap, metadata: { ...configMap.metadata, namespace: 'default' } });
+    const events = join(work, 'kube.jsonl');
+    const r = await converge([
+      'run',
+      join(quickstart, 'modules'),
+      '--global-hooks',
+      join(quickstart, 'global-hooks'),
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      kubeconfig,
+      '--once',
+      '--json',
+      '--events',
+      events,
+      '--store',
+      `sqlite:${join(work, 'kube.sqlite')}`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.msg === 'converging')?.cluster).toBe(
+      `Kubernetes API ${server.url} (context converge-test, namespace default)`,
+    );
+    expect(lines.at(-1)).toMatchObject({ code: 0, msg: 'converged: 2 modules ready' });
+    const cluster = server.cluster;
+    const deployment = cluster.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'default',
+      name: 'echo-server',
+    });
+    // replicas: 2 comes from the ConfigMap's echoServer section.
+    expect((deployment as { spec: { replicas: number } }).spec.replicas).toBe(2);
+    const releases = cluster
+      .listSync({ apiVersion: 'v1', kind: 'Secret', labelSelector: { matchLabels: { owner: 'helm' } } })
+      .map((s) => s.metadata.name);
+    expect(releases).toEqual(['sh.helm.release.v1.dashboard.v1', 'sh.helm.release.v1.echo-server.v1']);
+    const log = jsonLines(readFileSync(events, 'utf8'));
+    // The dashboard's kubernetes hook saw the echo-server Deployment through a real watch.
+    const dashboard = log.find((e) => e.type === 'ValuesChanged' && e.scope === 'dashboard');
+    expect(dashboard?.patch).toEqual([{ op: 'add', path: '/dashboard/echoDeployments', value: 1 }]);
+  });
+
+  it('names the kubeconfig, the context or the server when the target cannot be used', async () => {
+    const missing = await converge([
+      'run',
+      join(quickstart, 'modules'),
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      join(work, 'nope'),
+      '--once',
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(join(work, 'nope'));
+
+    server = await startKubeApiServer();
+    const kubeconfig = server.writeKubeconfig(join(work, 'ctx-kubeconfig'));
+    const context = await converge([
+      'run',
+      join(quickstart, 'modules'),
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'staging',
+      '--once',
+    ]);
+    expect(context.code).toBe(2);
+    expect(context.stderr).toMatch(/staging/);
+    expect(context.stderr).toMatch(/converge-test/);
+
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const down = await converge([
+      'run',
+      join(quickstart, 'modules'),
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      kubeconfig,
+      '--once',
+    ]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`cannot reach the Kubernetes API at ${url}`);
+
+    const flags = await converge(['run', join(quickstart, 'modules'), '--kubeconfig', kubeconfig, '--once']);
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toContain('--kubeconfig and --context need --cluster kube');
+    const bogus = await converge(['run', join(quickstart, 'modules'), '--cluster', 'minikube', '--once']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('--cluster must be embedded or kube, got "minikube"');
+  });
+});
