@@ -1,0 +1,127 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { replay } from '@converge/core';
+import { extractedBinary, HelmCliReleaseExecutor } from '@converge/helm';
+import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
+import { createEngine, createLogger, type Engine } from '@converge/runtime';
+import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { observableState } from '../support/recorder.js';
+
+/**
+ * The engine as an operator author embeds it against a real cluster: KubeCluster, the helm CLI
+ * executor and the addon-operator ConfigMap, here against the test API server, with the bash
+ * fixture hooks of test/shell (they log each call to calls.log).
+ */
+
+const fixture = join(import.meta.dirname, '..', 'fixtures', 'shell-modules');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function operator(helm: 'helm3' | 'helm4') {
+  const root = mkdtempSync(join(tmpdir(), 'converge-kube-engine-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(fixture, root, { recursive: true });
+  const server: KubeApiServer = await startKubeApiServer();
+  cleanups.push(() => server.close());
+  server.cluster.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'addon-operator', namespace: 'default' },
+    data: { bEnabled: 'false' },
+  });
+  const kubeconfig = server.writeKubeconfig(join(root, 'kubeconfig'));
+  const kubeConfig = loadKubeConfig({ kubeconfig });
+  const jq = new JqProcessEngine();
+  const source = await loadModulesDir(join(root, 'modules'));
+  const cluster = new KubeCluster(kubeConfig, { jq: jqPatchFunction(jq) });
+  const config = new KubeConfigMapSource(kubeConfig, { namespace: 'default' });
+  const engine: Engine = createEngine({
+    modules: source,
+    hooks: new ProcessHookRunner({ moduleHooksDir: (m: string) => source.hooksDir(m), jq }),
+    releases: new HelmCliReleaseExecutor({
+      helm: extractedBinary(helm),
+      env: { PATH: process.env.PATH ?? '', HOME: root },
+      kubeconfig,
+      namespace: 'default',
+      charts: (m) => source.chartDir(m),
+      cluster,
+    }),
+    cluster,
+    config,
+    jq,
+    logger: createLogger({ level: 'silent' }),
+  });
+  cleanups.push(async () => {
+    await engine.stop();
+    cluster.close();
+    config.close();
+    jq.close();
+  });
+  const calls = () =>
+    existsSync(join(root, 'calls.log'))
+      ? readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n').filter(Boolean)
+      : [];
+  return { server, engine, calls };
+}
+
+const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a-marker' };
+
+describe('the engine against a Kubernetes API (test API server)', () => {
+  for (const helm of ['helm3', 'helm4'] as const) {
+    it(`AO-46 AO-67 AO-68 with ${helm}: installs through helm, then a ConfigMap edit disables the module and beforeDeleteHelm sees the chart's object before uninstall`, async () => {
+      const { server, engine, calls } = await operator(helm);
+      await engine.start();
+      await until('module a ready', () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
+      expect(calls().slice(0, 3)).toEqual([
+        'a/startup:onStartup',
+        'a/before:beforeHelm',
+        'a/after:afterHelm',
+      ]);
+      expect(server.cluster.get(marker)).toBeDefined();
+      expect(engine.state.enabled).toEqual(['a']);
+
+      // Edit the addon-operator ConfigMap through the API, as `kubectl edit` would.
+      const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/addon-operator`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ data: { aEnabled: 'false' } }),
+      });
+      expect(res.status).toBe(200);
+      await until('module a deleted', () => engine.state.enabled.length === 0 && engine.isIdle());
+      const deletion = calls().slice(calls().indexOf('a/bd2:beforeDeleteHelm'));
+      expect(deletion).toEqual([
+        'a/bd2:beforeDeleteHelm',
+        'a/bd1:beforeDeleteHelm markers=["a-marker"]',
+        'a/ad:afterDeleteHelm',
+      ]);
+      const uninstall = engine.events.findIndex(
+        (e) => e.type === 'HelmReleaseUninstalled' && e.module === 'a',
+      );
+      const bd1 = engine.events.findIndex((e) => e.type === 'HookSucceeded' && e.hook === 'hooks/bd1.sh');
+      expect(bd1).toBeGreaterThan(-1);
+      expect(uninstall).toBeGreaterThan(bd1);
+      expect(server.cluster.get(marker)).toBe(undefined);
+      expect(
+        server.cluster.listSync({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          labelSelector: { matchLabels: { owner: 'helm' } },
+        }),
+      ).toEqual([]);
+      expect(observableState(replay(engine.events))).toEqual(observableState(engine.state));
+    });
+  }
+});
