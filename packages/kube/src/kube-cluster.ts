@@ -53,6 +53,7 @@ export class KubeCluster implements ClusterSource, ObjectApplier {
       this.discovery,
       options.jq,
       options.defaultNamespace ?? 'default',
+      options.deleteWaitMs,
     );
   }
 

@@ -101,7 +101,7 @@ export class ObjectPatchApplier {
       const current = await ignoreNotFound(this.transport.json<KubeObject>({ method: 'GET', path }));
       if (!current) return;
       if (Date.now() >= deadline) {
-        throw new Failed(`still present ${Math.round(this.deleteWaitMs / 1000)} s after a foreground delete`);
+        throw new Failed(`still present ${this.deleteWaitMs / 1000} s after a foreground delete`);
       }
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))),
