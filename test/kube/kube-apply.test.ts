@@ -317,7 +317,7 @@ describe('KubeCluster.apply ≡ InMemoryCluster.apply (HP §3.3)', () => {
       const kubeFailures = await run(rig.kube, c.operations);
       for (const failures of [memoryFailures, kubeFailures]) {
         expect(failures).toHaveLength(c.failures?.length ?? 0);
-        failures.forEach((line, i) => expect(line).toMatch(c.failures![i]));
+        for (const [i, line] of failures.entries()) expect(line).toMatch(c.failures![i]);
       }
       for (const [target, shape] of c.expect) {
         const inMemory = memory.get(target);
