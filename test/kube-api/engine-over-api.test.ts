@@ -81,7 +81,7 @@ const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name
 
 describe('the engine against a Kubernetes API (test API server)', () => {
   for (const helm of ['helm3', 'helm4'] as const) {
-    it(`AO-46 AO-67 AO-68 with ${helm}: installs through helm, then a ConfigMap edit disables the module and beforeDeleteHelm sees the chart's object before uninstall`, async () => {
+    it(`AO-46 AO-49 AO-67 AO-68 with ${helm}: installs through helm, then a ConfigMap edit disables the module and beforeDeleteHelm sees the chart's object before uninstall`, async () => {
       const { server, engine, calls } = await operator(helm);
       await engine.start();
       await until('module a ready', () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
@@ -92,6 +92,12 @@ describe('the engine against a Kubernetes API (test API server)', () => {
       ]);
       expect(server.cluster.get(marker)).toBeDefined();
       expect(engine.state.enabled).toEqual(['a']);
+      // AO-49: the afterHelm values patch re-runs the module; the manifest is unchanged, so helm's
+      // stored moduleChecksum label (read back from the cluster for helm 3.17) makes it skip.
+      const helmEvents = engine.events.filter(
+        (e) => e.module === 'a' && /^Helm(ReleaseUpgraded|UpgradeSkipped)$/.test(e.type),
+      );
+      expect(helmEvents.map((e) => e.type)).toEqual(['HelmReleaseUpgraded', 'HelmUpgradeSkipped']);
 
       // Edit the addon-operator ConfigMap through the API, as `kubectl edit` would.
       const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/addon-operator`, {
