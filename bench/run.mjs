@@ -2,6 +2,7 @@
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
+import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -52,6 +53,8 @@ const rows = [
 ];
 // Helm (issue 4): deciding "skip, unchanged" against one helm template of a 50-object chart.
 rows.push(...(await helmRows()));
+// Kubernetes API (issue 5): KubeCluster reads, and a converge through an API and the helm CLI.
+rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.
