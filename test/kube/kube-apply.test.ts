@@ -120,11 +120,12 @@ const CASES: ApplyCase[] = [
     title: 'Create of an existing object fails, the next operation still runs',
     operations: [
       { operation: 'Create', object: cm('existing', 'ns1', undefined, { new: 'y' }) },
+      // HP §3.3: `object` may be a YAML or JSON manifest string.
       {
         operation: 'Create',
         object:
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\n  namespace: ns1\ndata:\n  from: yaml\n',
-      },
+      } as unknown as ObjectPatchOperation,
     ],
     failures: [/^Create v1\/ConfigMap ns1\/existing: already exists/],
     expect: [
