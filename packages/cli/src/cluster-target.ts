@@ -86,6 +86,9 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     kubeContext: context,
     cluster,
+    // Release status from helm's storage objects, as addon-operator's in-process helm client reads
+    // it, instead of a `helm get metadata` process per module run.
+    statusSource: /^configmaps?$/i.test(process.env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
   });
   return {
     cluster,
