@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { ConfigDocument, EngineState, ReleaseExecutor, Values } from '@converge/core';
-import { InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
+import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
   type HookEnvOptions,
   JqProcessEngine,
@@ -23,6 +23,7 @@ import {
 import { filter, firstValueFrom } from 'rxjs';
 import { type CodeHook, CodeHookRunner } from './code-hooks.js';
 import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modules.js';
+import { type KubeApiServer, startKubeApiServer } from './kube-api/kube-api-server.js';
 import { MemoryConfigSource } from './memory-config-source.js';
 
 export interface TestEngineOptions {
@@ -48,6 +49,12 @@ export interface TestEngineOptions {
   hookTimeoutMs?: number;
   /** Environment of hook processes (DESIGN.md `hookEnv`): allow-list additions or inherit all. */
   hookEnv?: HookEnvOptions;
+  /**
+   * Serve the in-memory cluster as a Kubernetes API (startKubeApiServer) and point hook processes
+   * and enabled scripts at it with `KUBECONFIG`, so hooks that call `kubectl` work; the bundled
+   * kubectl is appended to their PATH. See `t.kubeApi` and `t.kubeconfig`.
+   */
+  kubeApi?: boolean;
 }
 
 export interface TestEngine {
@@ -78,6 +85,9 @@ export interface TestEngine {
   /** Module values as hooks see them (`$VALUES_PATH` minus `global`). */
   values(module: string): Values;
   queues(): ReturnType<Engine['queues']>;
+  /** With `kubeApi: true`: the API server over the in-memory cluster, and its kubeconfig file. */
+  readonly kubeApi?: KubeApiServer;
+  readonly kubeconfig?: string;
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -105,6 +115,19 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const cluster = new InMemoryCluster(jq ? { jq: jqPatchFunction(jq) } : {});
   for (const o of options.objects ?? []) cluster.put(o);
   const chartRoot = mkdtempSync(join(tmpdir(), 'converge-charts-'));
+  const kubeApi = options.kubeApi
+    ? await startKubeApiServer({ cluster, now: () => new Date(clock.now()) })
+    : undefined;
+  const kubeconfig = kubeApi?.writeKubeconfig(join(chartRoot, 'kubeconfig'), { namespace });
+  const kubectl = kubeApi ? extractedBinary('kubectl-v33') : undefined;
+  // The environment hook processes and enabled scripts take their allow-listed copy from.
+  const baseEnv = kubeconfig
+    ? {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        PATH: [process.env.PATH, kubectl && dirname(kubectl)].filter(Boolean).join(delimiter),
+      }
+    : undefined;
   const chartDirs = new Map<string, string>();
   for (const m of options.modules ?? []) {
     if (m.chart === undefined) continue;
@@ -126,10 +149,10 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const hooksByModule = new Map((options.modules ?? []).map((m) => [m.name, m.hooks ?? []]));
   // An addon-operator layout on disk: real hook processes and the modules-directory loader.
   const disk = options.modulesDir
-    ? await loadModulesDir(
-        options.modulesDir,
-        options.globalHooksDir ? { globalHooksDir: options.globalHooksDir } : {},
-      )
+    ? await loadModulesDir(options.modulesDir, {
+        ...(options.globalHooksDir ? { globalHooksDir: options.globalHooksDir } : {}),
+        ...(baseEnv ? { baseEnv } : {}),
+      })
     : undefined;
   if (disk)
     for (const def of await disk.modules()) {
@@ -143,6 +166,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
         timeoutMs: options.hookTimeoutMs ?? 0,
         ...(jq ? { jq } : {}),
         ...(options.hookEnv ? { hookEnv: options.hookEnv } : {}),
+        ...(baseEnv ? { env: baseEnv } : {}),
         logger,
       })
     : new CodeHookRunner(options.globalHooks ?? [], hooksByModule);
@@ -226,6 +250,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       stopped = true;
       await engine.stop();
       jq?.close();
+      await kubeApi?.close();
       rmSync(chartRoot, { recursive: true, force: true });
     },
     get state() {
@@ -239,6 +264,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     configSource,
     values: (module) => engine.core.values.moduleValues(module),
     queues: () => engine.queues(),
+    ...(kubeApi ? { kubeApi, kubeconfig } : {}),
   };
   return t;
 }
