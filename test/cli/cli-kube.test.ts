@@ -76,7 +76,7 @@ describe('converge run --cluster kube', () => {
       name: 'echo-server',
     });
     // replicas: 2 comes from the ConfigMap's echoServer section.
-    expect((deployment as { spec: { replicas: number } }).spec.replicas).toBe(2);
+    expect((deployment as unknown as { spec: { replicas: number } }).spec.replicas).toBe(2);
     const releases = cluster
       .listSync({ apiVersion: 'v1', kind: 'Secret', labelSelector: { matchLabels: { owner: 'helm' } } })
       .map((s) => s.metadata.name);

@@ -95,7 +95,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
       // AO-49: the afterHelm values patch re-runs the module; the manifest is unchanged, so helm's
       // stored moduleChecksum label (read back from the cluster for helm 3.17) makes it skip.
       const helmEvents = engine.events.filter(
-        (e) => e.module === 'a' && /^Helm(ReleaseUpgraded|UpgradeSkipped)$/.test(e.type),
+        (e) => 'module' in e && e.module === 'a' && /^Helm(ReleaseUpgraded|UpgradeSkipped)$/.test(e.type),
       );
       expect(helmEvents.map((e) => e.type)).toEqual(['HelmReleaseUpgraded', 'HelmUpgradeSkipped']);
 
