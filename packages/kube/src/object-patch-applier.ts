@@ -1,15 +1,16 @@
 import type { ObjectPatchOperation } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
 import {
+  applyJsonPatch,
   applyMergePatch,
+  isKubeObject,
   type JqPatchFunction,
   jsonEqual,
   ObjectIdentity,
   type ObjectPatchFailure,
+  parseDocument,
   targetOf,
 } from '@converge/runtime';
-import fastJsonPatch from 'fast-json-patch';
-import { parse as parseYaml } from 'yaml';
 import { type ApiDiscovery, type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError, messageOf, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';
@@ -190,9 +191,9 @@ export class ObjectPatchApplier {
       if (!Array.isArray(patch)) throw new Failed('jsonPatch must be an array of RFC 6902 operations');
       let next: unknown;
       try {
-        next = fastJsonPatch.applyPatch(structuredClone(current), patch, true, true).newDocument;
+        next = applyJsonPatch(current, patch);
       } catch (error) {
-        throw new Failed(`invalid JSON patch: ${messageOf(error).split('\n')[0]}`);
+        throw new Failed(messageOf(error));
       }
       return {
         next,
@@ -262,22 +263,4 @@ function reasonOf(error: unknown): string {
   if (error instanceof KubeApiError)
     return `${error.status} ${error.reason}${error.detail ? `: ${error.detail}` : ''}`;
   return messageOf(error);
-}
-
-/** Strings are YAML or JSON manifests (HP §3.3); anything else is taken as is. */
-function parseDocument(value: unknown): unknown {
-  return typeof value === 'string' ? parseYaml(value) : value;
-}
-
-function isKubeObject(value: unknown): value is KubeObject {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const o = value as Partial<KubeObject>;
-  return (
-    typeof o.apiVersion === 'string' &&
-    o.apiVersion !== '' &&
-    typeof o.kind === 'string' &&
-    o.kind !== '' &&
-    typeof o.metadata?.name === 'string' &&
-    o.metadata.name !== ''
-  );
 }

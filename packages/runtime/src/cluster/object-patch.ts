@@ -141,11 +141,12 @@ function identityChange(store: PatchableStore, current: KubeObject, next: KubeOb
 }
 
 /** Strings are YAML or JSON manifests (HP §3.3); anything else is taken as is. */
-function parseDocument(value: unknown): unknown {
+export function parseDocument(value: unknown): unknown {
   return typeof value === 'string' ? parseYaml(value) : value;
 }
 
-function isKubeObject(value: unknown): value is KubeObject {
+/** Whether a value has a non-empty apiVersion, kind and metadata.name. */
+export function isKubeObject(value: unknown): value is KubeObject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const o = value as Partial<KubeObject>;
   return (
