@@ -1,5 +1,6 @@
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { widgetCrd } from '../kube/harness.js';
 
 let server: KubeApiServer | undefined;
 afterEach(async () => {
@@ -66,17 +67,7 @@ describe('test Kubernetes API server', () => {
     let groups = (await call('GET', '/apis')).body.groups.map((g: any) => g.name);
     expect(groups).toEqual(expect.arrayContaining(['apps', 'apiextensions.k8s.io', 'coordination.k8s.io']));
     expect(groups).not.toContain('example.com');
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
-        versions: [{ name: 'v1', served: true, storage: true }],
-      },
-    };
+    const crd = widgetCrd();
     expect((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(
       201,
     );

@@ -116,3 +116,17 @@ export const ns = (name: string, labels?: Record<string, string>): KubeObject =>
   kind: 'Namespace',
   metadata: { name, ...(labels ? { labels } : {}) },
 });
+
+/** The CustomResourceDefinition of `example.com/v1` Widget (namespaced, plural `widgets`). */
+export const widgetCrd = (): KubeObject =>
+  ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
+      versions: [{ name: 'v1', served: true, storage: true }],
+    },
+  }) as KubeObject;

@@ -1,7 +1,7 @@
 import { KubeCluster, KubeConnectionError, loadKubeConfig, UnknownKindError } from '@converge/kube';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cm, type KubeRig, ns, startRig } from './harness.js';
+import { cm, type KubeRig, ns, startRig, widgetCrd } from './harness.js';
 
 const deployment = (name: string, namespace: string, labels: Record<string, string>): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -201,17 +201,7 @@ describe('KubeCluster.list ≡ InMemoryCluster.listSync', () => {
     await expect(rig.kube.list({ apiVersion: 'example.com/v1', kind: 'Widget' })).rejects.toBeInstanceOf(
       UnknownKindError,
     );
-    rig.server.cluster.put({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
-        versions: [{ name: 'v1', served: true, storage: true }],
-      },
-    } as KubeObject);
+    rig.server.cluster.put(widgetCrd());
     rig.server.cluster.put({
       apiVersion: 'example.com/v1',
       kind: 'Widget',

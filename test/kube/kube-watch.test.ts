@@ -3,7 +3,7 @@ import type { KubeObject, ResourceSelector } from '@converge/protocol';
 import { InMemoryCluster } from '@converge/runtime';
 import { startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cm, EventLog, type KubeRig, ns, quietly, startRig } from './harness.js';
+import { cm, EventLog, type KubeRig, ns, quietly, startRig, widgetCrd } from './harness.js';
 
 type Step = (cluster: InMemoryCluster) => void;
 
@@ -216,17 +216,7 @@ describe('KubeCluster.watch streams', () => {
     rig.kube.watch({ apiVersion: 'example.com/v1', kind: 'Widget' }, events.push);
     await rig.kube.ready();
     expect(errors[0]).toBeInstanceOf(UnknownKindError);
-    rig.server.cluster.put({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
-        versions: [{ name: 'v1', served: true, storage: true }],
-      },
-    } as KubeObject);
+    rig.server.cluster.put(widgetCrd());
     for (let i = 0; events.events.length === 0 && i < 50; i++) {
       rig.server.cluster.put({
         apiVersion: 'example.com/v1',
