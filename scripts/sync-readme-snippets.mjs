@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const snippets = [
   ['examples/testing-lifecycle/test/lifecycle.test.ts', 'usage', 'ts'],
   ['examples/embedding/operator.mjs', 'embedding', 'js'],
+  ['examples/kube-operator/operator.mjs', 'kube', 'js'],
 ];
 
 function snippet(file, name) {

@@ -32,6 +32,7 @@ describe('examples', () => {
     for (const [file, name] of [
       ['examples/testing-lifecycle/test/lifecycle.test.ts', 'usage'],
       ['examples/embedding/operator.mjs', 'embedding'],
+      ['examples/kube-operator/operator.mjs', 'kube'],
     ] as const) {
       expect(readme, `${file}#${name} is not in README.md`).toContain(snippet(file, name));
     }
