@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 /** `converge run --cluster kube` against the test Kubernetes API server, with the bundled helm 3. */
 
@@ -138,5 +138,53 @@ describe('converge run --cluster kube', () => {
     const bogus = await converge(['run', join(quickstart, 'modules'), '--cluster', 'minikube', '--once']);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toContain('--cluster must be embedded or kube, got "minikube"');
+  });
+
+  it('hooks that call kubectl talk to the same cluster and --context as converge', async () => {
+    server = await startKubeApiServer();
+    // Two contexts; the file's current one points at nothing, --context picks the live one.
+    const config = parse(server.kubeconfigYaml());
+    config.clusters.push({ name: 'nowhere', cluster: { server: 'http://127.0.0.1:9' } });
+    config.contexts.push({ name: 'elsewhere', context: { cluster: 'nowhere', user: 'converge-test' } });
+    config['current-context'] = 'elsewhere';
+    const kubeconfig = join(work, 'two-contexts');
+    writeFileSync(kubeconfig, stringify(config));
+    const modules = join(work, 'kubectl-modules');
+    const hooks = join(modules, '010-hooker', 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(join(modules, 'values.yaml'), 'hookerEnabled: true\n');
+    writeFileSync(
+      join(hooks, 'make.sh'),
+      [
+        '#!/usr/bin/env bash',
+        'set -euo pipefail',
+        'if [[ "${1:-}" == "--config" ]]; then echo \'{"configVersion":"v1","beforeHelm":1}\'; exit 0; fi',
+        'kubectl create configmap made-by-hook --from-literal=by=kubectl >/dev/null',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(hooks, 'make.sh'), 0o755);
+    const r = await converge([
+      'run',
+      modules,
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'converge-test',
+      '--once',
+      '--json',
+      '--store',
+      `sqlite:${join(work, 'hooker.sqlite')}`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const made = server.cluster.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'default',
+      name: 'made-by-hook',
+    });
+    expect(made?.data).toEqual({ by: 'kubectl' });
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
 import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
@@ -12,6 +15,12 @@ export interface ClusterTarget {
   config: ConfigSource;
   /** One line naming the target, for the log. */
   description: string;
+  /**
+   * The environment hook processes and enabled scripts take their allow-listed copy from: for
+   * `--cluster kube`, `KUBECONFIG` names a private copy of the chosen kubeconfig with the chosen
+   * context as current, so `kubectl` in a hook talks to the cluster converge converges.
+   */
+  hookBaseEnv: NodeJS.ProcessEnv;
   /** Rejects with a clear message when the target cannot be reached. */
   check(): Promise<void>;
   close(): void;
@@ -55,6 +64,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
       releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',
+      hookBaseEnv: process.env,
       check: async () => {},
       close: () => {},
     };
@@ -71,6 +81,9 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     throw new ClusterTargetError(e instanceof Error ? e.message : String(e), 2);
   }
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
+  const privateDir = mkdtempSync(join(tmpdir(), 'converge-kube-'));
+  const hookKubeconfig = join(privateDir, 'kubeconfig');
+  writeFileSync(hookKubeconfig, kubeConfig.exportConfig(), { mode: 0o600 });
   const context = kubeConfig.getCurrentContext();
   const cluster = new KubeCluster(kubeConfig, {
     jq: jqPatchFunction(o.jq),
@@ -95,6 +108,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     releases,
     config: configMaps ?? new FileConfigSource(o.config),
     description: `Kubernetes API ${server} (context ${context}, namespace ${o.namespace})`,
+    hookBaseEnv: { ...process.env, KUBECONFIG: hookKubeconfig },
     async check() {
       try {
         await cluster.list({ apiVersion: 'v1', kind: 'Namespace', names: [o.namespace] });
@@ -108,6 +122,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     close() {
       cluster.close();
       configMaps?.close();
+      rmSync(privateDir, { recursive: true, force: true });
     },
   };
 }

@@ -43,22 +43,12 @@ export async function runCommand(
   out: NodeJS.WriteStream = process.stdout,
 ): Promise<RunOutcome> {
   const modulesDir = resolve(o.modulesDir);
-  const source = await loadModulesDir(
-    modulesDir,
-    o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {},
-  );
   const tty = out.isTTY === true && !o.json;
   const logger = createLogger({
     level: tty ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
     destination: tty ? process.stderr : out,
   });
   const jq = new JqProcessEngine();
-  const hooks = new ProcessHookRunner({
-    ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
-    moduleHooksDir: (m: string) => source.hooksDir(m),
-    jq,
-    logger,
-  });
   let target: ClusterTarget;
   try {
     target = openClusterTarget({
@@ -76,6 +66,25 @@ export async function runCommand(
     if (e instanceof ClusterTargetError) return { code: e.exitCode, message: e.message };
     throw e;
   }
+  // Hooks and enabled scripts see the target's KUBECONFIG (for `kubectl` in a hook).
+  let source: Awaited<ReturnType<typeof loadModulesDir>>;
+  try {
+    source = await loadModulesDir(modulesDir, {
+      ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
+      baseEnv: target.hookBaseEnv,
+    });
+  } catch (e) {
+    target.close();
+    jq.close();
+    throw e;
+  }
+  const hooks = new ProcessHookRunner({
+    ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
+    moduleHooksDir: (m: string) => source.hooksDir(m),
+    jq,
+    logger,
+    env: target.hookBaseEnv,
+  });
   let store: EventStore;
   if (o.store) store = openStore(o.store);
   else {
