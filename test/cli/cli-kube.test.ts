@@ -158,7 +158,7 @@ describe('converge run --cluster kube', () => {
       [
         '#!/usr/bin/env bash',
         'set -euo pipefail',
-        'if [[ "${1:-}" == "--config" ]]; then echo \'{"configVersion":"v1","beforeHelm":1}\'; exit 0; fi',
+        'if [[ "$*" == "--config" ]]; then echo \'{"configVersion":"v1","beforeHelm":1}\'; exit 0; fi',
         'kubectl create configmap made-by-hook --from-literal=by=kubectl >/dev/null',
         '',
       ].join('\n'),
