@@ -5,7 +5,7 @@ import { replay } from '@converge/core';
 import { extractedBinary, HelmCliReleaseExecutor } from '@converge/helm';
 import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
-import { createEngine, createLogger, type Engine } from '@converge/runtime';
+import { createEngine, createLogger, type Engine, VirtualClock } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observableState } from '../support/recorder.js';
@@ -30,7 +30,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
   }
 }
 
-async function operator(helm: 'helm3' | 'helm4') {
+async function operator(helm: 'helm3' | 'helm4', clock?: VirtualClock) {
   const root = mkdtempSync(join(tmpdir(), 'converge-kube-engine-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   cpSync(fixture, root, { recursive: true });
@@ -63,6 +63,7 @@ async function operator(helm: 'helm3' | 'helm4') {
     config,
     jq,
     logger: createLogger({ level: 'silent' }),
+    ...(clock ? { clock } : {}),
   });
   cleanups.push(async () => {
     await engine.stop();
@@ -130,4 +131,26 @@ describe('the engine against a Kubernetes API (test API server)', () => {
       expect(observableState(replay(engine.events))).toEqual(observableState(engine.state));
     });
   }
+
+  it("AO-64 over the API: a chart object deleted in the cluster is re-created after the resources monitor's check", async () => {
+    // Engine timers on a virtual clock; helm, hooks and the API run in real time.
+    const clock = new VirtualClock();
+    const { server, engine } = await operator('helm3', clock);
+    await engine.start();
+    await until('module a ready', () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
+    const upgrades = () => engine.events.filter((e) => e.type === 'HelmReleaseUpgraded').length;
+    const before = upgrades();
+    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/a-marker`, {
+      method: 'DELETE',
+    });
+    expect(res.status).toBe(200);
+    expect(server.cluster.get(marker)).toBe(undefined);
+    // The monitor checks every 4m30s plus jitter (AO §11.7): step five minutes of engine time.
+    const target = clock.now() + 5 * 60_000;
+    while (clock.fireNext(target)) await until('the engine idle', () => engine.isIdle());
+    await until('a-marker re-created', () => server.cluster.get(marker) !== undefined && engine.isIdle());
+    expect(upgrades()).toBe(before + 1);
+    const upgrade = engine.events.filter((e) => e.type === 'HelmReleaseUpgraded').at(-1);
+    expect(upgrade).toMatchObject({ module: 'a', reason: 'absent' });
+  });
 });
