@@ -187,4 +187,44 @@ describe('converge run --cluster kube', () => {
     });
     expect(made?.data).toEqual({ by: 'kubectl' });
   });
+
+  it('Ctrl-C (SIGINT) during a kube run: exit 130, watches closed, the log flushed', async () => {
+    server = await startKubeApiServer();
+    const kubeconfig = server.writeKubeconfig(join(work, 'sigint-kubeconfig'));
+    const events = join(work, 'sigint.jsonl');
+    const child = spawn(
+      bin,
+      [
+        'run',
+        join(quickstart, 'modules'),
+        '--cluster',
+        'kube',
+        '--kubeconfig',
+        kubeconfig,
+        '--json',
+        '--events',
+        events,
+        '--store',
+        `sqlite:${join(work, 'sigint.sqlite')}`,
+      ],
+      { cwd: work, env: { ...process.env, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    for (let i = 0; i < 400 && !out.includes('"hook":"hooks/watch-echo.sh"'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const watchesBefore = server.requests.filter((r) => r.query.includes('watch=')).length;
+    expect(watchesBefore).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    // Open watch connections must not keep the process alive.
+    expect(await exited).toBe(130);
+    const log = jsonLines(readFileSync(events, 'utf8'));
+    expect(log.some((e) => e.type === 'ConvergeCompleted')).toBe(true);
+    const table = await converge(['replay', `sqlite:${join(work, 'sigint.sqlite')}`, '--json']);
+    expect(JSON.parse(table.stdout).seq).toBe(log.length);
+  });
 });
