@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replay } from '@converge/core';
 import { createEngine, InMemoryCluster, MemoryLogger, PrometheusMetrics } from '@converge/runtime';
 import { CodeHookRunner, CodeModuleSource, createTestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
@@ -89,5 +90,17 @@ describe('engine lifecycle and observability', () => {
     const text = await metrics.text();
     expect(text).toContain('addon_operator_module_hook_run_seconds');
     expect(text).toMatch(/addon_operator_module_run_errors_total\{module="a"\} 1/);
+  });
+
+  it('stop() ends the run in the log: one EngineStopped with the runId, after everything else', async () => {
+    const t = await createTestEngine({ modules: [{ name: 'a', order: 10 }] });
+    await t.start();
+    const runId = t.state.runId;
+    await t.stop();
+    await t.stop();
+    const stopped = t.events.filter((e) => e.type === 'EngineStopped');
+    expect(stopped).toEqual([expect.objectContaining({ type: 'EngineStopped', runId })]);
+    expect(t.events.at(-1)?.type).toBe('EngineStopped');
+    expect(replay(t.events).seq).toBe(t.events.length);
   });
 });

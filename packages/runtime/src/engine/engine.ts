@@ -304,12 +304,15 @@ export function createEngine(options: EngineOptions): Engine {
       };
     },
     async stop() {
+      const wasRunning = !core.stopped && core.state.runId !== undefined;
       core.stopped = true;
       unwatchConfig?.();
       schedules.stop();
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
       core.resources.stopAll();
+      // The log says where a run ended (a log may hold several runs).
+      if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
       eventSubject.complete();
       activity.complete();
       await store.flush();
