@@ -21,9 +21,12 @@ afterEach(async () => {
 });
 
 /** Runs the real bin without blocking: the API server answers from this process. */
-function converge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function converge(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: work, env: { ...process.env, KUBECONFIG: '' } });
+    const child = spawn(bin, args, { cwd: work, env: { ...process.env, KUBECONFIG: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -226,5 +229,38 @@ describe('converge run --cluster kube', () => {
     expect(log.some((e) => e.type === 'ConvergeCompleted')).toBe(true);
     const table = await converge(['replay', `sqlite:${join(work, 'sigint.sqlite')}`, '--json']);
     expect(JSON.parse(table.stdout).seq).toBe(log.length);
+  });
+
+  it('reads addon-operator settings from the environment: KUBE_CONFIG, KUBE_CONTEXT, ADDON_OPERATOR_CONFIG_MAP, HELM_*', async () => {
+    server = await startKubeApiServer();
+    const kubeconfig = server.writeKubeconfig(join(work, 'env-kubeconfig'), { context: 'from-env' });
+    server.cluster.put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'my-operator-config', namespace: 'default' },
+      data: { echoServer: 'replicas: 3\n', dashboardEnabled: 'false' },
+    });
+    const env = {
+      KUBE_CONFIG: kubeconfig,
+      KUBE_CONTEXT: 'from-env',
+      ADDON_OPERATOR_CONFIG_MAP: 'my-operator-config',
+    };
+    const args = ['run', join(quickstart, 'modules'), '--cluster', 'kube', '--once', '--json'];
+    const r = await converge([...args, '--store', `sqlite:${join(work, 'env.sqlite')}`], {
+      ...env,
+      HELM_HISTORY_MAX: '3',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ msg: 'converged: 1 modules ready' });
+    const deployment = server.cluster.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'default',
+      name: 'echo-server',
+    });
+    expect((deployment as unknown as { spec: { replicas: number } }).spec.replicas).toBe(3);
+    const bad = await converge(args, { ...env, HELM_TIMEOUT: 'soon' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('HELM_TIMEOUT: invalid duration "soon"');
   });
 });

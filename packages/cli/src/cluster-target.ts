@@ -6,6 +6,7 @@ import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
 import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
 import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
 import { InMemoryCluster } from '@converge/runtime';
+import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
 
 /** Where `converge run` converges: the cluster, the releases, the config, and how to let go of them. */
@@ -36,6 +37,12 @@ export interface ClusterTargetOptions {
   charts: (module: string) => string | undefined;
   jq: JqProcessEngine;
   logger: Logger;
+  /**
+   * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
+   * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`.
+   * Default: `process.env`.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A `--cluster` value that is not embedded or kube, or a kube target that cannot be set up. */
@@ -64,22 +71,27 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
       releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',
-      hookBaseEnv: process.env,
+      hookBaseEnv: o.env ?? process.env,
       check: async () => {},
       close: () => {},
     };
   }
+  const env = o.env ?? process.env;
   if (o.cluster !== 'kube')
     throw new ClusterTargetError(`--cluster must be embedded or kube, got ${JSON.stringify(o.cluster)}`, 2);
   let kubeConfig: ReturnType<typeof loadKubeConfig>;
   try {
+    const file = o.kubeconfig ?? (env.KUBE_CONFIG || undefined);
+    const wanted = o.context ?? (env.KUBE_CONTEXT || undefined);
     kubeConfig = loadKubeConfig({
-      ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
-      ...(o.context ? { context: o.context } : {}),
+      ...(file ? { kubeconfig: file } : {}),
+      ...(wanted ? { context: wanted } : {}),
     });
   } catch (e) {
     throw new ClusterTargetError(e instanceof Error ? e.message : String(e), 2);
   }
+  const historyMax = env.HELM_HISTORY_MAX ? positiveInt('HELM_HISTORY_MAX', env.HELM_HISTORY_MAX) : undefined;
+  const timeoutMs = env.HELM_TIMEOUT ? envDuration('HELM_TIMEOUT', env.HELM_TIMEOUT) : undefined;
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
   const privateDir = mkdtempSync(join(tmpdir(), 'converge-kube-'));
   const hookKubeconfig = join(privateDir, 'kubeconfig');
@@ -92,23 +104,30 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   });
   const configMaps = o.config
     ? undefined
-    : new KubeConfigMapSource(kubeConfig, { namespace: o.namespace, logger: o.logger });
+    : new KubeConfigMapSource(kubeConfig, {
+        namespace: o.namespace,
+        name: env.ADDON_OPERATOR_CONFIG_MAP || 'addon-operator',
+        logger: o.logger,
+      });
   const releases = new HelmCliReleaseExecutor({
     namespace: o.namespace,
     charts: o.charts,
-    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    // The same cluster and context as KubeCluster, whatever KUBECONFIG lists.
+    kubeconfig: hookKubeconfig,
     kubeContext: context,
     cluster,
+    ...(historyMax ? { historyMax } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
     // Release status from helm's storage objects, as addon-operator's in-process helm client reads
     // it, instead of a `helm get metadata` process per module run.
-    statusSource: /^configmaps?$/i.test(process.env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
+    statusSource: /^configmaps?$/i.test(env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
   });
   return {
     cluster,
     releases,
     config: configMaps ?? new FileConfigSource(o.config),
     description: `Kubernetes API ${server} (context ${context}, namespace ${o.namespace})`,
-    hookBaseEnv: { ...process.env, KUBECONFIG: hookKubeconfig },
+    hookBaseEnv: { ...env, KUBECONFIG: hookKubeconfig },
     async check() {
       try {
         await cluster.list({ apiVersion: 'v1', kind: 'Namespace', names: [o.namespace] });
@@ -125,4 +144,19 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
       rmSync(privateDir, { recursive: true, force: true });
     },
   };
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ClusterTargetError(`${name} must be a whole number >= 1, got ${JSON.stringify(text)}`, 2);
+  return n;
+}
+
+function envDuration(name: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new ClusterTargetError(`${name}: ${e instanceof Error ? e.message : String(e)}`, 2);
+  }
 }
