@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeCluster, loadKubeConfig } from '@converge/kube';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { widgetCrd } from '../kube/harness.js';
@@ -221,5 +225,38 @@ describe('test Kubernetes API server', () => {
     await call('PATCH', `${CMS}/applied`, { data: { other: 'x' } }, 'application/merge-patch+json');
     const second = await apply({ one: '1' });
     expect(second.body.data).toEqual({ one: '1', other: 'x' });
+  });
+
+  it('pages lists with limit and continue; KubeCluster reads every page', async () => {
+    await start();
+    for (let i = 0; i < 1203; i++)
+      server!.cluster.put({
+        ...cm(`cm-${String(i).padStart(4, '0')}`),
+        metadata: { name: `cm-${String(i).padStart(4, '0')}`, namespace: 'default' },
+      });
+    const first = await call('GET', `${CMS}?limit=500`);
+    expect(first.body.items).toHaveLength(500);
+    expect(first.body.metadata.remainingItemCount).toBe(703);
+    const second = await call('GET', `${CMS}?limit=500&continue=${first.body.metadata.continue}`);
+    expect(second.body.items[0].metadata.name).toBe('cm-0500');
+    expect(second.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+    const last = await call('GET', `${CMS}?limit=500&continue=${second.body.metadata.continue}`);
+    expect(last.body.items).toHaveLength(203);
+    expect(last.body.metadata.continue).toBeUndefined();
+    expect((await call('GET', `${CMS}?limit=5&continue=garbage`)).status).toBe(400);
+    const dir = mkdtempSync(join(tmpdir(), 'converge-paging-'));
+    try {
+      const kube = new KubeCluster(
+        loadKubeConfig({ kubeconfig: server!.writeKubeconfig(join(dir, 'kubeconfig')) }),
+      );
+      const listed = await kube.list({ apiVersion: 'v1', kind: 'ConfigMap' });
+      expect(listed).toHaveLength(1203);
+      expect(
+        server!.requests.filter((r) => r.path === '/api/v1/configmaps' && r.query.includes('limit=')).length,
+      ).toBe(3);
+      kube.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

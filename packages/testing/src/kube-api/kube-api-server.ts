@@ -5,6 +5,7 @@ import type { KubeObject, ResourceSelector } from '@converge/protocol';
 import { InMemoryCluster } from '@converge/runtime';
 import { stringify } from 'yaml';
 import { ApiStatusError } from './api-status.js';
+import { listOf, listPage } from './list-pages.js';
 import { ObjectStoreApi, type ObjectTarget, type WriteOptions } from './object-store-api.js';
 import { openApiGroupVersion, openApiRoot } from './openapi-v3.js';
 import { decodeProtobufObject, PROTOBUF } from './protobuf-objects.js';
@@ -194,7 +195,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
           return;
         }
         if (method === 'GET')
-          return reply(200, listOf(target, cluster.listSync(selector), cluster.resourceVersion));
+          return reply(200, listPage(target, cluster.listSync(selector), cluster.resourceVersion, q));
         if (method === 'POST')
           return reply(write.dryRun ? 200 : 201, objects.create(target, bodyObject(), write));
         if (method === 'DELETE') {
@@ -323,15 +324,6 @@ function selectorOf(t: ObjectTarget, q: URLSearchParams): ResourceSelector {
     ...(t.namespace ? { namespaces: [t.namespace] } : {}),
     ...(labels ? { labelSelector: parseLabelSelector(labels) } : {}),
     ...(fields ? { fieldSelector: parseFieldSelector(fields) } : {}),
-  };
-}
-
-function listOf(t: ObjectTarget, items: KubeObject[], resourceVersion: string): unknown {
-  return {
-    apiVersion: apiVersionOf(t.resource.group, t.resource.version),
-    kind: `${t.resource.kind}List`,
-    metadata: { resourceVersion },
-    items,
   };
 }
 
