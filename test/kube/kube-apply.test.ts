@@ -430,4 +430,24 @@ describe('KubeCluster.apply ≡ InMemoryCluster.apply (HP §3.3)', () => {
       },
     ]);
   });
+
+  it('HP §3.3: each delete operation sends its propagation policy (Foreground, Background, Orphan)', async () => {
+    rig = await startRig([cm('a', 'ns1'), cm('b', 'ns1'), cm('c', 'ns1')]);
+    await rig.kube.apply([
+      { operation: 'Delete', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' },
+      { operation: 'DeleteInBackground', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'b' },
+      { operation: 'DeleteNonCascading', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'c' },
+    ]);
+    const deletes = rig.server.requests.filter((r) => r.method === 'DELETE');
+    expect(
+      deletes.map((r) => [
+        r.path.split('/').at(-1),
+        (r.body as { propagationPolicy?: string }).propagationPolicy,
+      ]),
+    ).toEqual([
+      ['a', 'Foreground'],
+      ['b', 'Background'],
+      ['c', 'Orphan'],
+    ]);
+  });
 });

@@ -41,6 +41,8 @@ export interface ApiRequestRecord {
   path: string;
   query: string;
   status: number;
+  /** The request body when it was JSON (DeleteOptions, patches, objects). */
+  body?: unknown;
 }
 
 /** A running test API server; see startKubeApiServer. */
@@ -116,6 +118,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     try {
       const raw = await readBody(req);
       const body = raw.toString('utf8');
+      if (body && (req.headers['content-type'] ?? '').includes('json'))
+        try {
+          record.body = JSON.parse(body);
+        } catch {
+          // Not JSON after all: the handler answers 400.
+        }
       refreshCatalog();
       const path = parsed.pathname.replace(/\/+$/, '') || '/';
       const q = parsed.searchParams;
