@@ -135,6 +135,22 @@ describe('converge run --cluster kube', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`cannot reach the Kubernetes API at ${url}`);
 
+    server = await startKubeApiServer();
+    const live = server.writeKubeconfig(join(work, 'live-kubeconfig'));
+    const noNamespace = await converge([
+      'run',
+      join(quickstart, 'modules'),
+      '--cluster',
+      'kube',
+      '--kubeconfig',
+      live,
+      '--namespace',
+      'addons',
+      '--once',
+    ]);
+    expect(noNamespace.code).toBe(1);
+    expect(noNamespace.stderr).toContain(`namespace addons does not exist at ${server.url}`);
+
     const flags = await converge(['run', join(quickstart, 'modules'), '--kubeconfig', kubeconfig, '--once']);
     expect(flags.code).toBe(2);
     expect(flags.stderr).toContain('--kubeconfig and --context need --cluster kube');

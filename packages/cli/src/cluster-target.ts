@@ -129,14 +129,20 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     description: `Kubernetes API ${server} (context ${context}, namespace ${o.namespace})`,
     hookBaseEnv: { ...env, KUBECONFIG: hookKubeconfig },
     async check() {
+      let found: unknown[];
       try {
-        await cluster.list({ apiVersion: 'v1', kind: 'Namespace', names: [o.namespace] });
+        found = await cluster.list({ apiVersion: 'v1', kind: 'Namespace', names: [o.namespace] });
       } catch (e) {
         throw new ClusterTargetError(
           `cannot reach the Kubernetes API at ${server} (context ${context}): ${e instanceof Error ? e.message : String(e)}`,
           1,
         );
       }
+      if (found.length === 0)
+        throw new ClusterTargetError(
+          `namespace ${o.namespace} does not exist at ${server} (context ${context}): create it, or choose another with --namespace`,
+          1,
+        );
     },
     close() {
       cluster.close();
