@@ -30,17 +30,22 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
   }
 }
 
-async function operator(helm: 'helm3' | 'helm4', clock?: VirtualClock) {
+async function operator(
+  helm: 'helm3' | 'helm4',
+  clock?: VirtualClock,
+  modulesFixture = join(fixture, 'modules'),
+  configData: Record<string, string> = { bEnabled: 'false' },
+) {
   const root = mkdtempSync(join(tmpdir(), 'converge-kube-engine-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  cpSync(fixture, root, { recursive: true });
+  cpSync(modulesFixture, join(root, 'modules'), { recursive: true });
   const server: KubeApiServer = await startKubeApiServer();
   cleanups.push(() => server.close());
   server.cluster.put({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'addon-operator', namespace: 'default' },
-    data: { bEnabled: 'false' },
+    data: configData,
   });
   const kubeconfig = server.writeKubeconfig(join(root, 'kubeconfig'));
   const kubeConfig = loadKubeConfig({ kubeconfig });
@@ -152,5 +157,55 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     expect(upgrades()).toBe(before + 1);
     const upgrade = engine.events.filter((e) => e.type === 'HelmReleaseUpgraded').at(-1);
     expect(upgrade).toMatchObject({ module: 'a', reason: 'absent' });
+  });
+
+  describe('examples/before-delete-cleanup on a Kubernetes API', () => {
+    const example = join(import.meta.dirname, '..', '..', 'examples', 'before-delete-cleanup', 'modules');
+    const widget = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      namespace: 'default',
+      name: 'default-widget',
+    };
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: 'widgets.example.com',
+    };
+
+    async function disableWidgets(modules: string) {
+      const { server, engine } = await operator('helm3', undefined, modules, {});
+      await engine.start();
+      await until('widgets ready', () => engine.state.modules.widgets?.value === 'ready' && engine.isIdle());
+      // EnsureCRDs created the definition before the hooks' kubernetes binding started; helm made the Widget.
+      expect(server.cluster.get(crd)).toBeDefined();
+      expect(server.cluster.get(widget)?.metadata.finalizers).toEqual(['example.com/cleanup']);
+      await fetch(`${server.url}/api/v1/namespaces/default/configmaps/addon-operator`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ data: { widgetsEnabled: 'false' } }),
+      });
+      await until('widgets deleted', () => engine.state.enabled.length === 0 && engine.isIdle());
+      return server;
+    }
+
+    it('AO-67 the beforeDeleteHelm hook drops the finalizers, so helm uninstall really deletes the Widget', async () => {
+      const server = await disableWidgets(example);
+      expect(server.cluster.get(widget)).toBe(undefined);
+      // CRDs from crds/ stay, as addon-operator leaves them.
+      expect(server.cluster.get(crd)?.metadata).not.toHaveProperty('deletionTimestamp');
+    });
+
+    it('without that hook the uninstalled Widget is left Terminating, held by its finalizer', async () => {
+      const modules = mkdtempSync(join(tmpdir(), 'converge-no-cleanup-'));
+      cleanups.push(() => rmSync(modules, { recursive: true, force: true }));
+      cpSync(example, modules, { recursive: true });
+      rmSync(join(modules, '010-widgets', 'hooks', 'remove-finalizers.sh'));
+      const server = await disableWidgets(modules);
+      expect(server.cluster.get(widget)?.metadata).toMatchObject({
+        finalizers: ['example.com/cleanup'],
+        deletionTimestamp: expect.any(String),
+      });
+    });
   });
 });

@@ -87,6 +87,31 @@ describe('test Kubernetes API server', () => {
       server!.cluster.get({ apiVersion: 'example.com/v1', kind: 'Widget', namespace: 'default', name: 'w1' }),
     ).toBe(undefined);
     expect((await call('GET', '/apis/example.com/v1')).status).toBe(404);
+
+    // A resource with a finalizer holds its definition in Terminating until the finalizer goes.
+    await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd());
+    const held = { ...w, metadata: { name: 'held', finalizers: ['example.com/cleanup'] } };
+    await call('POST', '/apis/example.com/v1/namespaces/default/widgets', held);
+    await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
+    const terminating = await call(
+      'GET',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com',
+    );
+    expect(terminating.body.metadata.deletionTimestamp).toBeTruthy();
+    expect(terminating.body.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    const widget = await call('GET', '/apis/example.com/v1/namespaces/default/widgets/held');
+    expect(widget.body.metadata.deletionTimestamp).toBeTruthy();
+    await call(
+      'PATCH',
+      '/apis/example.com/v1/namespaces/default/widgets/held',
+      { metadata: { finalizers: null } },
+      'application/merge-patch+json',
+    );
+    expect((await call('GET', '/apis/example.com/v1/namespaces/default/widgets/held')).status).toBe(404);
+    expect(
+      (await call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com'))
+        .status,
+    ).toBe(404);
   });
 
   it('creates, reads, updates and deletes with the API server rules and Status errors', async () => {

@@ -22,6 +22,12 @@ export interface WriteOptions {
 
 type Obj = KubeObject & Record<string, unknown>;
 
+/** The finalizer the API server puts on a CustomResourceDefinition while its resources are deleted. */
+const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+const isDefinition = (o: KubeObject) =>
+  o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
+
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
@@ -154,19 +160,80 @@ export class ObjectStoreApi {
     return this.store(t, current, merged, o);
   }
 
-  /** Deletes one object; with finalizers it only gets a deletionTimestamp, as in Kubernetes. */
+  /**
+   * Deletes one object; with finalizers it only gets a deletionTimestamp, as in Kubernetes.
+   * Deleting a CustomResourceDefinition deletes its custom resources first and stays, terminating,
+   * until the last of them is gone (finalizers can hold it forever, as in a real cluster).
+   */
   delete(t: ObjectTarget, o: WriteOptions): KubeObject {
     const current = this.get(t) as Obj;
+    if (o.dryRun) return current;
+    if (isDefinition(current)) return this.deleteDefinition(current);
+    return this.markOrRemove(current);
+  }
+
+  private markOrRemove(current: Obj): KubeObject {
     const finalizers = (current.metadata as { finalizers?: string[] }).finalizers ?? [];
-    if (finalizers.length > 0) {
-      if ((current.metadata as Record<string, unknown>).deletionTimestamp || o.dryRun) return current;
-      return this.cluster.put({
-        ...current,
-        metadata: { ...current.metadata, deletionTimestamp: this.timestamp(), deletionGracePeriodSeconds: 0 },
-      } as KubeObject);
+    if (finalizers.length === 0) {
+      this.removeNow(current);
+      return current;
     }
-    if (!o.dryRun) this.removeNow(current);
-    return current;
+    if ((current.metadata as Record<string, unknown>).deletionTimestamp) return current;
+    return this.cluster.put({
+      ...current,
+      metadata: { ...current.metadata, deletionTimestamp: this.timestamp(), deletionGracePeriodSeconds: 0 },
+    } as KubeObject);
+  }
+
+  private deleteDefinition(crd: Obj): KubeObject {
+    const resources = this.resourcesOf(crd);
+    if (resources.length === 0) {
+      this.removeNow(crd);
+      return crd;
+    }
+    const meta = crd.metadata as Record<string, unknown>;
+    const marked = meta.deletionTimestamp
+      ? crd
+      : this.cluster.put({
+          ...crd,
+          metadata: {
+            ...crd.metadata,
+            deletionTimestamp: this.timestamp(),
+            finalizers: [...((meta.finalizers as string[]) ?? []), CRD_CLEANUP_FINALIZER],
+          },
+        } as KubeObject);
+    for (const resource of resources) this.markOrRemove(resource as Obj);
+    return this.cluster.get(this.refOfObject(marked)) ?? marked;
+  }
+
+  /** The custom resources of a CustomResourceDefinition, in every version. */
+  private resourcesOf(crd: KubeObject): KubeObject[] {
+    const spec = (crd as Obj).spec as { group?: string; names?: { kind?: string } } | undefined;
+    const group = spec?.group;
+    const kind = spec?.names?.kind;
+    if (!group || !kind) return [];
+    return this.cluster
+      .objectTypes()
+      .filter((type) => type.kind === kind && type.apiVersion.startsWith(`${group}/`))
+      .flatMap((type) =>
+        this.cluster.listSync(type).filter((o) => o.kind === kind && o.apiVersion === type.apiVersion),
+      );
+  }
+
+  /** A custom resource is gone: a terminating definition with no resources left goes too. */
+  private finishDefinitions(removed: KubeObject): void {
+    const group = removed.apiVersion.includes('/') ? removed.apiVersion.split('/')[0] : '';
+    if (!group || removed.kind === 'CustomResourceDefinition') return;
+    const definitions = this.cluster.listSync({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+    });
+    for (const crd of definitions) {
+      const spec = (crd as Obj).spec as { group?: string; names?: { kind?: string } } | undefined;
+      if (spec?.group !== group || spec?.names?.kind !== removed.kind) continue;
+      if ((crd.metadata as Record<string, unknown>).deletionTimestamp && this.resourcesOf(crd).length === 0)
+        this.removeNow(crd);
+    }
   }
 
   private store(t: ObjectTarget, current: Obj, next: Obj, o: WriteOptions): KubeObject {
@@ -187,22 +254,23 @@ export class ObjectStoreApi {
     return this.cluster.put(next);
   }
 
-  private removeNow(object: KubeObject): void {
-    const ref: ObjectRef = {
+  private refOfObject(object: KubeObject): ObjectRef {
+    return {
       apiVersion: object.apiVersion,
       kind: object.kind,
       name: object.metadata.name,
       ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
     };
+  }
+
+  private removeNow(object: KubeObject): void {
+    const ref = this.refOfObject(object);
     if (object.apiVersion === 'v1' && object.kind === 'Namespace')
       this.removeWhere((o) => o.metadata.namespace === object.metadata.name);
-    if (object.kind === 'CustomResourceDefinition') {
-      const spec = (object as Obj).spec as { group?: string; names?: { kind?: string } } | undefined;
-      this.removeWhere((o) => o.kind === spec?.names?.kind && o.apiVersion.startsWith(`${spec?.group}/`));
-    }
     this.cluster.remove(ref);
     for (const key of [...this.applied.keys()])
       if (key.startsWith(`${this.keyOf(ref)}|`)) this.applied.delete(key);
+    this.finishDefinitions(object);
   }
 
   private removeWhere(match: (o: KubeObject) => boolean): void {
