@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const example = join(import.meta.dirname, '..', '..', 'examples', 'before-delete-cleanup', 'modules');
 
 describe('examples/before-delete-cleanup', () => {
-  it('its beforeDeleteHelm hook removes the Widget finalizers before the chart (and its CRD) is uninstalled', async () => {
+  it('its beforeDeleteHelm hook removes the Widget finalizers before the chart is uninstalled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'converge-example-'));
     cpSync(example, dir, { recursive: true });
     const t = await createTestEngine({ modulesDir: dir });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# beforeDeleteHelm: before the chart (and its CRD) is uninstalled, drop the finalizers of every
-# Widget so that deleting the CRD does not hang on custom resources nobody will finalize.
+# beforeDeleteHelm: before the chart is uninstalled, drop the finalizers of every Widget, so the
+# uninstall really deletes them instead of leaving them Terminating with nobody to finalize them.
 set -euo pipefail
 
 if [[ "${1:-}" == "--config" ]]; then
