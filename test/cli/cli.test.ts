@@ -120,6 +120,9 @@ describe('the converge CLI', () => {
       /020-bad-hook\/hooks\/broken\.sh: .*executeHookOnSynchronization: must be a boolean/,
     );
     expect(text).toMatch(/030-bad-chart.*badChart\.name is required/);
+    expect(text).toContain(
+      '050-crd-beside/templates: chart: Gadget first-gadget is defined by CustomResourceDefinition gadgets.example.com in the same chart templates',
+    );
     expect(
       converge(['validate', join(quickstart, 'modules'), '--global-hooks', join(quickstart, 'global-hooks')])
         .code,

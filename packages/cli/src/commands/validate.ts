@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { valuesKey } from '@converge/core';
 import { renderChart } from '@converge/helm';
 import { loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { resourcesBesideTheirDefinition } from '../chart-crds.js';
 
 export interface ValidateOptions {
   modulesDir: string;
@@ -62,7 +63,15 @@ export async function validateModules(o: Omit<ValidateOptions, 'json'>): Promise
       const moduleValues =
         def.valuesDefaults?.(def.configDefaults?.(def.staticValues ?? {}) ?? {}) ?? def.staticValues ?? {};
       const values = { global: {}, [valuesKey(def.name)]: moduleValues };
-      await renderChart({ chartDir, release: def.name, namespace: 'default', module: def.name, values });
+      const rendered = await renderChart({
+        chartDir,
+        release: def.name,
+        namespace: 'default',
+        module: def.name,
+        values,
+      });
+      for (const message of resourcesBesideTheirDefinition(rendered.objects))
+        problems.push({ file: join(chartDir, 'templates'), module: def.name, message: `chart: ${message}` });
     } catch (e) {
       problems.push({
         file: chartDir,
