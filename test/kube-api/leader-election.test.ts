@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LeaderElector, type LeaderElectorOptions, loadKubeConfig } from '@converge/kube';
+import type { KubeObject } from '@converge/protocol';
+import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** Lease leader election (addon-operator's HA mode) against the test API server, with short periods. */
+
+let server: KubeApiServer | undefined;
+const electors: LeaderElector[] = [];
+let dir: string | undefined;
+afterEach(async () => {
+  for (const e of electors.splice(0)) await e.stop();
+  await server?.close();
+  server = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const LEASE = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  namespace: 'default',
+  name: 'addon-operator-leader-election',
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setup() {
+  server = await startKubeApiServer();
+  dir = mkdtempSync(join(tmpdir(), 'converge-lease-'));
+  const kubeconfig = server.writeKubeconfig(join(dir, 'kubeconfig'));
+  return (identity: string, extra: Partial<LeaderElectorOptions> = {}) => {
+    const elector = new LeaderElector(loadKubeConfig({ kubeconfig }), {
+      namespace: 'default',
+      identity,
+      leaseDurationSeconds: 1,
+      renewDeadlineMs: 400,
+      retryPeriodMs: 50,
+      ...extra,
+    });
+    electors.push(elector);
+    return elector;
+  };
+}
+
+const spec = () =>
+  (server!.cluster.get(LEASE) as (KubeObject & { spec: Record<string, unknown> }) | undefined)?.spec;
+
+describe('LeaderElector', () => {
+  it('exactly one of two replicas leads; the other sees who', async () => {
+    const elector = await setup();
+    const a = elector('replica-a');
+    const b = elector('replica-b');
+    void a.start();
+    void b.start();
+    await Promise.race([a.start(), b.start()]);
+    await sleep(200);
+    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
+    const [leader, standby] = a.isLeader ? [a, b] : [b, a];
+    expect(spec()?.holderIdentity).toBe(leader === a ? 'replica-a' : 'replica-b');
+    expect(standby.holder).toBe(spec()?.holderIdentity);
+    expect(spec()?.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('a leader that stops releases the lease and the standby takes over at once', async () => {
+    const elector = await setup();
+    const a = elector('replica-a');
+    await a.start();
+    const b = elector('replica-b', { leaseDurationSeconds: 30 });
+    void b.start();
+    await sleep(150);
+    expect(b.isLeader).toBe(false);
+    const started = Date.now();
+    await a.stop();
+    await b.start();
+    // Well before a's 1 s lease would have expired: the release cleared the holder.
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(spec()).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1 });
+  });
+
+  it('a lease whose holder stopped renewing is taken over after it expires', async () => {
+    const elector = await setup();
+    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    server!.cluster.put({
+      ...LEASE,
+      metadata: { name: LEASE.name, namespace: 'default' },
+      spec: {
+        holderIdentity: 'crashed-replica',
+        leaseDurationSeconds: 1,
+        renewTime,
+        acquireTime: renewTime,
+        leaseTransitions: 3,
+      },
+    } as KubeObject);
+    const seen: string[] = [];
+    const started = Date.now();
+    const c = elector('replica-c', { onNewLeader: (id) => seen.push(id) });
+    await c.start();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+    expect(seen).toEqual(['crashed-replica', 'replica-c']);
+    expect(spec()).toMatchObject({ holderIdentity: 'replica-c', leaseTransitions: 4 });
+  });
+
+  it('a leader that cannot renew past the deadline stops leading and says so once', async () => {
+    const elector = await setup();
+    let stopped = 0;
+    const a = elector('replica-a', { onStoppedLeading: () => stopped++ });
+    await a.start();
+    // Someone else takes the lease for a long time (as after a network partition).
+    const now = new Date().toISOString().replace('Z', '000Z');
+    const lease = server!.cluster.get(LEASE) as KubeObject & { spec: Record<string, unknown> };
+    server!.cluster.put({
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: 'intruder', leaseDurationSeconds: 60, renewTime: now },
+    });
+    await sleep(800);
+    expect(a.isLeader).toBe(false);
+    expect(stopped).toBe(1);
+    expect(a.holder).toBe('intruder');
+  });
+});
