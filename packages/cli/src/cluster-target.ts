@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
 import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
-import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
+import {
+  KubeCluster,
+  KubeConfigMapSource,
+  LeaderElector,
+  type LeaderElectorOptions,
+  loadKubeConfig,
+} from '@converge/kube';
 import { InMemoryCluster } from '@converge/runtime';
 import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
@@ -24,6 +30,8 @@ export interface ClusterTarget {
   hookBaseEnv: NodeJS.ProcessEnv;
   /** Rejects with a clear message when the target cannot be reached. */
   check(): Promise<void>;
+  /** A Lease leader elector on the target (kube only). */
+  leaderElector?(options: Omit<LeaderElectorOptions, 'namespace'>): LeaderElector;
   close(): void;
 }
 
@@ -144,6 +152,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
           1,
         );
     },
+    leaderElector: (options) => new LeaderElector(kubeConfig, { ...options, namespace: o.namespace }),
     close() {
       cluster.close();
       configMaps?.close();

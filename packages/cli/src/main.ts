@@ -8,6 +8,7 @@ import { vizMachineCommand, vizTimelineCommand } from './commands/viz.js';
 const usage = `usage:
   converge run <modulesDir> [--global-hooks DIR] [--config FILE]
                [--cluster embedded|kube [--kubeconfig F] [--context C]] [--namespace NS]
+               [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
                [--once] [--max-attempts N] [--timeout DUR] [--events FILE.jsonl] [--store sqlite:PATH] [--json]
   converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
   converge replay <log> [--until SEQ] [--json]
@@ -54,7 +55,11 @@ export async function main(argv: string[]): Promise<number> {
             events: { type: 'string' },
             store: { type: 'string' },
             json: { type: 'boolean', default: false },
-            namespace: { type: 'string', default: 'default' },
+            namespace: { type: 'string' },
+            'leader-election': { type: 'boolean', default: false },
+            'lease-name': { type: 'string' },
+            identity: { type: 'string' },
+            'lease-duration': { type: 'string' },
           },
         });
         const outcome = await runCommand({
@@ -70,7 +75,16 @@ export async function main(argv: string[]): Promise<number> {
           events: values.events,
           store: values.store,
           json: values.json ?? false,
-          namespace: values.namespace ?? 'default',
+          namespace: values.namespace ?? process.env.ADDON_OPERATOR_NAMESPACE ?? 'default',
+          ...(values['leader-election']
+            ? {
+                leaderElection: {
+                  ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
+                  ...(values.identity ? { identity: values.identity } : {}),
+                  ...(values['lease-duration'] ? { leaseDuration: values['lease-duration'] } : {}),
+                },
+              }
+            : {}),
         });
         if (outcome.code !== 0) process.stderr.write(`converge: ${outcome.message}\n`);
         return outcome.code;

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import { createEngine, createLogger, JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
@@ -17,6 +19,8 @@ export interface RunOptions {
   cluster: string;
   kubeconfig?: string;
   context?: string;
+  /** Converge only while holding the addon-operator Lease (HA; needs --cluster kube). */
+  leaderElection?: { leaseName?: string; identity?: string; leaseDuration?: string };
   once: boolean;
   maxAttempts: number;
   timeout: string;
@@ -49,6 +53,10 @@ export async function runCommand(
     destination: tty ? process.stderr : out,
   });
   const jq = new JqProcessEngine();
+  if (o.leaderElection && o.cluster !== 'kube') {
+    jq.close();
+    return { code: 2, message: '--leader-election needs --cluster kube' };
+  }
   let target: ClusterTarget;
   try {
     target = openClusterTarget({
@@ -131,15 +139,22 @@ export async function runCommand(
     }
   });
   let interrupted = false;
+  let wakeOnSignal: (() => void) | undefined;
   const onSignal = () => {
     interrupted = true;
+    wakeOnSignal?.();
   };
+  let lostLease: string | undefined;
+  const elector = o.leaderElection
+    ? leaderElectorOf(o, target, logger, (why) => (lostLease = why))
+    : undefined;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await engine.stop();
+    await elector?.stop();
     target.close();
     jq.close();
     const lastSeq = store.lastSeq();
@@ -153,6 +168,10 @@ export async function runCommand(
   view?.start();
   try {
     await target.check();
+    if (elector) {
+      await Promise.race([elector.start(), new Promise<void>((r) => (wakeOnSignal = r))]);
+      if (interrupted) return finish({ code: 130, message: 'interrupted while standing by' });
+    }
     logger.info({ cluster: target.description }, 'converging');
     await engine.start();
   } catch (e) {
@@ -173,6 +192,7 @@ export async function runCommand(
 
   function evaluate(): RunOutcome | undefined {
     if (interrupted) return { code: 130, message: 'interrupted; log flushed' };
+    if (lostLease) return { code: 1, message: lostLease };
     if (!o.once) return undefined;
     if (failure) return failure;
     if (Date.now() > deadline)
@@ -182,4 +202,38 @@ export async function runCommand(
     if (notReady.length > 0) return undefined;
     return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
   }
+}
+
+/**
+ * The Lease elector of `--leader-election`: addon-operator's lease name, 35 s lease, 30 s renew
+ * deadline and 10 s retry (scaled with `--lease-duration`), identity `ADDON_OPERATOR_POD` or
+ * host-pid. Standing by is logged with the current holder; losing the lease reports why.
+ */
+function leaderElectorOf(
+  o: RunOptions,
+  target: ClusterTarget,
+  logger: ReturnType<typeof createLogger>,
+  lost: (why: string) => void,
+) {
+  const le = o.leaderElection ?? {};
+  const seconds = le.leaseDuration
+    ? parseDuration(le.leaseDuration) / 1000
+    : ADDON_OPERATOR_LEASE.leaseDurationSeconds;
+  const name = le.leaseName ?? ADDON_OPERATOR_LEASE.name;
+  const identity = le.identity ?? process.env.ADDON_OPERATOR_POD ?? `${hostname()}-${process.pid}`;
+  const where = `${o.namespace}/${name}`;
+  const elector = target.leaderElector!({
+    name,
+    identity,
+    leaseDurationSeconds: Math.max(1, Math.round(seconds)),
+    renewDeadlineMs: (seconds * 1000 * 30) / 35,
+    retryPeriodMs: (seconds * 1000 * 10) / 35,
+    logger,
+    onNewLeader: (holder) => {
+      if (holder && holder !== identity)
+        logger.info({ lease: where, holder, identity }, 'standing by: another replica leads');
+    },
+    onStoppedLeading: () => lost(`lost the lease ${where}; stopping`),
+  });
+  return elector;
 }
