@@ -247,19 +247,21 @@ describe('converge run --cluster kube', () => {
     expect(JSON.parse(table.stdout).seq).toBe(log.length);
   });
 
-  it('reads addon-operator settings from the environment: KUBE_CONFIG, KUBE_CONTEXT, ADDON_OPERATOR_CONFIG_MAP, HELM_*', async () => {
+  it('reads addon-operator settings from the environment: KUBE_CONFIG, KUBE_CONTEXT, ADDON_OPERATOR_CONFIG_MAP, ADDON_OPERATOR_NAMESPACE, HELM_*', async () => {
     server = await startKubeApiServer();
     const kubeconfig = server.writeKubeconfig(join(work, 'env-kubeconfig'), { context: 'from-env' });
+    server.cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } });
     server.cluster.put({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'my-operator-config', namespace: 'default' },
+      metadata: { name: 'my-operator-config', namespace: 'ops' },
       data: { echoServer: 'replicas: 3\n', dashboardEnabled: 'false' },
     });
     const env = {
       KUBE_CONFIG: kubeconfig,
       KUBE_CONTEXT: 'from-env',
       ADDON_OPERATOR_CONFIG_MAP: 'my-operator-config',
+      ADDON_OPERATOR_NAMESPACE: 'ops',
     };
     const args = ['run', join(quickstart, 'modules'), '--cluster', 'kube', '--once', '--json'];
     const r = await converge([...args, '--store', `sqlite:${join(work, 'env.sqlite')}`], {
@@ -271,7 +273,7 @@ describe('converge run --cluster kube', () => {
     const deployment = server.cluster.get({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      namespace: 'default',
+      namespace: 'ops',
       name: 'echo-server',
     });
     expect((deployment as unknown as { spec: { replicas: number } }).spec.replicas).toBe(3);
