@@ -35,6 +35,19 @@ function converge(
   });
 }
 
+/** `converge run <quickstart> --cluster kube --kubeconfig <file> --once [more…]`. */
+const runQuickstart = (kubeconfig: string, ...more: string[]) =>
+  converge([
+    'run',
+    join(quickstart, 'modules'),
+    '--cluster',
+    'kube',
+    '--kubeconfig',
+    kubeconfig,
+    '--once',
+    ...more,
+  ]);
+
 const jsonLines = (text: string) =>
   text
     .split('\n')
@@ -91,31 +104,13 @@ describe('converge run --cluster kube', () => {
   });
 
   it('names the kubeconfig, the context or the server when the target cannot be used', async () => {
-    const missing = await converge([
-      'run',
-      join(quickstart, 'modules'),
-      '--cluster',
-      'kube',
-      '--kubeconfig',
-      join(work, 'nope'),
-      '--once',
-    ]);
+    const missing = await runQuickstart(join(work, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(join(work, 'nope'));
 
     server = await startKubeApiServer();
     const kubeconfig = server.writeKubeconfig(join(work, 'ctx-kubeconfig'));
-    const context = await converge([
-      'run',
-      join(quickstart, 'modules'),
-      '--cluster',
-      'kube',
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'staging',
-      '--once',
-    ]);
+    const context = await runQuickstart(kubeconfig, '--context', 'staging');
     expect(context.code).toBe(2);
     expect(context.stderr).toMatch(/staging/);
     expect(context.stderr).toMatch(/converge-test/);
@@ -123,31 +118,13 @@ describe('converge run --cluster kube', () => {
     const url = server.url;
     await server.close();
     server = undefined;
-    const down = await converge([
-      'run',
-      join(quickstart, 'modules'),
-      '--cluster',
-      'kube',
-      '--kubeconfig',
-      kubeconfig,
-      '--once',
-    ]);
+    const down = await runQuickstart(kubeconfig);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`cannot reach the Kubernetes API at ${url}`);
 
     server = await startKubeApiServer();
     const live = server.writeKubeconfig(join(work, 'live-kubeconfig'));
-    const noNamespace = await converge([
-      'run',
-      join(quickstart, 'modules'),
-      '--cluster',
-      'kube',
-      '--kubeconfig',
-      live,
-      '--namespace',
-      'addons',
-      '--once',
-    ]);
+    const noNamespace = await runQuickstart(live, '--namespace', 'addons');
     expect(noNamespace.code).toBe(1);
     expect(noNamespace.stderr).toContain(`namespace addons does not exist at ${server.url}`);
 
