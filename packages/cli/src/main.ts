@@ -16,9 +16,9 @@ const usage = `usage:
   converge viz timeline <log> -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--json]
 <log> is a JSONL file or sqlite:PATH.
---cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBECONFIG or
-~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
---namespace unless --config names a file.`;
+--cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
+or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
+--namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.`;
 
 class UsageError extends Error {}
 
