@@ -52,7 +52,8 @@ export interface TestEngineOptions {
   /**
    * Serve the in-memory cluster as a Kubernetes API (startKubeApiServer) and point hook processes
    * and enabled scripts at it with `KUBECONFIG`, so hooks that call `kubectl` work; the bundled
-   * kubectl is appended to their PATH. See `t.kubeApi` and `t.kubeconfig`.
+   * kubectl is appended to their PATH. The server adds the Namespaces every cluster has (`default`,
+   * `kube-system`, `kube-public`, `kube-node-lease`). See `t.kubeApi` and `t.kubeconfig`.
    */
   kubeApi?: boolean;
 }

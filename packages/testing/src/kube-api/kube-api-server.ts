@@ -15,7 +15,10 @@ import { WatchHistory } from './watch-history.js';
 import { startWatch } from './watch-stream.js';
 
 export interface KubeApiServerOptions {
-  /** The cluster to serve; default: a new InMemoryCluster with `objects`. */
+  /**
+   * The cluster to serve; default: a new InMemoryCluster with `objects`. The server puts the
+   * Namespaces every cluster has (`default`, `kube-system`, `kube-public`, `kube-node-lease`) into it.
+   */
   cluster?: InMemoryCluster;
   objects?: readonly KubeObject[];
   /** Port on 127.0.0.1 (default: any free port). */
