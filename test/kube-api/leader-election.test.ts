@@ -119,4 +119,13 @@ describe('LeaderElector', () => {
     expect(stopped).toBe(1);
     expect(a.holder).toBe('intruder');
   });
+
+  it('stop() during a round that takes the lease still releases it', async () => {
+    const elector = await setup();
+    const a = elector('replica-a');
+    void a.start(); // the first round is in flight
+    await a.stop();
+    expect(a.isLeader).toBe(false);
+    expect(spec()?.holderIdentity).toBe('');
+  });
 });

@@ -64,6 +64,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private observedHolder: string | undefined;
   private leadershipWaiters: (() => void)[] = [];
+  /** The round in flight, which `stop()` waits for so its release is the last write. */
+  private round: Promise<boolean> | undefined;
 
   constructor(
     config: KubeConfig,
@@ -97,8 +99,11 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
-    if (!this.leading) return;
+    // A round in flight may just have taken or renewed the Lease: release after it.
+    const lastRound = await this.round?.catch(() => false);
+    const holding = this.leading || lastRound === true;
     this.leading = false;
+    if (!holding) return;
     try {
       const lease = await this.get();
       if (lease?.spec.holderIdentity === this.options.identity) {
@@ -131,7 +136,8 @@ export class LeaderElector {
     if (!this.running) return;
     let held = false;
     try {
-      held = await this.tryAcquireOrRenew();
+      this.round = this.tryAcquireOrRenew();
+      held = await this.round;
     } catch (error) {
       this.options.logger?.warn({ lease: this.where }, `leader election: ${messageOf(error)}`);
     }
