@@ -79,6 +79,23 @@ export interface EventStore {
   /** Resolves when everything appended is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Durable JSON records kept beside the log in the same store (the embedded cluster's objects
+   * and releases, the process groups of running hooks). Absent on stores that keep none.
+   */
+  readonly records?: StoreRecords;
+}
+
+/**
+ * Named JSON records beside a log. `put` replaces the record and is durable when `flush()` of
+ * the store resolves; `get` returns a copy, or undefined for a missing key.
+ */
+export interface StoreRecords {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+  delete(key: string): void;
+  /** Keys that start with `prefix`, sorted. */
+  keys(prefix?: string): string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-import { type EventStore, EventSubscribers, type StoredSnapshot, type Unsubscribe } from '@converge/core';
+import {
+  type EventStore,
+  EventSubscribers,
+  type StoredSnapshot,
+  type StoreRecords,
+  type Unsubscribe,
+} from '@converge/core';
 import { type ConvergeEvent, eventVersions, type NewEvent } from '@converge/protocol';
 
 export interface MemoryEventStoreOptions {
@@ -15,6 +21,7 @@ export class MemoryEventStore implements EventStore {
   private readonly events: ConvergeEvent[] = [];
   private readonly subscribers: EventSubscribers;
   private snapshot: StoredSnapshot | undefined;
+  readonly records: StoreRecords = new MemoryRecords();
 
   constructor(options: MemoryEventStoreOptions = {}) {
     this.subscribers = new EventSubscribers(options.onListenerError);
@@ -62,5 +69,27 @@ export class MemoryEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.subscribers.clear();
+  }
+}
+
+/** Records kept as JSON text, so that `get` returns a copy as a durable store would. */
+class MemoryRecords implements StoreRecords {
+  private readonly map = new Map<string, string>();
+
+  get(key: string): unknown {
+    const text = this.map.get(key);
+    return text === undefined ? undefined : JSON.parse(text);
+  }
+
+  put(key: string, value: unknown): void {
+    this.map.set(key, JSON.stringify(value));
+  }
+
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
+  keys(prefix = ''): string[] {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 }
