@@ -14,6 +14,24 @@ interface World {
   /** Effects in the order they happened, across every engine of the test. */
   journal: string[];
   bdhCalls: number;
+  /** Kill the engine while this hook runs, on its n-th call (1-based), before it returns. */
+  crashInside?: { hook: string; call: number };
+  crash?: () => void;
+  calls: Record<string, number>;
+}
+
+const newWorld = (crashInside?: World['crashInside']): World => ({
+  journal: [],
+  bdhCalls: 0,
+  calls: {},
+  ...(crashInside ? { crashInside } : {}),
+});
+
+/** Counts the hook's call and kills the engine inside it when the world says so. */
+function enter(world: World, hook: string): void {
+  const n = (world.calls[hook] ?? 0) + 1;
+  world.calls[hook] = n;
+  if (world.crashInside?.hook === hook && world.crashInside.call === n) world.crash?.();
 }
 
 function modules(world: World): CodeModule[] {
@@ -28,8 +46,12 @@ function modules(world: World): CodeModule[] {
           name: 'hooks/after-helm',
           config: { configVersion: 'v1', afterHelm: 10 },
           // The first run changes the module's values: the run repeats (AO §7.2).
-          run: () =>
-            ++afterHelmRuns === 1 ? { valuesPatch: [{ op: 'add', path: '/app/seen', value: true }] } : {},
+          run: () => {
+            enter(world, 'after-helm');
+            return ++afterHelmRuns === 1
+              ? { valuesPatch: [{ op: 'add', path: '/app/seen', value: true }] }
+              : {};
+          },
         },
         {
           name: 'hooks/cleanup',
@@ -47,6 +69,7 @@ function modules(world: World): CodeModule[] {
             ],
           },
           run: (input) => {
+            enter(world, 'cleanup');
             const seen = (input.bindingContexts[0] as { snapshots?: Record<string, unknown[]> }).snapshots
               ?.markers;
             if (++world.bdhCalls === 1) {
@@ -61,6 +84,7 @@ function modules(world: World): CodeModule[] {
           name: 'hooks/after-delete',
           config: { configVersion: 'v1', afterDeleteHelm: 10 },
           run: () => {
+            enter(world, 'after-delete');
             world.journal.push('adh-ok');
             return undefined;
           },
@@ -73,6 +97,7 @@ function modules(world: World): CodeModule[] {
 
 async function engineFor(world: World): Promise<TestEngine> {
   const t = await createTestEngine({ modules: modules(world) });
+  world.crash = () => void t.crashAt(t.store.lastSeq());
   const uninstall = t.releaseStore.uninstall.bind(t.releaseStore);
   t.releaseStore.uninstall = async (name: string) => {
     if (name === 'app') world.journal.push('uninstall');
@@ -110,7 +135,7 @@ const strictReplay = (events: readonly ConvergeEvent[]) => replay(events, undefi
 
 describe('restart resumes from the log (crash matrix)', () => {
   it('a clean run: install, afterHelm re-run, a delete that fails once then passes', async () => {
-    const world: World = { journal: [], bdhCalls: 0 };
+    const world = newWorld();
     const t = await engineFor(world);
     await scenario(t);
     expect(world.journal).toEqual(['bdh-fail', 'bdh-ok:2', 'uninstall', 'adh-ok']);
@@ -120,7 +145,7 @@ describe('restart resumes from the log (crash matrix)', () => {
   });
 
   it('killed after every event of the run, restarted on the same log: no uninstall past beforeDeleteHelm, afterDeleteHelm after every uninstall, every enabled module ready, the log replays strictly', async () => {
-    const clean: World = { journal: [], bdhCalls: 0 };
+    const clean = newWorld();
     const reference = await engineFor(clean);
     await scenario(reference);
     const total = reference.events.length;
@@ -129,26 +154,62 @@ describe('restart resumes from the log (crash matrix)', () => {
 
     const failures: string[] = [];
     for (let seq = 1; seq <= total; seq++) {
-      const world: World = { journal: [], bdhCalls: 0 };
-      const t = await engineFor(world);
-      const crashed = t.crashAt(seq);
-      await Promise.race([scenario(t), crashed]);
-      await t.restart();
-      // The outside world goes on as before: the config that disables app, and time for retries.
-      await t.setConfig({ appEnabled: false });
-      await t.advance(60_000);
-      try {
-        checkJournal(world.journal);
-        expect(t.releases().map((r) => r.name)).toEqual(['keeper']);
-        expect(t.state.enabled).toEqual(['keeper']);
-        expect(t.state.modules.keeper?.value).toBe('ready');
-        expect(t.state.decisions.pendingDeletes).toEqual([]);
-        expect(() => strictReplay(t.events)).not.toThrow();
-      } catch (e) {
-        failures.push(`crash after seq ${seq} (${reference.events[seq - 1]?.type}): ${(e as Error).message}`);
-      }
-      await t.stop();
+      const problem = await crashAndRestart(newWorld(), (t) => t.crashAt(seq));
+      if (problem) failures.push(`crash after seq ${seq} (${reference.events[seq - 1]?.type}): ${problem}`);
     }
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it('killed inside every call of every hook, restarted on the same log: the same invariants hold', async () => {
+    const clean = newWorld();
+    const reference = await engineFor(clean);
+    await scenario(reference);
+    await reference.stop();
+    const points = Object.entries(clean.calls).flatMap(([hook, calls]) =>
+      Array.from({ length: calls }, (_, i) => ({ hook, call: i + 1 })),
+    );
+    expect(points.length).toBeGreaterThanOrEqual(5);
+    const failures: string[] = [];
+    for (const inside of points) {
+      const world = newWorld(inside);
+      const problem = await crashAndRestart(world, () => new Promise(() => {}));
+      if (problem) failures.push(`crash inside ${inside.hook} call ${inside.call}: ${problem}`);
+      expect(world.calls[inside.hook]).toBeGreaterThanOrEqual(inside.call);
+    }
+    expect(failures).toEqual([]);
+  });
 });
+
+/** Runs the scenario until the engine dies, restarts it, lets it reach quiet, and checks the invariants. */
+async function crashAndRestart(
+  world: World,
+  death: (t: TestEngine) => Promise<unknown>,
+): Promise<string | undefined> {
+  const t = await engineFor(world);
+  const died = new Promise<void>((resolve) => {
+    const crash = world.crash;
+    world.crash = () => {
+      crash?.();
+      resolve();
+    };
+  });
+  const dead = death(t);
+  await Promise.race([scenario(t), dead, died]);
+  await t.restart();
+  // The outside world goes on as before: the config that disables app, and time for retries.
+  await t.setConfig({ appEnabled: false });
+  await t.advance(60_000);
+  try {
+    checkJournal(world.journal);
+    expect(t.releases().map((r) => r.name)).toEqual(['keeper']);
+    expect(t.state.enabled).toEqual(['keeper']);
+    expect(t.state.modules.keeper?.value).toBe('ready');
+    expect(t.state.decisions.pendingDeletes).toEqual([]);
+    expect(() => strictReplay(t.events)).not.toThrow();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await t.stop();
+  }
+}
