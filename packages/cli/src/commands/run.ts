@@ -200,6 +200,9 @@ export async function runCommand(
     if (engine.state.startup.value !== 'ready' || !engine.isIdle()) return undefined;
     const notReady = engine.state.enabled.filter((m) => moduleStateName(engine.state.modules[m]) !== 'ready');
     if (notReady.length > 0) return undefined;
+    // Deletes resumed at startup are part of the first converge: wait for them too.
+    const deleting = engine.state.decisions.pendingDeletes.filter((m) => m in engine.state.moduleInfo);
+    if (deleting.length > 0) return undefined;
     return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
   }
 }
