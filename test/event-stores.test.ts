@@ -20,6 +20,7 @@ import {
 } from '@converge/runtime';
 import {
   isSqliteUrl,
+  openSqliteEventReader,
   openSqliteEventStore,
   parseSqliteUrl,
   parseStoreUrl,
@@ -41,7 +42,11 @@ eventStoreConformance(
   'SqliteEventStore',
   () => {
     const path = tempPath('sqlite');
-    return { store: openSqliteEventStore(path), reopen: () => openSqliteEventStore(path) };
+    return {
+      store: openSqliteEventStore(path),
+      reopen: () => openSqliteEventStore(path),
+      reader: () => openSqliteEventReader(path),
+    };
   },
   { durable: true },
 );
@@ -88,7 +93,7 @@ describe('SqliteEventStore corruption', () => {
     const { path, raw } = await seeded(8);
     raw.exec(`UPDATE events SET json = replace(json, '"seq":5', '"seq":6') WHERE seq = 5`);
     raw.close();
-    const store = openSqliteEventStore(path);
+    const store = openSqliteEventReader(path);
     const error = thrown(() => store.read());
     expect(error).toBeInstanceOf(StoreCorruptionError);
     expect((error as StoreCorruptionError).seq).toBe(5);
@@ -102,7 +107,7 @@ describe('SqliteEventStore corruption', () => {
     const { path, raw } = await seeded(4);
     raw.exec(`UPDATE events SET json = replace(json, 'boom', 'bOom') WHERE seq = 2`);
     raw.close();
-    const store = openSqliteEventStore(path);
+    const store = openSqliteEventReader(path);
     expect((thrown(() => store.read()) as StoreCorruptionError).seq).toBe(2);
     await store.close();
   });
@@ -112,7 +117,7 @@ describe('SqliteEventStore corruption', () => {
     raw.exec(`UPDATE events SET json = (SELECT json FROM events WHERE seq = 3),
       checksum = (SELECT checksum FROM events WHERE seq = 3) WHERE seq = 4`);
     raw.close();
-    const store = openSqliteEventStore(path);
+    const store = openSqliteEventReader(path);
     const error = thrown(() => store.read()) as StoreCorruptionError;
     expect(error).toBeInstanceOf(StoreCorruptionError);
     expect(error.seq).toBe(4);
@@ -123,7 +128,7 @@ describe('SqliteEventStore corruption', () => {
     const { path, raw } = await seeded(6);
     raw.exec('DELETE FROM events WHERE seq = 3');
     raw.close();
-    const store = openSqliteEventStore(path);
+    const store = openSqliteEventReader(path);
     const error = thrown(() => store.read()) as StoreCorruptionError;
     expect(error).toBeInstanceOf(StoreCorruptionError);
     expect(error.seq).toBe(3);
@@ -136,7 +141,7 @@ describe('SqliteEventStore corruption', () => {
     const { path, raw } = await seeded(6);
     raw.exec('DELETE FROM events WHERE seq >= 5');
     raw.close();
-    const store = openSqliteEventStore(path);
+    const store = openSqliteEventReader(path);
     expect(store.lastSeq()).toBe(6);
     const error = thrown(() => store.read()) as StoreCorruptionError;
     expect(error).toBeInstanceOf(StoreCorruptionError);
@@ -194,18 +199,6 @@ describe('SqliteEventStore corruption', () => {
     expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
     raw.close();
   });
-
-  it('appends from a second handle on the same file continue the seqs without a gap', async () => {
-    const path = tempPath('sqlite');
-    const a = openSqliteEventStore(path);
-    const b = openSqliteEventStore(path);
-    a.append([sampleEvent(0)]);
-    expect(b.append([sampleEvent(1)])[0].seq).toBe(2);
-    expect(a.append([sampleEvent(2)])[0].seq).toBe(3);
-    expect(a.read().map((e) => e.seq)).toEqual([1, 2, 3]);
-    await a.close();
-    await b.close();
-  });
 });
 
 describe('SqliteEventStore.verify', () => {
@@ -254,7 +247,7 @@ describe('SqliteEventStore.verify', () => {
     raw.exec('DELETE FROM events WHERE seq IN (4, 5, 9, 10)');
     raw.exec(`UPDATE snapshots SET checksum = 'bad'`);
     raw.close();
-    const again = openSqliteEventStore(path);
+    const again = openSqliteEventReader(path);
     const { checked, lastSeq, problems } = again.verify();
     expect({ checked, lastSeq }).toEqual({ checked: 6, lastSeq: 10 });
     expect(problems.map((p) => p.seq)).toEqual([2, 4, 9, 5]);

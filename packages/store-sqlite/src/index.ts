@@ -1,3 +1,4 @@
 export * from './sqlite-event-store.js';
 export { rowChecksum } from './sqlite-rows.js';
 export * from './sqlite-url.js';
+export { lockPathOf } from './writer-lock.js';
