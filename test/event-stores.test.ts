@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -16,7 +16,6 @@ import {
   parseJsonlLog,
   readJsonlLog,
   readJsonlLogStrict,
-  writeJsonlLog,
 } from '@converge/runtime';
 import {
   isSqliteUrl,
@@ -496,21 +495,5 @@ describe('JSONL event logs', () => {
     expect(problems[0].message).toBe(
       'old.jsonl:1: seq 7: v 1 of ModuleReady has no upcaster to v 2; events from here on are not returned',
     );
-  });
-
-  it('appending to a log with a torn tail ends the torn line first, so it is reported, not merged', async () => {
-    const path = tempPath('jsonl');
-    const events = recorded(3);
-    await writeJsonlLog(path, events.slice(0, 2));
-    appendFileSync(path, '{"seq":3,"at":"2026');
-    const writer = new JsonlEventWriter(path, { append: true });
-    writer.append(events[2]);
-    await writer.close();
-    const { events: read, problems } = await readJsonlLog(path);
-    expect(read).toEqual(events.slice(0, 2));
-    // The torn line claims seq 3, and the event written after it is seq 3 again.
-    expect(problems.map((p) => p.seq)).toEqual([3, 3]);
-    expect(problems[0].message).toContain(`${path}:3: seq 3: not valid JSON`);
-    expect(readFileSync(path, 'utf8').split('\n')[3]).toBe(JSON.stringify(events[2]));
   });
 });
