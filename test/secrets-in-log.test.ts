@@ -118,4 +118,36 @@ describe('Secrets never enter the log', () => {
     );
     expect(leaked(t)).toEqual([]);
   });
+
+  it('a JQPatch that fails on a Secret fails the hook without quoting the data', async () => {
+    const log = new CallLog();
+    t = await createTestEngine({
+      objects: [secret('db')],
+      modules: [
+        {
+          name: 'creds',
+          hooks: [
+            hook(log, 'hooks/rotate', { beforeHelm: 1 }, () => ({
+              kubernetesPatches: [
+                {
+                  operation: 'JQPatch',
+                  apiVersion: 'v1',
+                  kind: 'Secret',
+                  namespace: 'default',
+                  name: 'db',
+                  jqFilter: '.data.password |= (@base64d | tonumber)',
+                },
+              ],
+            })),
+          ],
+        },
+      ],
+    });
+    await t.start();
+    const failed = t.events.find((e) => e.type === 'HookFailed');
+    expect(failed?.type === 'HookFailed' && failed.error).toMatch(
+      /JQPatch.*Secret.*db.*its message is withheld/s,
+    );
+    expect(leaked(t)).toEqual([]);
+  });
 });
