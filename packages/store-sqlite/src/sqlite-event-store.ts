@@ -10,7 +10,6 @@ import {
 } from '@converge/core';
 import {
   type ConvergeEvent,
-  checkStoredEvent,
   eventVersions,
   type NewEvent,
   StoreCorruptionError,
@@ -35,6 +34,7 @@ import {
   userVersion,
 } from './sqlite-schema.js';
 import { isSqliteUrl, parseSqliteUrl } from './sqlite-url.js';
+import { type StoreVerifyReport, verifyRows } from './sqlite-verify.js';
 import {
   acquireWriterLock,
   currentHolder,
@@ -68,13 +68,6 @@ export interface SqliteEventStoreOptions {
 
 /** Rows a writer checks on open by default: about 3 ms (docs/decisions.md, "Event stores"). */
 const DEFAULT_TAIL_CHECK = 1000;
-
-/** What `verify` found: how many rows it checked and every problem, in seq order. */
-export interface StoreVerifyReport {
-  checked: number;
-  lastSeq: number;
-  problems: StoreCorruptionError[];
-}
 
 /**
  * A durable event store in one SQLite file (built-in `node:sqlite`, WAL mode). Each append is one
@@ -247,57 +240,13 @@ export class SqliteEventStore implements EventStore {
    */
   verify(upcast: UpcastOptions = {}): StoreVerifyReport {
     this.assertOpen();
-    const problems: StoreCorruptionError[] = [];
-    let checked = 0;
-    let expected = 1;
-    const head = this.head();
-    try {
-      for (const row of this.stmt.readFrom.iterate(1) as Iterable<EventRow>) {
-        checked += 1;
-        if (row.seq > expected)
-          problems.push(
-            new StoreCorruptionError(
-              `${this.path}: seq ${expected}${row.seq - 1 > expected ? `..${row.seq - 1}` : ''} missing (the next stored row is seq ${row.seq})`,
-              expected,
-            ),
-          );
-        expected = row.seq + 1;
-        if (row.seq > head)
-          problems.push(
-            new StoreCorruptionError(
-              `${this.path}: seq ${row.seq} is stored beyond the recorded last seq ${head}`,
-              row.seq,
-            ),
-          );
-        let event: ConvergeEvent;
-        try {
-          event = decodeEventRow(row, this.path);
-        } catch (e) {
-          if (!(e instanceof StoreCorruptionError)) throw e;
-          problems.push(e);
-          continue;
-        }
-        const valid = checkStoredEvent(event, upcast);
-        if (!valid.ok)
-          problems.push(new StoreCorruptionError(`${this.path}: seq ${row.seq}: ${valid.reason}`, row.seq));
-      }
-    } catch (e) {
-      throw corruptionFromSqlite(e, expected, `${this.path}: reading seq ${expected} failed`) ?? e;
-    }
-    if (expected <= head)
-      problems.push(
-        new StoreCorruptionError(
-          `${this.path}: seq ${expected}${expected < head ? `..${head}` : ''} missing (last seq is ${head})`,
-          expected,
-        ),
-      );
-    try {
-      this.loadSnapshot();
-    } catch (e) {
-      if (!(e instanceof StoreCorruptionError)) throw e;
-      problems.push(e);
-    }
-    return { checked, lastSeq: head, problems };
+    return verifyRows({
+      path: this.path,
+      head: this.head(),
+      rows: () => this.stmt.readFrom.iterate(1) as Iterable<EventRow>,
+      loadSnapshot: () => this.loadSnapshot(),
+      upcast,
+    });
   }
 
   /** The recorded last seq, read from the file so that appends through another handle count. */
