@@ -129,7 +129,7 @@ describe('readers never create a store', () => {
 });
 
 describe('converge run files', () => {
-  it('the default store under .converge/ is 0700, its files 0600, and the --events file 0600', () => {
+  it('the default store under .converge/ is 0700, its files 0600, and the --events file and a timeline page 0600', () => {
     const cwd = join(work, 'private');
     mkdirSync(cwd);
     const events = join(cwd, 'events.jsonl');
@@ -139,6 +139,11 @@ describe('converge run files', () => {
     expect(mode(join(cwd, '.converge', 'events.sqlite'))).toBe(0o600);
     expect(mode(join(cwd, '.converge', 'events.sqlite.lock'))).toBe(0o600);
     expect(mode(events)).toBe(0o600);
+    const page = join(cwd, 'timeline.html');
+    expect(
+      converge(['viz', 'timeline', `sqlite:${join(cwd, '.converge', 'events.sqlite')}`, '-o', page]).code,
+    ).toBe(0);
+    expect(mode(page)).toBe(0o600);
   });
 
   it('--events appends: a second run continues the seqs, and the file holds both runs', () => {
