@@ -68,6 +68,10 @@ describe('converge run: one writer per store', () => {
     expect(second.stderr).toContain(`${path}: the event store is locked by another writer`);
     expect(second.stderr).toContain(`pid ${first.child.pid} on host`);
     expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
+    // Readers do not wait for the writer.
+    const started = converge(['events', `sqlite:${path}`, '--type', 'EngineStarted', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(jsonLines(started.stdout)).toHaveLength(1);
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(130);
     const table = converge(['replay', `sqlite:${path}`, '--json']);
