@@ -102,7 +102,7 @@ describe('Secrets never enter the log', () => {
               ...hook(log, 'hooks/creds', { kubernetes: [{ name: 'secrets', kind: 'Secret' }] }),
               filters: {
                 secrets: (o) => {
-                  const data = (o as { data: Record<string, string> }).data;
+                  const data = o.data as Record<string, string>;
                   throw new Error(`unexpected password ${data.password}`);
                 },
               },
