@@ -65,6 +65,26 @@ describe('one writer per sqlite store', () => {
     await writer.close();
   });
 
+  it('a refused writer in the same process leaves the lock held against other processes', async () => {
+    const path = tempPath();
+    const first = openSqliteEventStore(path, { runId: 'run-first' });
+    const reader = openSqliteEventReader(path);
+    expect(() => openSqliteEventStore(path)).toThrow(StoreLockedError);
+    expect(() => openSqliteEventStore(path)).toThrow(StoreLockedError);
+    // POSIX locks belong to the process: closing any descriptor of the lock file would drop them.
+    const script = `import { openSqliteEventStore } from '@converge/store-sqlite';
+try { openSqliteEventStore(${JSON.stringify(path)}); console.log('opened'); } catch (e) { console.log(e.code); }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines: string[] = [];
+    for await (const line of createInterface({ input: child.stdout! })) lines.push(line);
+    expect(lines).toEqual(['STORE_LOCKED']);
+    await reader.close();
+    await first.close();
+  });
+
   it('the lock is held by the process: a writer killed with SIGKILL leaves the store writable', async () => {
     const path = tempPath();
     const script = `import { openSqliteEventStore } from '@converge/store-sqlite';

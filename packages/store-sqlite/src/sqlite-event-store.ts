@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
@@ -37,6 +37,7 @@ import { isSqliteUrl, parseSqliteUrl } from './sqlite-url.js';
 import { type StoreVerifyReport, verifyRows } from './sqlite-verify.js';
 import {
   acquireWriterLock,
+  createPrivateFile,
   currentHolder,
   readHolderOf,
   recordHolder,
@@ -116,7 +117,7 @@ export class SqliteEventStore implements EventStore {
     } else {
       this.lock = onDisk ? acquireWriterLock(path, () => readHolderOf(path)) : undefined;
       try {
-        if (onDisk) closeSync(openSync(path, 'a', 0o600));
+        if (onDisk) createPrivateFile(path);
         db = new DatabaseSync(path);
       } catch (e) {
         this.lock?.release();

@@ -26,8 +26,7 @@ export interface WriterLock {
  */
 export function acquireWriterLock(path: string, readHolder: () => StoreHolder | undefined): WriterLock {
   const lockPath = lockPathOf(path);
-  // Created 0600 before SQLite opens it (SQLite would create it 0644 less the umask).
-  closeSync(openSync(lockPath, 'a', 0o600));
+  createPrivateFile(lockPath);
   const { DatabaseSync } = loadSqlite();
   const db = new DatabaseSync(lockPath);
   try {
@@ -50,6 +49,19 @@ export function acquireWriterLock(path: string, readHolder: () => StoreHolder | 
       db.close();
     },
   };
+}
+
+/**
+ * Creates `path` empty and 0600 unless it exists (SQLite would create it 0644 less the umask; the
+ * `-wal` and `-shm` files then take its mode). An existing file is never opened here: closing any
+ * descriptor of a file drops every POSIX lock this process holds on it, SQLite's included.
+ */
+export function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
 
 /** The holder this process records: pid, host, now, and the run id when known. */
