@@ -104,6 +104,10 @@ setInterval(() => {}, 1 << 30);`;
     expect(error.holder).toMatchObject({ pid: child.pid, runId: 'run-child' });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
+    // What the killed writer committed is readable from its WAL, before any writer opens the store.
+    const reader = openSqliteEventReader(path);
+    expect(reader.read().map((e) => e.type)).toEqual(['ModuleReady']);
+    await reader.close();
     const after = openSqliteEventStore(path);
     expect(after.read().map((e) => e.type)).toEqual(['ModuleReady']);
     expect(after.append([sampleEvent(1)])[0].seq).toBe(2);

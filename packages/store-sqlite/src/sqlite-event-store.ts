@@ -109,6 +109,8 @@ export class SqliteEventStore implements EventStore {
       if (onDisk) assertStoreFile(path);
       db = new DatabaseSync(path, { readOnly: true });
       try {
+        // Waits only on SQLite's own short locks (WAL recovery), never on the writer's lock file.
+        db.exec('PRAGMA busy_timeout = 5000');
         hasRecords = checkReadableSchema(db, path);
       } catch (e) {
         db.close();
