@@ -114,6 +114,12 @@ export class TaskQueue {
     }
   }
 
+  /** True while a handler runs that is not waiting on other queues (what a stop's grace waits for). */
+  get busy(): boolean {
+    return this.running !== undefined && !this.blocked;
+  }
+
+  /** Takes no task from now on; a handler already running goes on until it returns. */
   stop(): void {
     this.stopped = true;
     this.sleepTimer?.cancel();
@@ -158,7 +164,11 @@ export class TaskQueue {
     }
     this.running = undefined;
     this.blocked = false;
-    if (this.stopped) return;
+    if (this.stopped) {
+      // A stopping engine waits for running handlers to end (engine.stop's grace).
+      this.host.onActivity();
+      return;
+    }
     this.apply(task, result);
     this.host.onActivity();
   }
