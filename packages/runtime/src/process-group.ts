@@ -5,7 +5,7 @@
  * their pid is their process group id.
  */
 
-/** How long a process group gets between SIGTERM and SIGKILL on abort (DESIGN.md "Running for weeks"). */
+/** How long a process group gets between SIGTERM and SIGKILL on abort (docs/compatibility.md "Stopping"). */
 export const KILL_AFTER_MS = 5_000;
 
 /** Sends `signal` to the group `pgid` (falling back to the process alone); false when nothing is there. */

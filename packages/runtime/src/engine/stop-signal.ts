@@ -31,7 +31,7 @@ function withSignalAt<T extends object>(target: T, signal: AbortSignal, methods:
 /**
  * The engine's executors with its stop signal on every call that may start a process: hook runs
  * (`HookRunRequest.signal`), `enabled` scripts and Helm operations. Aborting the signal (the stop
- * grace has passed) ends those processes (DESIGN.md "Running for weeks").
+ * grace has passed) ends those processes (docs/compatibility.md "Stopping").
  */
 export function withStopSignal(
   executors: { hooks: HookRunner; modules: ModuleSource; releases: ReleaseExecutor },

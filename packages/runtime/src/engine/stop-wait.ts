@@ -1,6 +1,6 @@
 import type { EngineCore } from './engine-core.js';
 
-/** addon-operator's shutdown grace for running tasks (cmd/addon-operator: 30 s before the process exits). */
+/** The default stop grace: 30 s, as Kubernetes' default terminationGracePeriodSeconds (docs/compatibility.md "Stopping"). */
 export const DEFAULT_STOP_GRACE_MS = 30_000;
 
 /** Whether a running task (not one waiting on other queues) or other tracked work is in flight. */

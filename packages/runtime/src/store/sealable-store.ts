@@ -4,8 +4,8 @@ import type { ConvergeEvent, NewEvent } from '@converge/protocol';
 /**
  * An event store that can be sealed: once `seal()` is called, `append` writes nothing and returns
  * no events, and each refused batch is reported to `onRefused`. The engine seals its log right
- * after `EngineStopped`, so that event is always the last one of a run (DESIGN.md "Running for
- * weeks"). Everything else passes through to the wrapped store.
+ * after `EngineStopped`, so that event is always the last one of a run (docs/compatibility.md
+ * "Stopping"). Everything else passes through to the wrapped store.
  */
 export class SealableStore implements EventStore {
   private sealed = false;
