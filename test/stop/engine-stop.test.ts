@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   liveGroupMembers,
   type StuckModules,
   waitForFile,
+  writeScript,
   writeSleepingHelm,
   writeStuckModules,
 } from './stuck-modules.js';
@@ -68,19 +69,12 @@ describe('engine.stop never hangs', () => {
     // The hook blocks reading a FIFO instead of sleeping; the test releases it once the stop began.
     const fifo = join(dir.root, 'release');
     execFileSync('mkfifo', [fifo]);
-    const hook = join(dir.modulesDir, '010-stuck', 'hooks', 'sleep.sh');
-    writeFileSync(
-      hook,
-      [
-        '#!/usr/bin/env bash',
-        `if [[ "\${1:-}" == "--config" ]]; then echo '{"configVersion":"v1","beforeHelm":1}'; exit 0; fi`,
-        `echo $$ > ${JSON.stringify(`${dir.pidFile}.tmp`)}`,
-        `mv ${JSON.stringify(`${dir.pidFile}.tmp`)} ${JSON.stringify(dir.pidFile)}`,
-        `read -r line < ${JSON.stringify(fifo)}`,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(hook, 0o755);
+    writeScript(join(dir.modulesDir, '010-stuck', 'hooks', 'sleep.sh'), [
+      `if [[ "\${1:-}" == "--config" ]]; then echo '{"configVersion":"v1","beforeHelm":1}'; exit 0; fi`,
+      `echo $$ > ${JSON.stringify(`${dir.pidFile}.tmp`)}`,
+      `mv ${JSON.stringify(`${dir.pidFile}.tmp`)} ${JSON.stringify(dir.pidFile)}`,
+      `read -r line < ${JSON.stringify(fifo)}`,
+    ]);
     await startStuck();
     const started = performance.now();
     const stopped = t!.engine.stop({ graceMs: 30_000 });
@@ -122,8 +116,21 @@ describe('engine.stop never hangs', () => {
     expect(types().at(-2)).toBe('HookStarted');
   });
 
+  it.each([
+    ['an `enabled` script', 'enabled'],
+    ['a hook’s `--config`', 'config'],
+  ] as const)('%s stuck in `sleep 1000` is ended with its process group on stop', async (_, stuckIn) => {
+    dir = writeStuckModules({ stuckIn });
+    const pgid = await startStuck();
+    const started = performance.now();
+    await t!.engine.stop({ graceMs: 500 });
+    expect(performance.now() - started).toBeLessThan(500 + 4_000);
+    expect(liveGroupMembers(pgid)).toEqual([]);
+    expect(types().at(-1)).toBe('EngineStopped');
+  });
+
   it('a helm process stuck in `helm template` is ended with its process group on stop', async () => {
-    dir = writeStuckModules({ sleeping: false });
+    dir = writeStuckModules({ stuckIn: 'helm' });
     const helm = writeSleepingHelm(dir.root, dir.pidFile);
     const pgid = await startStuck({ helm });
     const started = performance.now();

@@ -19,39 +19,37 @@ export interface StuckModules {
   pidFile: string;
 }
 
+/** Where the module hangs: its beforeHelm hook, its hook's `--config`, its `enabled` script, or helm. */
+export type StuckIn = 'hook' | 'config' | 'enabled' | 'helm';
+
 /**
- * Writes `<root>/modules/010-stuck` with `hooks/sleep.sh` (beforeHelm: writes its pid, then
- * `sleep 1000`). `ignoreTerm` makes the hook and its sleep ignore SIGTERM, so only SIGKILL ends
- * them. `sleeping: false` gives a hook that succeeds at once and a templated chart, for a stuck helm.
+ * Writes `<root>/modules/010-stuck`, whose `stuckIn` step writes its pid and runs `sleep 1000`
+ * (for `helm`: a hook that succeeds and a templated chart; pair it with writeSleepingHelm).
+ * `ignoreTerm` makes the sleeping script and its sleep ignore SIGTERM, so only SIGKILL ends them.
  */
-export function writeStuckModules(options: { ignoreTerm?: boolean; sleeping?: boolean } = {}): StuckModules {
+export function writeStuckModules(options: { stuckIn?: StuckIn; ignoreTerm?: boolean } = {}): StuckModules {
+  const stuckIn = options.stuckIn ?? 'hook';
   const root = mkdtempSync(join(tmpdir(), 'converge-stop-'));
   const modulesDir = join(root, 'modules');
   const module = join(modulesDir, '010-stuck');
   const pidFile = join(root, 'pid');
   mkdirSync(join(module, 'hooks'), { recursive: true });
   writeFileSync(join(modulesDir, 'values.yaml'), 'stuckEnabled: true\n');
-  const sleeping = options.sleeping ?? true;
-  const hook = join(module, 'hooks', 'sleep.sh');
-  writeFileSync(
-    hook,
-    [
-      '#!/usr/bin/env bash',
-      `if [[ "\${1:-}" == "--config" ]]; then echo '{"configVersion":"v1","beforeHelm":1}'; exit 0; fi`,
-      ...(sleeping
-        ? [
-            options.ignoreTerm ? "trap '' TERM" : '',
-            `echo $$ > ${JSON.stringify(`${pidFile}.tmp`)}`,
-            `mv ${JSON.stringify(`${pidFile}.tmp`)} ${JSON.stringify(pidFile)}`,
-            'echo "stuck hook sleeping"',
-            'sleep 1000',
-          ]
-        : []),
-      '',
-    ].join('\n'),
-  );
-  chmodSync(hook, 0o755);
-  if (!sleeping) {
+  const sleep = [
+    options.ignoreTerm ? "trap '' TERM" : '',
+    `echo $$ > ${JSON.stringify(`${pidFile}.tmp`)}`,
+    `mv ${JSON.stringify(`${pidFile}.tmp`)} ${JSON.stringify(pidFile)}`,
+    'sleep 1000',
+  ];
+  const config = `echo '{"configVersion":"v1","beforeHelm":1}'`;
+  writeScript(join(module, 'hooks', 'sleep.sh'), [
+    `if [[ "\${1:-}" == "--config" ]]; then`,
+    ...(stuckIn === 'config' ? sleep : [config, 'exit 0']),
+    'fi',
+    ...(stuckIn === 'hook' ? sleep : []),
+  ]);
+  if (stuckIn === 'enabled') writeScript(join(module, 'enabled'), sleep);
+  if (stuckIn === 'helm') {
     // A template expression, so the chart goes through `helm template` (plain YAML renders in-process).
     mkdirSync(join(module, 'templates'), { recursive: true });
     writeFileSync(join(module, 'Chart.yaml'), 'apiVersion: v2\nname: stuck\nversion: 0.1.0\n');
@@ -61,6 +59,12 @@ export function writeStuckModules(options: { ignoreTerm?: boolean; sleeping?: bo
     );
   }
   return { root, modulesDir, pidFile };
+}
+
+/** Writes an executable bash script. */
+export function writeScript(path: string, lines: string[]): void {
+  writeFileSync(path, ['#!/usr/bin/env bash', ...lines, ''].join('\n'));
+  chmodSync(path, 0o755);
 }
 
 /** A fake `helm` that answers `version` and sleeps (after writing its pid to `pidFile`) on anything else. */

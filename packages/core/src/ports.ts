@@ -242,8 +242,8 @@ export type HookRunResult =
  * config; `run` resolves with `{ok:false}` for a failed run and rejects only on engine bugs.
  */
 export interface HookRunner {
-  globalHooks(): Promise<HookDefinition[]>;
-  moduleHooks(module: string): Promise<HookDefinition[]>;
+  globalHooks(options?: ExecutorCallOptions): Promise<HookDefinition[]>;
+  moduleHooks(module: string, options?: ExecutorCallOptions): Promise<HookDefinition[]>;
   run(request: HookRunRequest): Promise<HookRunResult>;
 }
 

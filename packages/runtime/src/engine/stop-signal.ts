@@ -38,7 +38,7 @@ export function withStopSignal(
   signal: AbortSignal,
 ): { hooks: HookRunner; modules: ModuleSource; releases: ReleaseExecutor } {
   return {
-    hooks: withSignalAt(executors.hooks, signal, { run: 0 }),
+    hooks: withSignalAt(executors.hooks, signal, { run: 0, globalHooks: 0, moduleHooks: 1 }),
     modules: withSignalAt(executors.modules, signal, { runEnabledScript: 2 }),
     releases: withSignalAt(executors.releases, signal, RELEASE_CALL_OPTIONS),
   };
