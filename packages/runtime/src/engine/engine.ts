@@ -255,7 +255,7 @@ export function createEngine(options: EngineOptions): Engine {
           hasChart: m.hasChart,
         })),
       } as NewEvent);
-      core.globalHooks = await options.hooks.globalHooks();
+      core.globalHooks = await core.options.hooks.globalHooks();
       core.append({
         type: 'GlobalHooksRegistered',
         hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
