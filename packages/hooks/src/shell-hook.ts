@@ -50,6 +50,7 @@ export async function loadShellHook(hook: ShellHookFile, ctx: HookCommandContext
     env: { ...ctx.env, ...command.env },
     timeoutMs: ctx.timeoutMs,
     captureStdout: true,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   const where = `${hook.kind} hook ${hook.name} (file ${hook.file})`;
   if (run.stdoutOverflow)
