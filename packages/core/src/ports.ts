@@ -296,6 +296,11 @@ export interface ReleaseInfo {
   /** The `moduleChecksum` release label. */
   checksum?: string;
   labels?: Record<string, string>;
+  /**
+   * False for a foreign release: one that carries neither converge's owner label nor
+   * addon-operator's marks (docs/compatibility.md). The engine never uninstalls it. Absent = owned.
+   */
+  owned?: boolean;
 }
 
 export interface RenderResult {
@@ -311,6 +316,10 @@ export interface RenderResult {
  */
 export interface ReleaseExecutor {
   status(release: string): Promise<ReleaseInfo | undefined>;
+  /**
+   * Release names in the namespace, sorted, without the ignored one (addon-operator's
+   * HELM_IGNORE_RELEASE); foreign ones included: `status(name).owned` tells them apart.
+   */
   list(): Promise<string[]>;
   render(module: string, chartValues: Values): Promise<RenderResult>;
   upgrade(

@@ -2,7 +2,8 @@
  * ReleaseExecutor over the helm CLI (Helm 3.13+ and Helm 4): release name = module name, in the
  * configured namespace (AO §11.2). Every command is an argv array; values go through a 0600 file in
  * a private temp dir removed afterwards; the render checksum is stored as the release label
- * `moduleChecksum` (AO §11.3). A failed helm command rejects with a HelmCommandError carrying its stderr.
+ * `moduleChecksum` (AO §11.3), beside the owner label; `status` says whether a release is converge's or
+ * addon-operator's (release-ownership.ts). A failed helm command rejects with a HelmCommandError carrying its stderr.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import { HelmCommandError, type HelmOutput, runHelm } from './helm-process.js';
 import { absentObjects, storedRelease } from './release-cluster-reads.js';
+import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -52,6 +54,8 @@ export interface HelmCliReleaseExecutorOptions {
   renderCache?: RenderCache | false;
   /** Where to look for the extracted helm (tests). */
   searchFrom?: string;
+  /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
+  ignoreRelease?: string;
 }
 
 /** `helm version` of a binary: the text and its numbers. */
@@ -168,10 +172,11 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     };
     const checksum = labels[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release));
     if (checksum !== undefined) info.checksum = checksum;
+    info.owned = isOwnedRelease(labels, checksum);
     return info;
   }
 
-  /** Names of every release in the namespace, in any state, sorted. */
+  /** Names of every release in the namespace, in any state, sorted, except `ignoreRelease`. */
   async list(): Promise<string[]> {
     const { major } = await this.version();
     const argv = ['list', '--output', 'json', '--max', '1000000'];
@@ -183,7 +188,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       const name = (row as { name?: unknown }).name;
       if (typeof name === 'string' && name !== '') names.add(name);
     }
-    return [...names].sort(goCompare);
+    return withoutIgnored([...names].sort(goCompare), this.options.ignoreRelease);
   }
 
   /** `helm template` output of the module's chart, through the render cache. */
@@ -234,7 +239,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       );
     }
     await this.recoverPending(module);
-    const labels = { ...options.labels, [CHECKSUM_LABEL]: options.checksum };
+    const labels = ownedLabels({ ...options.labels, [CHECKSUM_LABEL]: options.checksum });
     const dir = mkdtempSync(join(this.options.tmpDir ?? tmpdir(), 'converge-helm-'));
     try {
       const valuesFile = join(dir, `${module}.module-values.yaml`);
@@ -267,6 +272,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         status: typeof info.status === 'string' ? info.status : 'deployed',
         checksum: options.checksum,
         labels,
+        owned: true,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -363,6 +369,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     if (!info) return undefined;
     const checksum = info.labels?.[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release));
     if (checksum !== undefined) info.checksum = checksum;
+    info.owned = isOwnedRelease(info.labels, checksum);
     return info;
   }
 
