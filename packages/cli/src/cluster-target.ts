@@ -47,8 +47,8 @@ export interface ClusterTargetOptions {
   logger: Logger;
   /**
    * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
-   * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`.
-   * Default: `process.env`.
+   * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`,
+   * `HELM_IGNORE_RELEASE` (a release the startup purge never touches). Default: `process.env`.
    */
   env?: NodeJS.ProcessEnv;
 }
@@ -74,9 +74,15 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     if (o.kubeconfig || o.context)
       throw new ClusterTargetError('--kubeconfig and --context need --cluster kube', 2);
     const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq) });
+    const ignoreRelease = (o.env ?? process.env).HELM_IGNORE_RELEASE || undefined;
     return {
       cluster,
-      releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts }),
+      releases: new InMemoryReleaseStore({
+        cluster,
+        namespace: o.namespace,
+        charts: o.charts,
+        ...(ignoreRelease ? { ignoreRelease } : {}),
+      }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',
       hookBaseEnv: o.env ?? process.env,
@@ -126,6 +132,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     cluster,
     ...(historyMax ? { historyMax } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(env.HELM_IGNORE_RELEASE ? { ignoreRelease: env.HELM_IGNORE_RELEASE } : {}),
     // Release status from helm's storage objects, as addon-operator's in-process helm client reads
     // it, instead of a `helm get metadata` process per module run.
     statusSource: /^configmaps?$/i.test(env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
