@@ -18,7 +18,9 @@ const usage = `usage:
 <log> is a JSONL file or sqlite:PATH.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
---namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.`;
+--namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
+Only releases converge or addon-operator installed are ever uninstalled; $HELM_IGNORE_RELEASE names
+one the startup purge never touches.`;
 
 class UsageError extends Error {}
 
