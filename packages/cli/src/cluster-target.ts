@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
@@ -11,7 +10,7 @@ import {
   type LeaderElectorOptions,
   loadKubeConfig,
 } from '@converge/kube';
-import { InMemoryCluster } from '@converge/runtime';
+import { InMemoryCluster, makePrivateTempDir } from '@converge/runtime';
 import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
 
@@ -107,7 +106,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   const historyMax = env.HELM_HISTORY_MAX ? positiveInt('HELM_HISTORY_MAX', env.HELM_HISTORY_MAX) : undefined;
   const timeoutMs = env.HELM_TIMEOUT ? envDuration('HELM_TIMEOUT', env.HELM_TIMEOUT) : undefined;
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
-  const privateDir = mkdtempSync(join(tmpdir(), 'converge-kube-'));
+  const privateDir = makePrivateTempDir('kube');
   const hookKubeconfig = join(privateDir, 'kubeconfig');
   writeFileSync(hookKubeconfig, kubeConfig.exportConfig(), { mode: 0o600 });
   const context = kubeConfig.getCurrentContext();

@@ -5,11 +5,11 @@
  * `moduleChecksum` (AO §11.3), beside the owner label; `status` says whether a release is converge's or
  * addon-operator's (release-ownership.ts). A failed helm command rejects with a HelmCommandError carrying its stderr.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ClusterSource, ReleaseExecutor, ReleaseInfo, RenderResult, Values } from '@converge/core';
 import type { ObjectRef } from '@converge/protocol';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { goCompare } from './go-text.js';
 import { HelmCommandError, type HelmOutput, runHelm } from './helm-process.js';
 import { absentObjects, storedRelease } from './release-cluster-reads.js';
@@ -54,6 +54,8 @@ export interface HelmCliReleaseExecutorOptions {
   renderCache?: RenderCache | false;
   /** Where to look for the extracted helm (tests). */
   searchFrom?: string;
+  /** Told about every helm process group (ProcessGroupRegistry.track), so a crash leaves none behind. */
+  trackProcessGroup?: TrackProcessGroup;
   /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
   ignoreRelease?: string;
 }
@@ -240,7 +242,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     }
     await this.recoverPending(module);
     const labels = ownedLabels({ ...options.labels, [CHECKSUM_LABEL]: options.checksum });
-    const dir = mkdtempSync(join(this.options.tmpDir ?? tmpdir(), 'converge-helm-'));
+    const dir = makePrivateTempDir('helm', this.options.tmpDir);
     try {
       const valuesFile = join(dir, `${module}.module-values.yaml`);
       writeFileSync(valuesFile, `${JSON.stringify(chartValues)}\n`, { mode: 0o600 });
@@ -422,6 +424,10 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       if (this.options.kubeContext) full.push('--kube-context', this.options.kubeContext);
     }
     const deadlineMs = this.timeoutMs() + (how.mutating ? (this.options.killGraceMs ?? 30_000) : 0);
-    return runHelm(this.helm(), operation, full, { env: this.options.env ?? process.env, deadlineMs });
+    return runHelm(this.helm(), operation, full, {
+      env: this.options.env ?? process.env,
+      deadlineMs,
+      ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
+    });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConvergeError } from '@converge/protocol';
+import type { TrackProcessGroup } from '@converge/runtime';
 import type { HelmEnv } from './resolve-helm.js';
 
 /** Longest stderr kept in an error message; longer text keeps its head and its tail. */
@@ -40,6 +41,8 @@ export interface HelmRunOptions {
   env: HelmEnv;
   /** Kill the process group after this many ms (0 or absent: never). */
   deadlineMs?: number;
+  /** Told about the process group when it starts and when it ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface HelmOutput {
@@ -60,6 +63,8 @@ export function runHelm(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const untrack =
+      child.pid !== undefined ? options.track?.({ pid: child.pid, command: [helmPath, ...argv] }) : undefined;
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
@@ -76,12 +81,14 @@ export function runHelm(
     child.on('error', (error) => {
       if (settled) return;
       settled = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       reject(new HelmCommandError(operation, capStderr(error.message), null));
     });
     child.on('close', (code) => {
       if (settled) return;
       settled = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       const out = Buffer.concat(stdout).toString('utf8');
       const err = Buffer.concat(stderr).toString('utf8');

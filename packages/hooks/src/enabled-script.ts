@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { type ExecFileOptionsWithStringEncoding, execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnabledScriptInput, Logger } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 
 /**
@@ -36,6 +36,8 @@ export interface EnabledScriptOptions {
   timeoutMs?: number;
   /** Receives the script's stdout and stderr at debug level. */
   logger?: Logger;
+  /** Told about the script's process group when it starts and ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface EnabledScriptResult {
@@ -52,35 +54,42 @@ interface ProcessOutcome {
   stderr: string;
 }
 
-function runScript(path: string, env: Record<string, string>, timeoutMs: number): Promise<ProcessOutcome> {
+function runScript(
+  path: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  track?: TrackProcessGroup,
+): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
-    execFile(
-      path,
-      [],
-      {
-        env,
-        encoding: 'utf8',
-        maxBuffer: MAX_OUTPUT,
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-        windowsHide: true,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & {
-          code?: number | string;
-          killed?: boolean;
-          signal?: string;
-        };
-        let error: string;
-        if (typeof e.code === 'number')
-          error = stderr.length > 0 ? `exit status ${e.code}: ${stderr}` : `exit status ${e.code}`;
-        else if (e.killed && timeoutMs > 0) error = `timeout after ${timeoutMs} ms`;
-        else if (e.signal) error = `killed by signal ${e.signal}${stderr.length > 0 ? `: ${stderr}` : ''}`;
-        else error = `cannot run: ${e.message}`;
-        resolve({ error, stdout, stderr });
-      },
-    );
+    let untrack: (() => void) | undefined;
+    // Its own process group, as hooks have, so that a later run can end what a crash left
+    // (execFile hands `detached` to spawn; its option type does not list it).
+    const options: ExecFileOptionsWithStringEncoding & { detached: boolean } = {
+      env,
+      encoding: 'utf8',
+      maxBuffer: MAX_OUTPUT,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+      windowsHide: true,
+      detached: true,
+    };
+    const child = execFile(path, [], options, (err, stdout, stderr) => {
+      untrack?.();
+      if (!err) return resolve({ stdout, stderr });
+      const e = err as NodeJS.ErrnoException & {
+        code?: number | string;
+        killed?: boolean;
+        signal?: string;
+      };
+      let error: string;
+      if (typeof e.code === 'number')
+        error = stderr.length > 0 ? `exit status ${e.code}: ${stderr}` : `exit status ${e.code}`;
+      else if (e.killed && timeoutMs > 0) error = `timeout after ${timeoutMs} ms`;
+      else if (e.signal) error = `killed by signal ${e.signal}${stderr.length > 0 ? `: ${stderr}` : ''}`;
+      else error = `cannot run: ${e.message}`;
+      resolve({ error, stdout, stderr });
+    });
+    if (child.pid !== undefined) untrack = track?.({ pid: child.pid, command: [path] });
   });
 }
 
@@ -100,7 +109,7 @@ export async function runEnabledScript(
     new EnabledScriptError(`enabled script ${path} of module ${module}: ${message}`, module, path, { cause });
   let dir: string;
   try {
-    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'converge-enabled-'));
+    dir = makePrivateTempDir('enabled', options.tmpDir);
   } catch (e) {
     throw fail(`cannot create its temporary directory: ${(e as Error).message}`, e);
   }
@@ -119,7 +128,7 @@ export async function runEnabledScript(
       writeFile(files.MODULE_ENABLED_REASON, '', { mode: 0o600 }),
     ]);
     const env = { ...hookBaseEnv(options.baseEnv ?? process.env, options.env), ...files };
-    const outcome = await runScript(path, env, options.timeoutMs ?? 0);
+    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.track);
     const log = options.logger?.child({ module, hook: 'enabled', binding: 'enabled' });
     if (outcome.stdout) log?.debug({ output: 'stdout' }, outcome.stdout.trimEnd());
     if (outcome.stderr) log?.debug({ output: 'stderr' }, outcome.stderr.trimEnd());
