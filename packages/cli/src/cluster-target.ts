@@ -10,7 +10,7 @@ import {
   type LeaderElectorOptions,
   loadKubeConfig,
 } from '@converge/kube';
-import { InMemoryCluster, makePrivateTempDir } from '@converge/runtime';
+import { InMemoryCluster, makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
 
@@ -44,6 +44,8 @@ export interface ClusterTargetOptions {
   charts: (module: string) => string | undefined;
   jq: JqProcessEngine;
   logger: Logger;
+  /** Told about every helm process group (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
   /**
    * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
    * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`,
@@ -107,6 +109,10 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   const timeoutMs = env.HELM_TIMEOUT ? envDuration('HELM_TIMEOUT', env.HELM_TIMEOUT) : undefined;
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
   const privateDir = makePrivateTempDir('kube');
+  // The kubeconfig copy goes on every exit the process sees: close(), a normal exit, an uncaught
+  // error; after a SIGKILL the next engine start removes it (removeStaleTempDirs).
+  const removeCopy = () => rmSync(privateDir, { recursive: true, force: true });
+  process.once('exit', removeCopy);
   const hookKubeconfig = join(privateDir, 'kubeconfig');
   writeFileSync(hookKubeconfig, kubeConfig.exportConfig(), { mode: 0o600 });
   const context = kubeConfig.getCurrentContext();
@@ -132,6 +138,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     ...(historyMax ? { historyMax } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(env.HELM_IGNORE_RELEASE ? { ignoreRelease: env.HELM_IGNORE_RELEASE } : {}),
+    ...(o.trackProcessGroup ? { trackProcessGroup: o.trackProcessGroup } : {}),
     // Release status from helm's storage objects, as addon-operator's in-process helm client reads
     // it, instead of a `helm get metadata` process per module run.
     statusSource: /^configmaps?$/i.test(env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
@@ -162,7 +169,8 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     close() {
       cluster.close();
       configMaps?.close();
-      rmSync(privateDir, { recursive: true, force: true });
+      process.off('exit', removeCopy);
+      removeCopy();
     },
   };
 }

@@ -6,7 +6,13 @@ import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
-import { createEngine, createLogger, JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
+import {
+  createEngine,
+  createLogger,
+  JsonlEventWriter,
+  MemoryEventStore,
+  ProcessGroupRegistry,
+} from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { LiveView } from '../live-view.js';
@@ -53,6 +59,9 @@ export async function runCommand(
     destination: tty ? process.stderr : out,
   });
   const jq = new JqProcessEngine();
+  // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
+  const groups = new ProcessGroupRegistry();
+  const trackProcessGroup = groups.track;
   if (o.leaderElection && o.cluster !== 'kube') {
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
@@ -68,6 +77,7 @@ export async function runCommand(
       charts: (m: string) => source.chartDir(m),
       jq,
       logger,
+      trackProcessGroup,
     });
   } catch (e) {
     jq.close();
@@ -80,6 +90,7 @@ export async function runCommand(
     source = await loadModulesDir(modulesDir, {
       ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
       baseEnv: target.hookBaseEnv,
+      trackProcessGroup,
     });
   } catch (e) {
     target.close();
@@ -92,6 +103,7 @@ export async function runCommand(
     jq,
     logger,
     env: target.hookBaseEnv,
+    trackProcessGroup,
   });
   let store: EventStore;
   if (o.store) store = openStore(o.store);
@@ -112,6 +124,7 @@ export async function runCommand(
     namespace: o.namespace,
     runId,
     jq,
+    processGroups: groups,
   });
   const writer = o.events ? new JsonlEventWriter(resolve(o.events)) : undefined;
   const firstSeq = store.lastSeq() + 1;
