@@ -22,7 +22,9 @@ or ~/.kube/config) through its API and helm; config comes from the addon-operato
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
 --hook-timeout kills a hook's process group after DUR (default: never) and retries it.
 On SIGTERM (exit 143), SIGINT (130) or --once's --timeout (1), running tasks get --stop-grace
-(default 30s), then their processes get SIGTERM and SIGKILL 5s later; a second signal skips the grace.`;
+(default 30s), then their processes get SIGTERM and SIGKILL 5s later; a second signal skips the grace.
+Only releases converge or addon-operator installed are ever uninstalled; $HELM_IGNORE_RELEASE names
+one the startup purge never touches.`;
 
 class UsageError extends Error {}
 

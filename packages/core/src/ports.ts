@@ -309,6 +309,11 @@ export interface ReleaseInfo {
   /** The `moduleChecksum` release label. */
   checksum?: string;
   labels?: Record<string, string>;
+  /**
+   * False for a foreign release: one that carries neither converge's owner label nor
+   * addon-operator's marks (docs/compatibility.md). The engine never uninstalls it. Absent = owned.
+   */
+  owned?: boolean;
 }
 
 export interface RenderResult {
@@ -325,6 +330,10 @@ export interface RenderResult {
  */
 export interface ReleaseExecutor {
   status(release: string, options?: ExecutorCallOptions): Promise<ReleaseInfo | undefined>;
+  /**
+   * Release names in the namespace, sorted, without the ignored one (addon-operator's
+   * HELM_IGNORE_RELEASE); foreign ones included: `status(name).owned` tells them apart.
+   */
   list(options?: ExecutorCallOptions): Promise<string[]>;
   render(module: string, chartValues: Values, options?: ExecutorCallOptions): Promise<RenderResult>;
   upgrade(

@@ -2,10 +2,10 @@
  * ReleaseExecutor over the helm CLI (Helm 3.13+ and Helm 4): release name = module name, in the
  * configured namespace (AO §11.2). Every command is an argv array; values go through a 0600 file in
  * a private temp dir removed afterwards; the render checksum is stored as the release label
- * `moduleChecksum` (AO §11.3). A failed helm command rejects with a HelmCommandError carrying its stderr.
+ * `moduleChecksum` (AO §11.3), beside the owner label; `status` says whether a release is converge's or
+ * addon-operator's (release-ownership.ts). A failed helm command rejects with a HelmCommandError carrying its stderr.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type {
   ClusterSource,
@@ -16,9 +16,11 @@ import type {
   Values,
 } from '@converge/core';
 import type { ObjectRef } from '@converge/protocol';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { goCompare } from './go-text.js';
 import { HelmCommandError, type HelmOutput, runHelm } from './helm-process.js';
 import { absentObjects, storedRelease } from './release-cluster-reads.js';
+import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -59,6 +61,10 @@ export interface HelmCliReleaseExecutorOptions {
   renderCache?: RenderCache | false;
   /** Where to look for the extracted helm (tests). */
   searchFrom?: string;
+  /** Told about every helm process group (ProcessGroupRegistry.track), so a crash leaves none behind. */
+  trackProcessGroup?: TrackProcessGroup;
+  /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
+  ignoreRelease?: string;
 }
 
 /** `helm version` of a binary: the text and its numbers. */
@@ -175,10 +181,11 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     };
     const checksum = labels[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release, call));
     if (checksum !== undefined) info.checksum = checksum;
+    info.owned = isOwnedRelease(labels, checksum);
     return info;
   }
 
-  /** Names of every release in the namespace, in any state, sorted. */
+  /** Names of every release in the namespace, in any state, sorted, except `ignoreRelease`. */
   async list(call: ExecutorCallOptions = {}): Promise<string[]> {
     const { major } = await this.version();
     const argv = ['list', '--output', 'json', '--max', '1000000'];
@@ -190,7 +197,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       const name = (row as { name?: unknown }).name;
       if (typeof name === 'string' && name !== '') names.add(name);
     }
-    return [...names].sort(goCompare);
+    return withoutIgnored([...names].sort(goCompare), this.options.ignoreRelease);
   }
 
   /** `helm template` output of the module's chart, through the render cache. */
@@ -247,8 +254,8 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       );
     }
     await this.recoverPending(module, call);
-    const labels = { ...options.labels, [CHECKSUM_LABEL]: options.checksum };
-    const dir = mkdtempSync(join(this.options.tmpDir ?? tmpdir(), 'converge-helm-'));
+    const labels = ownedLabels({ ...options.labels, [CHECKSUM_LABEL]: options.checksum });
+    const dir = makePrivateTempDir('helm', this.options.tmpDir);
     try {
       const valuesFile = join(dir, `${module}.module-values.yaml`);
       writeFileSync(valuesFile, `${JSON.stringify(chartValues)}\n`, { mode: 0o600 });
@@ -280,6 +287,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         status: typeof info.status === 'string' ? info.status : 'deployed',
         checksum: options.checksum,
         labels,
+        owned: true,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -381,6 +389,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     if (!info) return undefined;
     const checksum = info.labels?.[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release, call));
     if (checksum !== undefined) info.checksum = checksum;
+    info.owned = isOwnedRelease(info.labels, checksum);
     return info;
   }
 
@@ -437,6 +446,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       env: this.options.env ?? process.env,
       deadlineMs,
       ...(how.signal ? { signal: how.signal } : {}),
+      ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
     });
   }
 }

@@ -8,7 +8,12 @@
 import { spawn } from 'node:child_process';
 import type { AbortSignalLike } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
-import { type GroupTermination, signalGroup, terminateGroup } from '@converge/runtime';
+import {
+  type GroupTermination,
+  signalGroup,
+  type TrackProcessGroup,
+  terminateGroup,
+} from '@converge/runtime';
 import type { HelmEnv } from './resolve-helm.js';
 
 /** Longest stderr kept in an error message; longer text keeps its head and its tail. */
@@ -48,6 +53,8 @@ export interface HelmRunOptions {
   /** Aborting ends the process group (SIGTERM, SIGKILL `killAfterMs` later, default 5 s). */
   signal?: AbortSignalLike;
   killAfterMs?: number;
+  /** Told about the process group when it starts and when it ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface HelmOutput {
@@ -72,6 +79,8 @@ export function runHelm(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const untrack =
+      child.pid !== undefined ? options.track?.({ pid: child.pid, command: [helmPath, ...argv] }) : undefined;
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
@@ -99,6 +108,7 @@ export function runHelm(
     child.on('error', (error) => {
       if (settled) return;
       settled = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       termination?.cancel();
       reject(new HelmCommandError(operation, capStderr(error.message), null));
@@ -106,6 +116,7 @@ export function runHelm(
     child.on('close', (code) => {
       if (settled) return;
       settled = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       termination?.cancel();
       const out = Buffer.concat(stdout).toString('utf8');

@@ -1,7 +1,8 @@
 /**
  * The embedded default's Helm: releases kept in memory, charts rendered like `helm template`,
  * rendered objects applied to a ClusterStore. An upgrade resolves only after the cluster has
- * handed every change to its watchers (read-your-writes, DESIGN "Embedded default").
+ * handed every change to its watchers (read-your-writes, DESIGN "Embedded default"). Upgrades carry
+ * the owner label; a seeded release without it or a `moduleChecksum` is foreign (release-ownership.ts).
  */
 import type {
   ClusterStore,
@@ -15,6 +16,7 @@ import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
+import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -59,6 +61,8 @@ export interface InMemoryReleaseStoreOptions {
   releases?: readonly SeedRelease[];
   /** Render cache to use (shared or own); `false` renders every time. Default: a cache of its own. */
   renderCache?: RenderCache | false;
+  /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
+  ignoreRelease?: string;
 }
 
 interface StoredRelease {
@@ -158,10 +162,11 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
 
   async list(): Promise<string[]> {
     this.injectedFailure('list');
-    return [...this.store.values()]
-      .filter((r) => r.namespace === this.options.namespace && r.name !== '')
+    const names = [...this.store.values()]
+      .filter((r) => r.namespace === this.options.namespace)
       .map((r) => r.name)
       .sort(goCompare);
+    return withoutIgnored(names, this.options.ignoreRelease);
   }
 
   async render(module: string, chartValues: Values, call: ExecutorCallOptions = {}): Promise<RenderResult> {
@@ -229,7 +234,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       revision: (previous?.revision ?? 0) + 1,
       status: 'deployed',
       checksum: options.checksum,
-      labels: { ...options.labels, moduleChecksum: options.checksum },
+      labels: ownedLabels({ ...options.labels, moduleChecksum: options.checksum }),
       manifest: rendered.manifest,
       objects: rendered.objects.map((o) => structuredClone(o)),
     };
@@ -292,6 +297,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       revision: stored.revision,
       status: stored.status,
       labels: { ...stored.labels },
+      owned: isOwnedRelease(stored.labels, stored.checksum),
     };
     if (stored.checksum !== undefined) info.checksum = stored.checksum;
     return info;

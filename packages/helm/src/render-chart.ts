@@ -4,10 +4,10 @@
  * chart runs the real helm with an argv array and a private values file.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { AbortSignalLike, RenderResult, Values } from '@converge/core';
+import { makePrivateTempDir } from '@converge/runtime';
 import { type ChartPlan, plainHeadKind, planChart } from './chart-source.js';
 import { goCompare, goTrimSpace } from './go-text.js';
 import { HelmCommandError, runHelm } from './helm-process.js';
@@ -128,7 +128,7 @@ interface HelmTemplateOptions extends RenderChartOptions {
 
 /** Runs `helm template` in a private 0700 temp dir (values file 0600), removed afterwards. */
 async function helmTemplate(helmPath: string, options: HelmTemplateOptions): Promise<string> {
-  const dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'converge-helm-'));
+  const dir = makePrivateTempDir('helm', options.tmpDir);
   try {
     const valuesFile = join(dir, 'values.yaml');
     writeFileSync(valuesFile, `${JSON.stringify(options.values ?? {})}\n`, { mode: 0o600 });

@@ -35,6 +35,7 @@ async function runCommand(file: string, args: string[], ctx: HookCommandContext)
     timeoutMs: ctx.timeoutMs,
     captureStdout: true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.track ? { track: ctx.track } : {}),
   });
 }
 

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AbortSignalLike, EnabledScriptInput, Logger } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 import { runProcess } from './hook-process.js';
 
@@ -38,6 +38,8 @@ export interface EnabledScriptOptions {
   logger?: Logger;
   /** Aborting ends the script's process group (SIGTERM, SIGKILL 5 s later); the run then fails "aborted". */
   signal?: AbortSignalLike;
+  /** Told about the script's process group when it starts and ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface EnabledScriptResult {
@@ -59,6 +61,7 @@ async function runScript(
   env: Record<string, string>,
   timeoutMs: number,
   signal: AbortSignalLike | undefined,
+  track: TrackProcessGroup | undefined,
 ): Promise<ProcessOutcome> {
   const run = await runProcess({
     argv: [path],
@@ -68,6 +71,7 @@ async function runScript(
     captureStdout: true,
     maxStdout: MAX_OUTPUT,
     ...(signal ? { signal } : {}),
+    ...(track ? { track } : {}),
   });
   const { stdout, stderr } = run;
   const withStderr = (text: string) => (stderr.length > 0 ? `${text}: ${stderr}` : text);
@@ -96,7 +100,7 @@ export async function runEnabledScript(
     new EnabledScriptError(`enabled script ${path} of module ${module}: ${message}`, module, path, { cause });
   let dir: string;
   try {
-    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'converge-enabled-'));
+    dir = makePrivateTempDir('enabled', options.tmpDir);
   } catch (e) {
     throw fail(`cannot create its temporary directory: ${(e as Error).message}`, e);
   }
@@ -115,7 +119,7 @@ export async function runEnabledScript(
       writeFile(files.MODULE_ENABLED_REASON, '', { mode: 0o600 }),
     ]);
     const env = { ...hookBaseEnv(options.baseEnv ?? process.env, options.env), ...files };
-    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.signal);
+    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.signal, options.track);
     const log = options.logger?.child({ module, hook: 'enabled', binding: 'enabled' });
     if (outcome.stdout) log?.debug({ output: 'stdout' }, outcome.stdout.trimEnd());
     if (outcome.stderr) log?.debug({ output: 'stderr' }, outcome.stderr.trimEnd());

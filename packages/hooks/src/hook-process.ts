@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { AbortSignalLike } from '@converge/core';
-import { type GroupTermination, signalGroup, terminateGroup } from '@converge/runtime';
+import {
+  type GroupTermination,
+  signalGroup,
+  type TrackProcessGroup,
+  terminateGroup,
+} from '@converge/runtime';
 
 /**
  * Runs one hook process: argv array (never a shell string), stdin closed, its own process group so
@@ -25,6 +30,8 @@ export interface ProcessRunOptions {
   maxStderr?: number;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /** Told about the process group when it starts and when it ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface ProcessRunResult {
@@ -72,6 +79,8 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const untrack =
+      child.pid !== undefined ? options.track?.({ pid: child.pid, command: options.argv }) : undefined;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let grace: NodeJS.Timeout | undefined;
@@ -85,6 +94,7 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
     const finish = () => {
       if (done) return;
       done = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       if (grace) clearTimeout(grace);
       termination?.cancel();

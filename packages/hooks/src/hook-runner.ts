@@ -7,6 +7,7 @@ import type {
   HookRunResult,
   Logger,
 } from '@converge/core';
+import type { TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 import { type HookRunFiles, prepareHookFiles, readHookOutputs, removeHookFiles } from './hook-files.js';
 import { loadHooks } from './hook-loader.js';
@@ -47,6 +48,8 @@ export interface ProcessHookRunnerOptions {
   cwd?: 'operator' | 'hook-directory';
   /** Keep each run's files (`DEBUG_KEEP_TMP_FILES`); their directory is logged. */
   keepTmpFiles?: boolean;
+  /** Told about every hook process group, `--config` included (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
 }
 
 const key = (module: string | undefined, name: string) => `${module ?? ''}\u0000${name}`;
@@ -106,6 +109,7 @@ export class ProcessHookRunner implements HookRunner {
         cwd: this.options.cwd === 'hook-directory' ? dirname(hook.file) : process.cwd(),
         env: { ...this.baseEnv(), ...hook.env, ...files.env },
         timeoutMs,
+        ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
         ...(stdout ? { onStdout: (c: string) => stdout.write(c) } : {}),
         ...(stderr ? { onStderr: (c: string) => stderr.write(c) } : {}),
@@ -145,6 +149,7 @@ export class ProcessHookRunner implements HookRunner {
       timeoutMs: this.options.timeoutMs ?? 0,
       ...(this.options.logger ? { logger: this.options.logger } : {}),
       ...(this.checkJqFilter ? { checkJqFilter: this.checkJqFilter } : {}),
+      ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { AbortSignalLike, HookDefinition, Logger } from '@converge/core';
 import type { EffectiveHookConfig } from '@converge/protocol';
+import type { TrackProcessGroup } from '@converge/runtime';
 
 /** A discovered hook whose config was loaded: how to run it and what the engine registers. */
 export interface LoadedHook {
@@ -28,4 +29,6 @@ export interface HookCommandContext {
   signal?: AbortSignalLike;
   logger?: Logger;
   checkJqFilter?: (filter: string) => string | undefined;
+  /** Told about each command's process group (ProcessGroupRegistry.track). */
+  track?: TrackProcessGroup;
 }

@@ -19,6 +19,7 @@ import {
   valuesKey,
 } from '@converge/core';
 import type { KubeObject } from '@converge/protocol';
+import type { TrackProcessGroup } from '@converge/runtime';
 import { DEFAULT_CRD_FILTER_PREFIXES, hasHelmChart, loadCrds } from './chart-files.js';
 import { type EnabledScriptResult, runEnabledScript } from './enabled-script.js';
 import type { HookEnvOptions } from './hook-env.js';
@@ -52,6 +53,8 @@ export interface LoadModulesDirOptions {
   baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Kill an enabled script after this many ms (default 0: no timeout). */
   enabledScriptTimeoutMs?: number;
+  /** Told about every enabled script's process group (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
   /** CRD files whose base name starts with one of these are skipped (default `doc-`, `_`). */
   crdFilterPrefixes?: readonly string[];
   /**
@@ -95,7 +98,7 @@ export class ModulesDirSource implements ModuleSource {
     readonly problems: readonly string[],
     private readonly scriptOptions: Pick<
       LoadModulesDirOptions,
-      'tmpDir' | 'env' | 'baseEnv' | 'enabledScriptTimeoutMs' | 'logger'
+      'tmpDir' | 'env' | 'baseEnv' | 'enabledScriptTimeoutMs' | 'logger' | 'trackProcessGroup'
     > = {},
   ) {
     this.byName = new Map(definitions.map((d) => [d.name, d]));
@@ -139,6 +142,7 @@ export class ModulesDirSource implements ModuleSource {
     if (!def.enabledScript) return { enabled: true };
     const o = this.scriptOptions;
     return runEnabledScript({ module, path: def.enabledScript }, input, {
+      ...(o.trackProcessGroup ? { track: o.trackProcessGroup } : {}),
       tmpDir: o.tmpDir,
       env: o.env,
       baseEnv: o.baseEnv,

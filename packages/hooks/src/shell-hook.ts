@@ -51,6 +51,7 @@ export async function loadShellHook(hook: ShellHookFile, ctx: HookCommandContext
     timeoutMs: ctx.timeoutMs,
     captureStdout: true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.track ? { track: ctx.track } : {}),
   });
   const where = `${hook.kind} hook ${hook.name} (file ${hook.file})`;
   if (run.stdoutOverflow)

@@ -5,7 +5,13 @@ import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
-import { createEngine, createLogger, type JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
+import {
+  createEngine,
+  createLogger,
+  type JsonlEventWriter,
+  MemoryEventStore,
+  ProcessGroupRegistry,
+} from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
@@ -66,6 +72,9 @@ export async function runCommand(
     return { code: 2, message: (e as Error).message };
   }
   const jq = new JqProcessEngine();
+  // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
+  const groups = new ProcessGroupRegistry();
+  const trackProcessGroup = groups.track;
   if (o.leaderElection && o.cluster !== 'kube') {
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
@@ -81,6 +90,7 @@ export async function runCommand(
       charts: (m: string) => source.chartDir(m),
       jq,
       logger,
+      trackProcessGroup,
     });
   } catch (e) {
     jq.close();
@@ -93,6 +103,7 @@ export async function runCommand(
     source = await loadModulesDir(modulesDir, {
       ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
       baseEnv: target.hookBaseEnv,
+      trackProcessGroup,
     });
   } catch (e) {
     target.close();
@@ -105,6 +116,7 @@ export async function runCommand(
     jq,
     logger,
     env: target.hookBaseEnv,
+    trackProcessGroup,
   });
   const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
@@ -137,6 +149,7 @@ export async function runCommand(
     runId,
     jq,
     ...(hookTimeoutMs !== undefined ? { hookTimeoutMs } : {}),
+    processGroups: groups,
   });
   const firstSeq = store.lastSeq() + 1;
   const view = tty

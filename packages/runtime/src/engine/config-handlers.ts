@@ -9,6 +9,7 @@ import type { NewEvent } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
 import { convergeTask, isConvergeTask } from './converge-handler.js';
 import { type EngineCore, MAIN } from './engine-core.js';
+import { purgeCandidates } from './purge-candidates.js';
 import type { Task, TaskResult } from './task.js';
 
 const isSection = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -159,11 +160,14 @@ export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<
   return { status: 'Success' };
 }
 
-/** DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module. */
+/**
+ * DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module, only
+ * those converge or addon-operator installed (purge-candidates.ts).
+ */
 export async function handleDiscoverReleases(core: EngineCore, task: Task): Promise<TaskResult> {
   let names: string[];
   try {
-    names = await core.options.releases.list();
+    names = await purgeCandidates(core, await core.options.releases.list());
   } catch (e) {
     return { status: 'Fail', error: `list releases: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -174,7 +178,7 @@ export async function handleDiscoverReleases(core: EngineCore, task: Task): Prom
     (core.state.decisions.pendingDeletes.includes(n) ||
       !['disabled', 'deleted', undefined].includes(core.state.modules[n]?.value as string));
   const purge = names
-    .filter((n) => !core.isEnabled(n) && !deleting(n))
+    .filter((n) => !deleting(n))
     .sort()
     .reverse();
   return {

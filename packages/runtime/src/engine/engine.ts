@@ -22,6 +22,7 @@ import {
   onDynamicEnabledChanged,
 } from './config-handlers.js';
 import { convergeTask, handleConverge, handleEnsureCrds, isConvergeTask } from './converge-handler.js';
+import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
@@ -242,6 +243,7 @@ export function createEngine(options: EngineOptions): Engine {
       return out;
     },
     async start() {
+      await endCrashLeftovers(options, store, core.logger);
       core.globalDef = await options.modules.global();
       for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
       core.append({

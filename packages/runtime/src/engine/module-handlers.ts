@@ -169,11 +169,14 @@ export async function handleModuleDelete(
       case 'checkRelease': {
         try {
           const info = await core.options.releases.status(module);
+          // A foreign release is not ours to remove: as if absent, so beforeDeleteHelm does not run.
+          const foreign = info?.owned === false;
           core.append({
             type: 'HelmReleaseChecked',
             module,
             release: module,
-            exists: info !== undefined,
+            exists: info !== undefined && !foreign,
+            ...(foreign ? { reason: 'foreign' } : {}),
           } as NewEvent);
         } catch (e) {
           return helmFailure(core, task, 'checkRelease', 'status', e);
