@@ -178,14 +178,23 @@ export async function runCommand(
   let interrupted: NodeJS.Signals | undefined;
   let stopping = false;
   let wakeOnSignal: (() => void) | undefined;
+  let firstSignalAt = 0;
+  const launched = process.env.CONVERGE_LAUNCHED === '1';
   const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C under the Node < 22.13 launcher arrives twice (the terminal signals the whole
+    // process group, and the launcher forwards its own copy): a SIGINT within 500 ms is the same one.
+    if (launched && signal === 'SIGINT' && interrupted === 'SIGINT' && Date.now() - firstSignalAt < 500)
+      return;
     if (stopping) {
       // A second signal while the running tasks have their grace: abort them now.
       logger.warn({ signal }, 'second signal: aborting the running tasks');
       void engine.stop({ graceMs: 0 });
       return;
     }
-    interrupted ??= signal;
+    if (interrupted === undefined) {
+      interrupted = signal;
+      firstSignalAt = Date.now();
+    }
     wakeOnSignal?.();
   };
   let lostLease: string | undefined;
