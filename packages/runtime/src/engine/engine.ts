@@ -5,7 +5,7 @@ import {
   type TimerHandle,
   valuesKey,
 } from '@converge/core';
-import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import type { ConvergeEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
@@ -246,8 +246,7 @@ export function createEngine(options: EngineOptions): Engine {
       await endCrashLeftovers(options, store, core.logger);
       core.globalDef = await options.modules.global();
       for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
-      core.append({
-        type: 'EngineStarted',
+      core.emit('EngineStarted', {
         runId: options.runId ?? core.ids.next('run'),
         namespace: core.namespace,
         modules: [...core.moduleDefs.values()].map((m) => ({
@@ -256,20 +255,19 @@ export function createEngine(options: EngineOptions): Engine {
           valuesKey: valuesKey(m.name),
           hasChart: m.hasChart,
         })),
-      } as NewEvent);
+      });
       core.globalHooks = await core.options.hooks.globalHooks();
-      core.append({
-        type: 'GlobalHooksRegistered',
+      core.emit('GlobalHooksRegistered', {
         hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
           name,
           orders,
           kubernetes,
           schedule,
         })),
-      } as NewEvent);
+      });
       const config = options.config ? await options.config.load() : {};
       validateInitialConfig(core, config);
-      core.append({ type: 'ConfigReceived', config } as NewEvent);
+      core.emit('ConfigReceived', { config });
       const apply = await handleApplyConfig(
         core,
         core.newTask({ type: 'ApplyKubeConfigValues', queue: MAIN, trigger: 'Operator-Startup' }),
@@ -355,7 +353,8 @@ export function createEngine(options: EngineOptions): Engine {
           stopSignal.abort();
         }
         // The log says where a run ended (a log may hold several runs); nothing comes after it.
-        if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
+        if (wasRunning && core.state.runId !== undefined)
+          core.emit('EngineStopped', { runId: core.state.runId });
         store.seal();
         if (!ended) {
           // Process groups get SIGKILL after KILL_AFTER_MS; an executor that ignores the signal is not waited for longer.
