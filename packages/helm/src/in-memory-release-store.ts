@@ -3,11 +3,19 @@
  * rendered objects applied to a ClusterStore. An upgrade resolves only after the cluster has
  * handed every change to its watchers (read-your-writes, DESIGN "Embedded default").
  */
-import type { ClusterStore, ReleaseExecutor, ReleaseInfo, RenderResult, Values } from '@converge/core';
+import type {
+  ClusterStore,
+  ReleaseExecutor,
+  ReleaseInfo,
+  RenderResult,
+  StoreRecords,
+  Values,
+} from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
+import { ReleaseRecords } from './release-records.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -52,6 +60,12 @@ export interface InMemoryReleaseStoreOptions {
   releases?: readonly SeedRelease[];
   /** Render cache to use (shared or own); `false` renders every time. Default: a cache of its own. */
   renderCache?: RenderCache | false;
+  /**
+   * Store records to keep the releases in (`EventStore.records`): the store starts with the
+   * releases they hold (revision, status, labels, manifest) and writes one record per changed
+   * release. Give the cluster the same records, so the objects survive with their releases.
+   */
+  records?: StoreRecords;
 }
 
 interface StoredRelease {
@@ -95,9 +109,13 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
   private readonly store = new Map<string, StoredRelease>();
   private readonly failures = new Map<ReleaseOperation, string[]>();
   private readonly cache: RenderCache | undefined;
+  private readonly persisted: ReleaseRecords | undefined;
 
   constructor(private readonly options: InMemoryReleaseStoreOptions) {
     this.cache = options.renderCache === false ? undefined : (options.renderCache ?? new RenderCache());
+    this.persisted = options.records && new ReleaseRecords(options.records);
+    for (const stored of this.persisted?.restore() ?? [])
+      this.store.set(stored.name, { ...stored, objects: parseManifestObjects(stored.manifest) });
     for (const seed of options.releases ?? []) this.seed(seed);
   }
 
@@ -106,7 +124,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
     const manifest = release.manifest ?? '';
     const labels = { ...(release.labels ?? {}) };
     if (release.checksum !== undefined) labels.moduleChecksum = release.checksum;
-    this.store.set(release.name, {
+    this.keep({
       name: release.name,
       namespace: release.namespace ?? this.options.namespace,
       revision: release.revision,
@@ -232,10 +250,10 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
         if (!kept.has(refKey(ref))) this.options.cluster.remove(ref);
       }
     } catch (error) {
-      this.store.set(module, { ...next, status: 'failed' });
+      this.keep({ ...next, status: 'failed' });
       throw error;
     }
-    this.store.set(module, next);
+    this.keep(next);
     await this.options.cluster.quiesce();
     return this.info(next);
   }
@@ -250,6 +268,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       this.options.cluster.remove(releaseObjectRef(object, stored.namespace, customKinds));
     }
     this.store.delete(release);
+    this.persisted?.delete(release);
     await this.options.cluster.quiesce();
   }
 
@@ -264,6 +283,12 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       if (!this.options.cluster.get(ref)) absent.push(ref);
     }
     return absent;
+  }
+
+  /** Sets a release in memory and in the records. */
+  private keep(release: StoredRelease): void {
+    this.store.set(release.name, release);
+    this.persisted?.save(release);
   }
 
   private injectedFailure(operation: ReleaseOperation): void {
