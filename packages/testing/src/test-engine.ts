@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import type { ConfigDocument, EngineState, ReleaseExecutor, Values } from '@converge/core';
+import type { ConfigDocument, EngineState, EventStore, ReleaseExecutor, Values } from '@converge/core';
 import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
   type HookEnvOptions,
@@ -56,6 +56,12 @@ export interface TestEngineOptions {
    * `kube-system`, `kube-public`, `kube-node-lease`). See `t.kubeApi` and `t.kubeconfig`.
    */
   kubeApi?: boolean;
+  /**
+   * The event store (default: a new MemoryEventStore). With `records`, the in-memory cluster and
+   * releases persist in it too: a second engine given the same store continues with the objects
+   * and releases the first one left (the embedded default of `converge run`).
+   */
+  store?: EventStore;
 }
 
 export interface TestEngine {
@@ -113,7 +119,8 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
   // jq for jqFilter and JQPatch: one long-lived jq process engine (started on first use), closed on stop.
   const jq = new JqProcessEngine();
-  const cluster = new InMemoryCluster(jq ? { jq: jqPatchFunction(jq) } : {});
+  const records = options.store?.records ? { records: options.store.records } : {};
+  const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq), ...records });
   for (const o of options.objects ?? []) cluster.put(o);
   const chartRoot = mkdtempSync(join(tmpdir(), 'converge-charts-'));
   const kubeApi = options.kubeApi
@@ -142,6 +149,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     namespace,
     charts: (module: string) => chartDirs.get(module),
     ...(options.helm ? { helm: options.helm } : {}),
+    ...records,
   });
   for (const r of options.releases ?? []) releaseStore.seed(r);
   const configSource = new MemoryConfigSource(options.config ?? {});
@@ -184,6 +192,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     namespace,
     hookTimeoutMs: options.hookTimeoutMs ?? 0,
     ...(jq ? { jq } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
 
   const waitIdle = async () => {
