@@ -31,6 +31,8 @@ describe('the embedded default on a shared store', () => {
     const second = await createTestEngine({ modules: [web], store });
     await second.start();
     const run = since(second.events, firstLast);
+    // engine.events reads the store: the first run's events are there too.
+    expect(second.events[0]).toMatchObject({ seq: 1, type: 'EngineStarted' });
     expect(run[0]).toMatchObject({ seq: firstLast + 1, type: 'EngineStarted' });
     expect(run.filter((e) => e.type === 'HelmUpgradeSkipped')).toMatchObject([
       { module: 'web', reason: 'unchanged' },
