@@ -13,10 +13,17 @@ import { startupMachine } from './machines/startup-machine.js';
 import {
   type ConvergeSnapshot,
   type ModuleSnapshot,
+  moduleStateName,
   nextModuleStep,
   type StartupSnapshot,
 } from './machines/steps.js';
 import type { ConfigDocument, Values } from './ports.js';
+import {
+  carriedRunDecisions,
+  foldRunDecisions,
+  initialRunDecisions,
+  type RunDecisions,
+} from './run-decisions.js';
 import type { ValuesPatchOp } from './values/json-patch.js';
 import { compactPatches } from './values/patch-compaction.js';
 
@@ -42,6 +49,8 @@ export interface EngineState {
   errors: Record<string, string>;
   /** How many events were folded through an xstate `transition()` (the rest took the fast path). */
   transitions: number;
+  /** The engine's other decisions (replanning, restarts, re-runs, releases, pending deletes). */
+  decisions: RunDecisions;
 }
 
 export function initialEngineState(): EngineState {
@@ -57,6 +66,7 @@ export function initialEngineState(): EngineState {
     valuesPatches: {},
     errors: {},
     transitions: 0,
+    decisions: initialRunDecisions(),
   };
 }
 
@@ -144,10 +154,16 @@ function applyConfigPatch(current: Values | undefined, patch: JsonPatchOperation
  */
 export function applyEvent(state: EngineState, event: ConvergeEvent): EngineState {
   state.seq = event.seq;
+  if (decisionEvents.has(event.type)) foldRunDecisions(state.decisions, event, decisionInputs(state));
   switch (event.type) {
     case 'EngineStarted':
-      // A run starts a new stream: the state folds from scratch (a log may hold several runs).
-      if (state.runId !== undefined) Object.assign(state, initialEngineState(), { seq: event.seq });
+      // A run starts its lifecycles from scratch (a log may hold several runs); releases and
+      // deletes that had begun carry over, so that the new run resumes them.
+      if (state.runId !== undefined)
+        Object.assign(state, initialEngineState(), {
+          seq: event.seq,
+          decisions: carriedRunDecisions(state.decisions),
+        });
       state.runId = event.runId;
       state.namespace = event.namespace;
       for (const m of event.modules) {
@@ -224,6 +240,35 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
   }
 }
 
+const decisionEvents = new Set<ConvergeEvent['type']>([
+  'ConfigReceived',
+  'ModuleDynamicEnabledChanged',
+  'ModulesPlanned',
+  'ConvergeStarted',
+  'ValuesChanged',
+  'ModuleRunStarted',
+  'ModuleFailed',
+  'ModuleReady',
+  'ModuleDeleteStarted',
+  'ModuleDeleted',
+  'HelmReleaseUpgraded',
+  'HelmUpgradeSkipped',
+  'HelmReleaseChecked',
+  'HelmReleaseUninstalled',
+]);
+
+function decisionInputs(state: EngineState) {
+  return {
+    config: state.config,
+    convergeValue: state.converge.value,
+    convergeCompleted: state.converge.context.completed,
+    moduleState: (m: string) => {
+      const snap = state.modules[m];
+      return snap ? moduleStateName(snap) : undefined;
+    },
+  };
+}
+
 /** Pure fold step: returns a new state and leaves `state` untouched. */
 export function evolve(state: EngineState, event: ConvergeEvent): EngineState {
   return applyEvent(cloneEngineState(state), event);
@@ -283,5 +328,17 @@ export function cloneEngineState(state: EngineState): EngineState {
     configValues: { ...state.configValues },
     valuesPatches: { ...state.valuesPatches },
     errors: { ...state.errors },
+    decisions: cloneRunDecisions(state.decisions),
+  };
+}
+
+function cloneRunDecisions(d: RunDecisions): RunDecisions {
+  return {
+    ...d,
+    dynamicEnabled: { ...d.dynamicEnabled },
+    runTasks: { ...d.runTasks },
+    afterHelmValuesChanged: { ...d.afterHelmValuesChanged },
+    releases: [...d.releases],
+    pendingDeletes: [...d.pendingDeletes],
   };
 }

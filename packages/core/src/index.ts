@@ -10,4 +10,5 @@ export * from './machines/steps.js';
 export * from './persisted-state.js';
 export * from './planning.js';
 export * from './ports.js';
+export * from './run-decisions.js';
 export * from './values/index.js';

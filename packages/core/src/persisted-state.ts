@@ -1,4 +1,4 @@
-import type { EngineState } from './engine-state.js';
+import { type EngineState, initialEngineState } from './engine-state.js';
 import { convergeMachine } from './machines/converge-machine.js';
 import { moduleMachine } from './machines/module-machine.js';
 import { startupMachine } from './machines/startup-machine.js';
@@ -39,8 +39,12 @@ export function persistEngineState(state: EngineState): PersistedEngineState {
 /** Rebuilds a folded state from `persistEngineState` output (machine snapshots resolved again). */
 export function restoreEngineState(p: PersistedEngineState): EngineState {
   const { format: _format, ...rest } = p;
+  const fresh = initialEngineState();
   return {
+    ...fresh,
     ...rest,
+    // Snapshots written before the decisions were folded lack them.
+    decisions: { ...fresh.decisions, ...rest.decisions },
     startup: startupMachine.resolveState(p.startup as never) as StartupSnapshot,
     converge: convergeMachine.resolveState(p.converge as never) as ConvergeSnapshot,
     modules: Object.fromEntries(

@@ -148,6 +148,8 @@ export const eventSchemas = {
     doStartup: z.boolean(),
     attempt: z.number().int().positive(),
     queue: z.string(),
+    /** The task whose run this is; a task that re-enters its run (after Synchronization) starts none. */
+    taskId: z.string().optional(),
   }),
   ModuleRunSkipped: ev('ModuleRunSkipped', { ...moduleField, reason: z.string() }),
   ModuleDeleteStarted: ev('ModuleDeleteStarted', { ...moduleField, attempt: z.number().int().positive() }),
@@ -210,7 +212,13 @@ export const eventSchemas = {
     scope: z.string(),
     patch: z.array(jsonPatchOperationSchema),
   }),
-  ConfigReceived: ev('ConfigReceived', { config: z.record(z.string(), z.unknown()) }),
+  ConfigReceived: ev('ConfigReceived', {
+    config: z.record(z.string(), z.unknown()),
+    /** `hook`: a hook's own config values patch read back; it replans nothing. */
+    source: z.enum(['hook']).optional(),
+  }),
+  /** A global hook set a `<module>Enabled` value (the DynamicallyEnabled extender, AO §6.2). */
+  ModuleDynamicEnabledChanged: ev('ModuleDynamicEnabledChanged', { ...moduleField, enabled: z.boolean() }),
   ScheduleFired: ev('ScheduleFired', { crontab: z.string() }),
   KubeEventObserved: ev('KubeEventObserved', {
     hook: z.string(),

@@ -81,6 +81,8 @@ export function describeEvent(e: ConvergeEvent): string {
       return `${e.scope}: ${e.patch.map((op) => `${op.op} ${op.path}`).join(', ')}`;
     case 'ConfigReceived':
       return `sections ${Object.keys(e.config).join(', ') || '(none)'}`;
+    case 'ModuleDynamicEnabledChanged':
+      return `${e.module}: ${e.enabled ? 'enabled' : 'disabled'} by a global hook`;
     case 'ScheduleFired':
       return e.crontab;
     case 'KubeEventObserved':

@@ -82,18 +82,13 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     queue: MAIN,
     trigger: 'Apply-Kube-Config-Values-Changes',
   });
-  if (
-    !core.firstConvergeDone &&
-    core.state.converge.context.completed === 0 &&
-    core.state.converge.value === 'standBy'
-  ) {
+  // ConfigReceived folded graphDirty and convergeRestartPending (core's run-decisions.ts).
+  if (core.state.converge.context.completed === 0 && core.state.converge.value === 'standBy') {
     main.addFirst(apply);
     main.cancelDelay();
-    core.graphDirty = true;
     return;
   }
   if (globalChanged || flagsChanged) {
-    core.graphDirty = true;
     const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-KubeConfigChange');
     const drained = removeCurrentConvergeTasks(core);
     if (drained) main.addFirst(apply, converge);
@@ -101,7 +96,6 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
       main.addFirst(apply);
       main.addLast(converge);
     }
-    resetConvergeIfRunning(core);
     return;
   }
   const reruns = changedModules
@@ -118,22 +112,17 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
   main.addFirst(apply, ...reruns);
 }
 
-/** A global hook changed a dynamic `<module>Enabled` flag (AO §5.5 A). */
+/**
+ * A global hook changed dynamic `<module>Enabled` flags (AO §5.5 A); ModuleDynamicEnabledChanged
+ * folded graphDirty and convergeRestartPending.
+ */
 export function onDynamicEnabledChanged(core: EngineCore): void {
-  core.graphDirty = true;
-  if (!core.firstConvergeDone && core.state.converge.context.completed === 0) return;
+  if (core.state.converge.context.completed === 0) return;
   const main = core.queue(MAIN);
   const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-GlobalHookDynamicUpdate');
   const drained = removeCurrentConvergeTasks(core);
   if (drained && core.state.converge.value !== 'standBy') main.addFirst(converge);
   else main.addLast(converge);
-  resetConvergeIfRunning(core);
-}
-
-function resetConvergeIfRunning(core: EngineCore): void {
-  // The next ConvergeModules task starts from standBy: record nothing here; the handler sees
-  // a converge still in progress and starts a new one (ConvergeStarted restarts the chart).
-  core.restartConverge = core.state.converge.value !== 'standBy';
 }
 
 /** ApplyKubeConfigValues (AO §4.6, §10.4): validate the config, then record changed sections. */

@@ -35,8 +35,7 @@ export function convergeTask(core: EngineCore, reason: ConvergeReason, trigger: 
  * runs what the chart says next and keeps the task at the head while module tasks run.
  */
 export async function handleConverge(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
-  if (core.state.converge.value === 'standBy' || core.restartConverge) {
-    core.restartConverge = false;
+  if (core.state.converge.value === 'standBy' || core.state.decisions.convergeRestartPending) {
     // Deduplicate back-to-back converges (AO-28).
     const next = queue.tasks.slice(queue.tasks.indexOf(task) + 1);
     for (const t of next) {
@@ -49,14 +48,11 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
       reason: task.convergeReason ?? 'OperatorStartup',
       trigger: task.trigger,
     } as NewEvent);
-    core.afterAllChecksum = undefined;
   }
   for (;;) {
     const step = nextConvergeStep(core.state.converge);
     switch (step.kind) {
       case 'runHook': {
-        if (step.binding === 'afterAll' && core.afterAllChecksum === undefined)
-          core.afterAllChecksum = core.values.checksum('global');
         const hook = core.globalHooks.find((h) => h.name === step.hook)!;
         const out = await invokeHook(core, {
           hook,
@@ -97,15 +93,13 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
       }
       case 'complete': {
         const convergeId = core.state.converge.context.convergeId ?? '';
-        const changed =
-          core.afterAllChecksum !== undefined && core.afterAllChecksum !== core.values.checksum('global');
-        core.afterAllChecksum = undefined;
+        const changed = core.state.decisions.afterAllValuesChanged;
+        const first = core.state.converge.context.completed === 0;
         core.append({ type: 'ConvergeCompleted', convergeId } as NewEvent);
         const tail: Task[] = [];
         if (changed)
           tail.push(convergeTask(core, 'GlobalValuesChanged', 'AfterAll-Hooks-Change-GlobalValues'));
-        if (!core.firstConvergeDone) {
-          core.firstConvergeDone = true;
+        if (first) {
           tail.push(
             core.newTask({
               type: 'DiscoverHelmReleases',
@@ -134,13 +128,16 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const reasons: Record<string, string> = {};
   // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
   if (
-    core.graphDirty ||
+    core.state.decisions.graphDirty ||
     task.convergeReason !== 'GlobalValuesChanged' ||
     core.state.converge.context.completed === 0
   ) {
     enabled = [];
     for (const def of defs) {
-      const pre = enabledBeforeScript(def, { dynamic: core.dynamicEnabled, config: core.config() });
+      const pre = enabledBeforeScript(def, {
+        dynamic: core.state.decisions.dynamicEnabled,
+        config: core.config(),
+      });
       if (!pre.enabled) {
         reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
         continue;
@@ -167,7 +164,6 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
       reasons[def.name] = `enabled by ${pre.by}`;
       enabled.push(def.name);
     }
-    core.graphDirty = false;
   } else {
     enabled = before;
   }

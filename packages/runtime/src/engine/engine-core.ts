@@ -11,9 +11,12 @@ import {
   type Metrics,
   type ModuleDefinition,
   type ObjectApplier,
+  type PersistedEngineState,
   persistEngineState,
+  replay,
+  restoreEngineState,
 } from '@converge/core';
-import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import type { ConvergeEvent, EventOf, EventType, NewEvent } from '@converge/protocol';
 import type { EngineOptions } from './engine-options.js';
 import { IdSource } from './ids.js';
 import type { KubeBindings } from './kube-bindings.js';
@@ -24,6 +27,20 @@ import { type QueueHost, TaskQueue } from './task-queue.js';
 import { ValuesView } from './values-view.js';
 
 export const MAIN = 'main';
+
+/** The payload of an event of type `T`: its fields without the envelope. */
+export type EventPayload<T extends EventType> = Omit<EventOf<T>, 'seq' | 'at' | 'v' | 'type'>;
+
+/** The state folded from what `store` holds: its newest snapshot, then the events after it. */
+export function restoreFromStore(store: EventStore): EngineState {
+  if (store.lastSeq() === 0) return initialEngineState();
+  const snap = store.loadSnapshot();
+  if (snap && snap.seq <= store.lastSeq()) {
+    const from = { seq: snap.seq, state: restoreEngineState(snap.state as PersistedEngineState) };
+    return replay(store.read(snap.seq + 1), from);
+  }
+  return replay(store.read(1));
+}
 export const parallelQueueName = (i: number) => `parallel_queue_${i}`;
 
 /** Per-module runtime facts that are not in the log (process handles, flags). */
@@ -50,21 +67,12 @@ export class EngineCore implements QueueHost {
   readonly moduleRuntime = new Map<string, ModuleRuntime>();
   globalDef: GlobalDefinition = {};
   globalHooks: HookDefinition[] = [];
-  /** Dynamic `<module>Enabled` flags from global hooks (DynamicallyEnabled extender). */
-  dynamicEnabled: Record<string, boolean> = {};
-  /** Set when config or dynamic flags changed: the next converge recalculates enablement. */
-  graphDirty = true;
-  firstConvergeDone = false;
-  /** A config or dynamic-enable change restarts the converge in progress at its next run. */
-  restartConverge = false;
-  /** Checksum of global values captured when the current converge's afterAll phase began. */
-  afterAllChecksum: string | undefined;
   readonly values: ValuesView;
   kube!: KubeBindings;
   readonly parallel = new ParallelRuns();
   readonly resources: ResourcesMonitor;
   handler!: (task: Task, queue: TaskQueue) => Promise<TaskResult>;
-  private st: EngineState = initialEngineState();
+  private st: EngineState;
   private readonly listeners = new Set<(e: ConvergeEvent) => void>();
   private readonly activityListeners = new Set<() => void>();
   /** Called when a global hook changed a dynamic `<module>Enabled` flag. */
@@ -85,6 +93,7 @@ export class EngineCore implements QueueHost {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.store = options.store;
+    this.st = restoreFromStore(options.store);
     this.cluster = options.cluster;
     this.resources = new ResourcesMonitor(this);
     this.values = new ValuesView(
@@ -132,6 +141,11 @@ export class EngineCore implements QueueHost {
     if (every > 0 && last && Math.floor(last.seq / every) > Math.floor((last.seq - stored.length) / every))
       this.store.saveSnapshot({ seq: this.st.seq, state: persistEngineState(this.st) });
     return stored;
+  }
+
+  /** Appends one event of type `type` (typed payload) and returns it as stored. */
+  emit<T extends EventType>(type: T, payload: EventPayload<T>): EventOf<T> {
+    return this.append({ type, ...payload } as unknown as NewEvent)[0] as EventOf<T>;
   }
 
   onEvent(listener: (e: ConvergeEvent) => void): () => void {

@@ -152,6 +152,7 @@ async function applyOutputs(
       core.append({
         type: 'ConfigReceived',
         config: { ...core.config(), [key]: applied.values },
+        source: 'hook',
       } as NewEvent);
     }
     recordDynamicEnabled(core, applied.enabled);
@@ -184,8 +185,8 @@ function relative(ops: ValuesPatchOp[], key: string): JsonPatchOperation[] {
 function recordDynamicEnabled(core: EngineCore, updates: { module: string; enabled: boolean }[]): void {
   let changed = false;
   for (const u of updates) {
-    if (core.dynamicEnabled[u.module] !== u.enabled) {
-      core.dynamicEnabled[u.module] = u.enabled;
+    if (core.state.decisions.dynamicEnabled[u.module] !== u.enabled) {
+      core.emit('ModuleDynamicEnabledChanged', { module: u.module, enabled: u.enabled });
       changed = true;
     }
   }

@@ -70,17 +70,11 @@ function fail(core: EngineCore, task: Task, phase: string, error: string): TaskR
   return { status: 'Fail', error: `${phase}: ${error}`, module: task.module };
 }
 
-type RunState = Task & { runStarted?: boolean; afterHelmChecksum?: string };
-
 /**
  * ModuleRun (AO §7.2): registers hooks, then drives the module statechart step by step —
  * onStartup, Synchronization, beforeHelm, helm, afterHelm — appending what happened.
  */
-export async function handleModuleRun(
-  core: EngineCore,
-  task: RunState,
-  queue: TaskQueue,
-): Promise<TaskResult> {
+export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
   const module = task.module!;
   if (!core.isEnabled(module)) {
     core.append({ type: 'ModuleRunSkipped', module, reason: 'module is disabled' } as NewEvent);
@@ -89,38 +83,28 @@ export async function handleModuleRun(
   }
   const regError = await ensureRegistered(core, module);
   if (regError) return fail(core, task, 'registerHooks', regError);
-  if (!task.runStarted) {
-    task.runStarted = true;
-    core.append({
-      type: 'ModuleRunStarted',
+  // A task re-entering its own run (after its Synchronization tasks) starts no new one.
+  if (core.state.decisions.runTasks[module] !== task.id) {
+    core.emit('ModuleRunStarted', {
       module,
       trigger: task.trigger,
       doStartup: task.doStartup ?? false,
       attempt: task.failureCount + 1,
       queue: queue.name,
-    } as NewEvent);
+      taskId: task.id,
+    });
   }
   for (;;) {
-    const snap = core.state.modules[module];
-    const step: ModuleStep = nextModuleStep(snap);
+    const step: ModuleStep = nextModuleStep(core.state.modules[module]);
     switch (step.kind) {
       case 'runHook': {
-        if (step.binding === 'afterHelm' && snap.context.step === 0 && task.afterHelmChecksum === undefined)
-          task.afterHelmChecksum = core.values.checksum(module);
         const error = await runLifecycleHook(core, task, queue, module, step);
-        if (error) {
-          task.runStarted = false;
-          task.afterHelmChecksum = undefined;
-          return fail(core, task, step.binding, error);
-        }
+        if (error) return fail(core, task, step.binding, error);
         break;
       }
       case 'synchronize': {
         const sync = await core.kube.synchronizeModule(module, queue.name);
-        if ('error' in sync) {
-          task.runStarted = false;
-          return fail(core, task, 'synchronization', sync.error);
-        }
+        if ('error' in sync) return fail(core, task, 'synchronization', sync.error);
         if (sync.head.length > 0) return { status: 'Keep', head: sync.head };
         if (nextModuleStep(core.state.modules[module]).kind === 'synchronize') {
           queue.setBlocked(true);
@@ -130,22 +114,14 @@ export async function handleModuleRun(
         break;
       }
       case 'helm': {
-        task.afterHelmChecksum = undefined;
         const err = await runHelmStep(core, module);
-        if (err) {
-          task.runStarted = false;
-          return fail(core, task, 'helm', err);
-        }
-        if (task.afterHelmChecksum === undefined) task.afterHelmChecksum = core.values.checksum(module);
+        if (err) return fail(core, task, 'helm', err);
         break;
       }
       case 'finishRun': {
         core.kube.enableSchedules(module);
-        const changed =
-          task.afterHelmChecksum !== undefined && task.afterHelmChecksum !== core.values.checksum(module);
-        task.runStarted = false;
-        task.afterHelmChecksum = undefined;
-        if (changed) {
+        // Values changed while afterHelm hooks ran: the run repeats from beforeHelm (AO §7.2).
+        if (core.state.decisions.afterHelmValuesChanged[module]) {
           const rerun = core.newTask({
             type: 'ModuleRun',
             queue: queue.name,
@@ -162,7 +138,6 @@ export async function handleModuleRun(
         return { status: 'Success' };
       }
       default:
-        task.runStarted = false;
         core.parallel.childDone(task);
         return { status: 'Success' };
     }

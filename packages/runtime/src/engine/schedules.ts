@@ -41,7 +41,7 @@ export class Schedules {
   /** Handles one tick of `crontab` (also callable directly by tests and embedders). */
   fire(crontab: string): void {
     this.core.append({ type: 'ScheduleFired', crontab } as NewEvent);
-    if (!this.core.firstConvergeDone) return;
+    if (this.core.state.converge.context.completed === 0) return;
     for (const hook of [...this.core.globalHooks].sort(byName)) {
       for (const s of hook.schedule) if (s.crontab === crontab) this.queueTask(undefined, hook.name, s);
     }

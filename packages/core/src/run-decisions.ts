@@ -1,0 +1,145 @@
+import type { ConvergeEvent } from '@converge/protocol';
+import type { ConfigDocument } from './ports.js';
+import { valuesChecksum } from './values/checksum.js';
+
+/**
+ * What the engine decides from besides the lifecycle charts, folded from the log so that a replay
+ * (or a restarted engine) decides exactly as the live engine would have.
+ */
+export interface RunDecisions {
+  /** Dynamic `<module>Enabled` flags set by global hooks (ModuleDynamicEnabledChanged). */
+  dynamicEnabled: Record<string, boolean>;
+  /** Enablement is recalculated at the next discover (config, flags or dynamic flags changed). */
+  graphDirty: boolean;
+  /** The converge in progress starts over at its next ConvergeModules task (AO §5.5). */
+  convergeRestartPending: boolean;
+  /** Global values changed while the converge's afterAll hooks ran: converge again (AO §5.2). */
+  afterAllValuesChanged: boolean;
+  /** Per module, the task whose run is in progress (ModuleRunStarted.taskId). */
+  runTasks: Record<string, string>;
+  /** Modules whose values changed during their afterHelm phase: the run repeats (AO §7.2). */
+  afterHelmValuesChanged: Record<string, true>;
+  /** Modules that have a Helm release according to the log; kept across runs. */
+  releases: string[];
+  /** Modules whose delete began and did not finish; kept across runs, resumed at startup. */
+  pendingDeletes: string[];
+}
+
+export function initialRunDecisions(): RunDecisions {
+  return {
+    dynamicEnabled: {},
+    graphDirty: true,
+    convergeRestartPending: false,
+    afterAllValuesChanged: false,
+    runTasks: {},
+    afterHelmValuesChanged: {},
+    releases: [],
+    pendingDeletes: [],
+  };
+}
+
+/** The decisions a new run starts with: only releases and pending deletes outlive a run. */
+export function carriedRunDecisions(previous: RunDecisions): RunDecisions {
+  return {
+    ...initialRunDecisions(),
+    releases: [...previous.releases],
+    pendingDeletes: [...previous.pendingDeletes],
+  };
+}
+
+/** The parts of the engine state the decision fold reads. */
+export interface DecisionInputs {
+  config: ConfigDocument;
+  convergeValue: unknown;
+  convergeCompleted: number;
+  moduleState(module: string): string | undefined;
+}
+
+const add = (list: string[], m: string) => {
+  if (!list.includes(m)) list.push(m);
+};
+const drop = (list: string[], m: string) => {
+  const i = list.indexOf(m);
+  if (i >= 0) list.splice(i, 1);
+};
+const isSection = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const globalSection = (c: ConfigDocument) => (isSection(c.global) ? c.global : {});
+const enabledFlags = (c: ConfigDocument) =>
+  Object.fromEntries(Object.entries(c).filter(([k]) => k.endsWith('Enabled')));
+
+/**
+ * Folds one event into `d` in place. Called before the lifecycle charts fold the same event, so
+ * `inputs` shows the state just before it.
+ */
+export function foldRunDecisions(d: RunDecisions, event: ConvergeEvent, inputs: DecisionInputs): void {
+  switch (event.type) {
+    case 'ConfigReceived': {
+      if (event.source === 'hook') return;
+      const standBy = inputs.convergeValue === 'standBy';
+      // Before the first converge any change replans it (it has not planned yet).
+      if (inputs.convergeCompleted === 0 && standBy) {
+        d.graphDirty = true;
+        return;
+      }
+      const globalChanged =
+        valuesChecksum(globalSection(inputs.config)) !== valuesChecksum(globalSection(event.config));
+      const flagsChanged =
+        valuesChecksum(enabledFlags(inputs.config)) !== valuesChecksum(enabledFlags(event.config));
+      if (globalChanged || flagsChanged) {
+        d.graphDirty = true;
+        d.convergeRestartPending = !standBy;
+      }
+      return;
+    }
+    case 'ModuleDynamicEnabledChanged':
+      d.dynamicEnabled[event.module] = event.enabled;
+      d.graphDirty = true;
+      if (inputs.convergeCompleted > 0) d.convergeRestartPending = inputs.convergeValue !== 'standBy';
+      return;
+    case 'ModulesPlanned':
+      d.graphDirty = false;
+      return;
+    case 'ConvergeStarted':
+      d.convergeRestartPending = false;
+      d.afterAllValuesChanged = false;
+      return;
+    case 'ValuesChanged':
+      if (event.scope === 'global') {
+        if (inputs.convergeValue === 'afterAll') d.afterAllValuesChanged = true;
+      } else if (inputs.moduleState(event.scope) === 'afterHelm') {
+        d.afterHelmValuesChanged[event.scope] = true;
+      }
+      return;
+    case 'ModuleRunStarted':
+      if (event.taskId !== undefined) d.runTasks[event.module] = event.taskId;
+      delete d.afterHelmValuesChanged[event.module];
+      drop(d.pendingDeletes, event.module);
+      return;
+    case 'ModuleFailed':
+    case 'ModuleReady':
+      delete d.runTasks[event.module];
+      delete d.afterHelmValuesChanged[event.module];
+      return;
+    case 'ModuleDeleteStarted':
+      delete d.runTasks[event.module];
+      delete d.afterHelmValuesChanged[event.module];
+      add(d.pendingDeletes, event.module);
+      return;
+    case 'ModuleDeleted':
+      drop(d.pendingDeletes, event.module);
+      return;
+    case 'HelmReleaseUpgraded':
+    case 'HelmUpgradeSkipped':
+      add(d.releases, event.module);
+      return;
+    case 'HelmReleaseChecked':
+      if (event.exists) add(d.releases, event.module);
+      else drop(d.releases, event.module);
+      return;
+    case 'HelmReleaseUninstalled':
+      drop(d.releases, event.module);
+      return;
+    default:
+      return;
+  }
+}
