@@ -7,6 +7,9 @@
 // a stream that drops the lines. (The test kit is not used: its MemoryLogger keeps every record.)
 // Prints one JSON line: heap used after gc at hour 1, day 1 and the end, and counts.
 // Run with `node --expose-gc bench/soak.mjs`; `bench/soak-bench.mjs` does that for `npm run bench`.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { writeHeapSnapshot } from 'node:v8';
@@ -27,6 +30,9 @@ const days = Number(process.env.SOAK_DAYS ?? 7);
 const kubeEveryS = Number(process.env.SOAK_KUBE_EVERY_S ?? 10);
 const retain = Number(process.env.SOAK_RETAIN ?? 10_000);
 const snapshots = process.env.SOAK_HEAP_SNAPSHOTS; // a directory: heap snapshots at hour 1 and the end
+// SOAK_VARIETY=1 adds more of the engine's paths: a chart (release, resources monitor), hook
+// metrics, a failing kube run (retry with backoff) every 30 minutes, a config change every hour.
+const variety = process.env.SOAK_VARIETY === '1';
 
 const HOUR = 3_600_000;
 const settings = (n) => ({
@@ -38,13 +44,34 @@ const settings = (n) => ({
 
 let scheduleRuns = 0;
 let kubeRuns = 0;
+const failedOnce = new Set();
+const chartDir = variety ? mkdtempSync(join(tmpdir(), 'converge-soak-')) : undefined;
+if (chartDir) {
+  mkdirSync(join(chartDir, 'templates'));
+  writeFileSync(join(chartDir, 'Chart.yaml'), 'apiVersion: v2\nname: soak\nversion: 0.1.0\n');
+  writeFileSync(
+    join(chartDir, 'templates', 'cm.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: soak-rendered\ndata:\n  a: "1"\n',
+  );
+}
 const hooks = [
   {
     name: 'hooks/every-minute',
     config: { configVersion: 'v1', schedule: [{ name: 'tick', crontab: '* * * * *' }] },
     run: () => {
       scheduleRuns++;
-      return { valuesPatch: [{ op: 'add', path: '/soak/minute', value: scheduleRuns % 60 }] };
+      const metrics = [
+        {
+          name: 'soak_minute',
+          action: 'set',
+          value: scheduleRuns % 60,
+          labels: { run: String(scheduleRuns % 5) },
+        },
+      ];
+      return {
+        valuesPatch: [{ op: 'add', path: '/soak/minute', value: scheduleRuns % 60 }],
+        ...(variety ? { metrics } : {}),
+      };
     },
   },
   {
@@ -62,6 +89,10 @@ const hooks = [
     },
     run: ({ bindingContexts }) => {
       kubeRuns += bindingContexts.length > 0 ? 1 : 0;
+      if (variety && kubeRuns % 180 === 0 && !failedOnce.has(kubeRuns)) {
+        failedOnce.add(kubeRuns);
+        throw new Error(`injected failure at run ${kubeRuns}`);
+      }
       return undefined;
     },
   },
@@ -71,17 +102,18 @@ const clock = new VirtualClock('2026-01-01T00:00:00Z');
 const cluster = new InMemoryCluster({ records: store.records, objects: [settings(0)] });
 const metrics = new PrometheusMetrics();
 const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+const config = new MemoryConfigSource({});
 const engine = createEngine({
   hooks: new CodeHookRunner([], new Map([['soak', hooks]])),
-  modules: new CodeModuleSource([{ name: 'soak' }]),
+  modules: new CodeModuleSource([{ name: 'soak', ...(chartDir ? { chart: chartDir } : {}) }]),
   releases: new InMemoryReleaseStore({
     cluster,
     namespace: 'default',
-    charts: () => undefined,
+    charts: () => chartDir,
     records: store.records,
   }),
   cluster,
-  config: new MemoryConfigSource({}),
+  config,
   clock,
   random: seededRandom(1),
   store,
@@ -133,6 +165,8 @@ let changes = 0;
 async function runUntil(ms) {
   while (clock.now() - start < ms) {
     cluster.put(settings(++changes));
+    if (variety && changes % Math.round(3600 / kubeEveryS) === 0)
+      config.set({ soak: { level: changes % 3 } });
     await advance(kubeEveryS * 1000);
   }
 }
@@ -152,6 +186,7 @@ if (snapshots) writeHeapSnapshot(`${snapshots}/soak-end.heapsnapshot`);
 const failed = engine.events.filter((e) => e.type === 'HookFailed' || e.type === 'ModuleFailed').length;
 const result = {
   days,
+  variety,
   kubeEveryS,
   retain,
   hour1,
