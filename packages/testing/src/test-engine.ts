@@ -15,6 +15,7 @@ import {
   createEngine,
   type Engine,
   InMemoryCluster,
+  MemoryEventStore,
   MemoryLogger,
   MemoryMetrics,
   seededRandom,
@@ -23,6 +24,7 @@ import {
 import { filter, firstValueFrom } from 'rxjs';
 import { type CodeHook, CodeHookRunner } from './code-hooks.js';
 import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modules.js';
+import { CrashPoint } from './crash-point.js';
 import { type KubeApiServer, startKubeApiServer } from './kube-api/kube-api-server.js';
 import { MemoryConfigSource } from './memory-config-source.js';
 
@@ -57,9 +59,10 @@ export interface TestEngineOptions {
    */
   kubeApi?: boolean;
   /**
-   * The event store (default: a new MemoryEventStore). With `records`, the in-memory cluster and
-   * releases persist in it too: a second engine given the same store continues with the objects
-   * and releases the first one left (the embedded default of `converge run`).
+   * The event store (default: a new MemoryEventStore); an engine given a non-empty store resumes
+   * from it. The in-memory cluster and releases persist in its `records` too, so a second test
+   * engine given the same store continues with the objects and releases the first one left (as
+   * `converge run` does on its sqlite store).
    */
   store?: EventStore;
 }
@@ -77,6 +80,18 @@ export interface TestEngine {
     get(ref: ObjectRef): KubeObject | undefined;
     list(selector: ResourceSelector & { namespace?: string }): KubeObject[];
   };
+  /**
+   * Simulates `kill -9` of the engine right after event `seq` is in the log: nothing it does
+   * afterwards reaches the log, the cluster, the releases or a hook. Resolves when it died.
+   */
+  crashAt(seq: number): Promise<void>;
+  /**
+   * Starts a new engine on the same log, cluster, releases and config, as a restarted process
+   * would (the old one is stopped, or abandoned after `crashAt`), then settles.
+   */
+  restart(): Promise<void>;
+  /** The event store the engines of this test kit append to. */
+  readonly store: EventStore;
   /** Fires the schedule `crontab` now, then settles. */
   tick(crontab: string): Promise<void>;
   stop(): Promise<void>;
@@ -84,6 +99,7 @@ export interface TestEngine {
   readonly clock: VirtualClock;
   readonly metrics: MemoryMetrics;
   readonly logger: MemoryLogger;
+  /** The current engine (a new one after `restart`). */
   readonly engine: Engine;
   readonly releaseStore: InMemoryReleaseStore;
   /** The in-memory cluster itself, for writes that must not settle in between (`put`). */
@@ -179,42 +195,60 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
         logger,
       })
     : new CodeHookRunner(options.globalHooks ?? [], hooksByModule);
-  const engine = createEngine({
-    hooks: hookRunner,
-    modules: disk ?? new CodeModuleSource(options.modules ?? [], options.global),
-    releases: releaseStore as ReleaseExecutor,
-    cluster,
-    config: configSource,
-    clock,
-    random: seededRandom(options.seed ?? 1),
-    logger,
-    metrics,
-    namespace,
-    hookTimeoutMs: options.hookTimeoutMs ?? 0,
-    ...(jq ? { jq } : {}),
-    ...(options.store ? { store: options.store } : {}),
-  });
+  const modules = disk ?? new CodeModuleSource(options.modules ?? [], options.global);
+  const store = options.store ?? new MemoryEventStore();
+  let point = new CrashPoint();
+  // Each engine reaches the world through gates that close when it dies (crashAt).
+  const build = () =>
+    createEngine({
+      hooks: point.gate(hookRunner),
+      modules: point.gate(modules),
+      releases: point.gate(releaseStore as ReleaseExecutor),
+      cluster: point.gate(cluster),
+      config: configSource,
+      store: point.store(store),
+      clock,
+      random: seededRandom(options.seed ?? 1),
+      logger,
+      metrics,
+      namespace,
+      hookTimeoutMs: options.hookTimeoutMs ?? 0,
+      ...(jq ? { jq } : {}),
+    });
+  let engine = build();
 
   const waitIdle = async () => {
     if (engine.isIdle()) return;
     await firstValueFrom(engine.idle$.pipe(filter((idle) => idle)));
   };
 
+  // A settle or advance begun for an engine that died (crashAt) never returns: its caller died with it.
+  const alive = async (of: Engine) => {
+    if (of !== engine || point.dead) await new Promise<never>(() => {});
+  };
+
   async function settle(): Promise<void> {
+    const of = engine;
     for (;;) {
       await cluster.quiesce();
       await nextTurn();
       await waitIdle();
       await cluster.quiesce();
       await nextTurn();
+      await alive(of);
       if (engine.isIdle()) return;
     }
   }
 
   async function advance(ms: number): Promise<void> {
+    const of = engine;
     await settle();
     const target = clock.now() + ms;
-    while (clock.fireNext(target)) await settle();
+    while (clock.fireNext(target)) {
+      await alive(of);
+      await settle();
+    }
+    await alive(of);
     clock.setTime(target);
     await settle();
   }
@@ -231,8 +265,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     },
     settle,
     advance,
+    /** Every event of the log, earlier runs' included (read from the store). */
     get events() {
-      return engine.events;
+      return store.read();
     },
     releases: () => releaseStore.releases(),
     clusterStore: cluster,
@@ -251,6 +286,19 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       list: (selector) =>
         cluster.listSync(selector.namespace ? { ...selector, namespaces: [selector.namespace] } : selector),
     },
+    crashAt(seq) {
+      point.arm(seq, store.lastSeq());
+      return point.crashed;
+    },
+    async restart() {
+      if (point.dead) abandon(engine);
+      else await engine.stop();
+      point = new CrashPoint();
+      engine = build();
+      await engine.start();
+      await settle();
+    },
+    store,
     async tick(crontab) {
       engine.fireSchedule(crontab);
       await settle();
@@ -269,7 +317,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     clock,
     metrics,
     logger,
-    engine,
+    get engine() {
+      return engine;
+    },
     releaseStore,
     configSource,
     values: (module) => engine.core.values.moduleValues(module),
@@ -277,4 +327,13 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     ...(kubeApi ? { kubeApi, kubeconfig } : {}),
   };
   return t;
+}
+
+/** A dead engine takes no more tasks and watches nothing; its pending calls never return. */
+function abandon(engine: Engine): void {
+  const core = engine.core;
+  core.stopped = true;
+  for (const q of core.queues.values()) q.stop();
+  core.kube.stopAll();
+  core.resources.stopAll();
 }

@@ -167,8 +167,14 @@ export async function handleDiscoverReleases(core: EngineCore, task: Task): Prom
   } catch (e) {
     return { status: 'Fail', error: `list releases: ${e instanceof Error ? e.message : String(e)}` };
   }
+  // Never purge past a delete of a known module that has not finished: it runs its
+  // beforeDeleteHelm hooks first (the ModuleDelete of the converge retries until it does).
+  const deleting = (n: string) =>
+    core.moduleDefs.has(n) &&
+    (core.state.decisions.pendingDeletes.includes(n) ||
+      !['disabled', 'deleted', undefined].includes(core.state.modules[n]?.value as string));
   const purge = names
-    .filter((n) => !core.isEnabled(n))
+    .filter((n) => !core.isEnabled(n) && !deleting(n))
     .sort()
     .reverse();
   return {

@@ -171,18 +171,20 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const diff = diffEnabled(defs, before, enabled);
   const enabledSet = new Set(enabled);
   // Delete every module that is not enabled but still has a lifecycle (not only the ones that
-  // just flipped): a delete drained by a converge restart is planned again. None on the first
-  // converge: leftover releases are purged instead (AO §6.5, Q1).
-  const toDisable = first
-    ? []
-    : [...defs]
-        .reverse()
-        .filter(
-          (d) =>
-            !enabledSet.has(d.name) &&
-            !['disabled', 'deleted'].includes(moduleStateName(core.state.modules[d.name])),
-        )
-        .map((d) => d.name);
+  // just flipped): a delete drained by a converge restart is planned again. Also every module
+  // the log shows with a release or with a delete that had begun, earlier runs included: a
+  // restart resumes the delete with its hooks. addon-operator purges such releases without
+  // hooks at startup (quirk Q1, changed: docs/compatibility.md).
+  const carried = new Set([...core.state.decisions.pendingDeletes, ...core.state.decisions.releases]);
+  const toDisable = [...defs]
+    .reverse()
+    .filter(
+      (d) =>
+        !enabledSet.has(d.name) &&
+        (carried.has(d.name) ||
+          (!first && !['disabled', 'deleted'].includes(moduleStateName(core.state.modules[d.name])))),
+    )
+    .map((d) => d.name);
   const enabledDefs = defs.filter((d) => enabledSet.has(d.name));
   const groups = groupByOrder(enabledDefs);
   for (const m of diff.toDisable)

@@ -182,6 +182,27 @@ export class KubeBindings {
     return { head };
   }
 
+  /**
+   * Starts the monitors of the module's delete hooks (beforeDeleteHelm, afterDeleteHelm) without
+   * Synchronization tasks, so that a delete that no run preceded (a restart) gets its snapshots.
+   * Returns an error text when a monitor cannot start.
+   */
+  async startDeleteMonitors(module: string): Promise<string | undefined> {
+    const rt = this.core.moduleRuntime.get(module);
+    if (!rt) return undefined;
+    for (const hook of rt.hooks) {
+      if (hook.orders.beforeDeleteHelm === undefined && hook.orders.afterDeleteHelm === undefined) continue;
+      for (let i = 0; i < hook.watches.length; i++) {
+        try {
+          await this.startMonitor(module, hook, i);
+        } catch (e) {
+          return `${hook.name}/${hook.watches[i].name}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** Resolves when the module's awaited Synchronizations are all done. */
   waitForModuleSync(module: string): Promise<void> {
     return new Promise((resolve) => {

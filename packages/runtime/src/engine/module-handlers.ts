@@ -159,6 +159,9 @@ export async function handleModuleDelete(
   core.kube.drainModuleQueues(module);
   core.kube.disableSchedules(module);
   core.resources.stop(module);
+  const monitorError = await core.kube.startDeleteMonitors(module);
+  if (monitorError)
+    return fail(core, task, 'beforeDeleteHelm', `enable kubernetes bindings: ${monitorError}`);
   core.append({ type: 'ModuleDeleteStarted', module, attempt: task.failureCount + 1 } as NewEvent);
   for (;;) {
     const step = nextModuleStep(core.state.modules[module]);
