@@ -56,21 +56,6 @@ export class StoreCorruptionError extends ConvergeError {
   }
 }
 
-/**
- * A read asked for events a bounded store no longer keeps: `fromSeq` is below `firstRetained`,
- * the oldest seq it still has (MemoryEventStore `retain`).
- */
-export class EventsNotRetainedError extends ConvergeError {
-  readonly code = 'EVENTS_NOT_RETAINED';
-  constructor(
-    message: string,
-    readonly fromSeq: number,
-    readonly firstRetained: number,
-  ) {
-    super(message);
-  }
-}
-
 /** Replaying a log reached a state that disagrees with what the log recorded at `seq`. */
 export class ReplayDivergenceError extends ConvergeError {
   readonly code = 'REPLAY_DIVERGENCE';
@@ -89,6 +74,21 @@ export class SchemaValidationError extends ConvergeError {
     message: string,
     readonly issues: { path: string; message: string }[],
     readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A read asked for events a bounded store no longer keeps: `fromSeq` is below `firstRetained`,
+ * the oldest seq it still has (MemoryEventStore `retain`).
+ */
+export class EventsNotRetainedError extends ConvergeError {
+  readonly code = 'EVENTS_NOT_RETAINED';
+  constructor(
+    message: string,
+    readonly fromSeq: number,
+    readonly firstRetained: number,
   ) {
     super(message);
   }
