@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
+import type {
+  ClusterSource,
+  ConfigSource,
+  Logger,
+  ObjectApplier,
+  ReleaseExecutor,
+  StoreRecords,
+} from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
 import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
 import {
@@ -45,6 +52,8 @@ export interface ClusterTargetOptions {
   charts: (module: string) => string | undefined;
   jq: JqProcessEngine;
   logger: Logger;
+  /** Where the embedded cluster and releases persist (the run's store), so a restart continues. */
+  records?: StoreRecords;
   /**
    * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
    * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`.
@@ -64,7 +73,8 @@ export class ClusterTargetError extends Error {
 }
 
 /**
- * `--cluster embedded` (the default): an in-memory cluster and in-memory releases. `--cluster
+ * `--cluster embedded` (the default): an in-memory cluster and in-memory releases, kept in
+ * `records` when given. `--cluster
  * kube`: the cluster of `--kubeconfig`/`--context` through the Kubernetes API, releases through the
  * helm CLI with the same kubeconfig and context, and config from the `addon-operator` ConfigMap in
  * `--namespace` unless `--config` names a file. A kubeconfig never switches the target by itself.
@@ -73,10 +83,11 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   if (o.cluster === 'embedded') {
     if (o.kubeconfig || o.context)
       throw new ClusterTargetError('--kubeconfig and --context need --cluster kube', 2);
-    const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq) });
+    const records = o.records ? { records: o.records } : {};
+    const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq), ...records });
     return {
       cluster,
-      releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts }),
+      releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts, ...records }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',
       hookBaseEnv: o.env ?? process.env,
