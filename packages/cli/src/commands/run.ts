@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
@@ -6,9 +5,10 @@ import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
-import { createEngine, createLogger, JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
+import { createEngine, createLogger, type JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
+import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
 import { openStore } from '../log-source.js';
 
@@ -93,14 +93,25 @@ export async function runCommand(
     logger,
     env: target.hookBaseEnv,
   });
-  let store: EventStore;
-  if (o.store) store = openStore(o.store);
-  else {
-    const dir = join(process.cwd(), '.converge');
-    mkdirSync(dir, { recursive: true });
-    store = openStore(`sqlite:${join(dir, 'events.sqlite')}`);
-  }
   const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
+  let store: EventStore;
+  let writer: JsonlEventWriter | undefined;
+  try {
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+  } catch (e) {
+    target.close();
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    writer = o.events ? openEventsFile(resolve(o.events), store) : undefined;
+  } catch (e) {
+    await store.close();
+    target.close();
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
   const engine = createEngine({
     hooks,
     modules: source,
@@ -113,7 +124,6 @@ export async function runCommand(
     runId,
     jq,
   });
-  const writer = o.events ? new JsonlEventWriter(resolve(o.events)) : undefined;
   const firstSeq = store.lastSeq() + 1;
   const view = tty
     ? new LiveView(
@@ -200,6 +210,9 @@ export async function runCommand(
     if (engine.state.startup.value !== 'ready' || !engine.isIdle()) return undefined;
     const notReady = engine.state.enabled.filter((m) => moduleStateName(engine.state.modules[m]) !== 'ready');
     if (notReady.length > 0) return undefined;
+    // Deletes resumed at startup are part of the first converge: wait for them too.
+    const deleting = engine.state.decisions.pendingDeletes.filter((m) => m in engine.state.moduleInfo);
+    if (deleting.length > 0) return undefined;
     return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
   }
 }
