@@ -57,6 +57,16 @@ export async function runCommand(
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
   }
+  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
+  // It opens first: the embedded cluster and releases live in its records.
+  let store: EventStore;
+  try {
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+  } catch (e) {
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
   let target: ClusterTarget;
   try {
     target = openClusterTarget({
@@ -68,9 +78,11 @@ export async function runCommand(
       charts: (m: string) => source.chartDir(m),
       jq,
       logger,
+      ...(store.records ? { records: store.records } : {}),
     });
   } catch (e) {
     jq.close();
+    await store.close();
     if (e instanceof ClusterTargetError) return { code: e.exitCode, message: e.message };
     throw e;
   }
@@ -84,6 +96,7 @@ export async function runCommand(
   } catch (e) {
     target.close();
     jq.close();
+    await store.close();
     throw e;
   }
   const hooks = new ProcessHookRunner({
@@ -93,17 +106,7 @@ export async function runCommand(
     logger,
     env: target.hookBaseEnv,
   });
-  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
-  let store: EventStore;
   let writer: JsonlEventWriter | undefined;
-  try {
-    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
-  } catch (e) {
-    target.close();
-    jq.close();
-    return { code: 1, message: e instanceof Error ? e.message : String(e) };
-  }
   try {
     writer = o.events ? openEventsFile(resolve(o.events), store) : undefined;
   } catch (e) {
