@@ -7,7 +7,7 @@
 // a stream that drops the lines. (The test kit is not used: its MemoryLogger keeps every record.)
 // Prints one JSON line: heap used after gc at hour 1, day 1 and the end, and counts.
 // Run with `node --expose-gc bench/soak.mjs`; `bench/soak-bench.mjs` does that for `npm run bench`.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +23,7 @@ import {
   seededRandom,
   VirtualClock,
 } from '@converge/runtime';
+import { openSqliteEventStore } from '@converge/store-sqlite';
 import { CodeHookRunner, CodeModuleSource, MemoryConfigSource } from '@converge/testing';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
@@ -33,6 +34,9 @@ const snapshots = process.env.SOAK_HEAP_SNAPSHOTS; // a directory: heap snapshot
 // SOAK_VARIETY=1 adds more of the engine's paths: a chart (release, resources monitor), hook
 // metrics, a failing kube run (retry with backoff) every 30 minutes, a config change every hour.
 const variety = process.env.SOAK_VARIETY === '1';
+// SOAK_STORE=sqlite runs on the durable sqlite store in a temp directory (converge run's default)
+// instead of the bounded memory store.
+const sqlite = process.env.SOAK_STORE === 'sqlite';
 
 const HOUR = 3_600_000;
 const settings = (n) => ({
@@ -97,7 +101,10 @@ const hooks = [
     },
   },
 ];
-const store = new MemoryEventStore({ retain });
+const storeDir = sqlite ? mkdtempSync(join(tmpdir(), 'converge-soak-store-')) : undefined;
+const store = storeDir
+  ? openSqliteEventStore(join(storeDir, 'events.sqlite'))
+  : new MemoryEventStore({ retain });
 const clock = new VirtualClock('2026-01-01T00:00:00Z');
 const cluster = new InMemoryCluster({ records: store.records, objects: [settings(0)] });
 const metrics = new PrometheusMetrics();
@@ -183,7 +190,9 @@ if (snapshots && day1) writeHeapSnapshot(`${snapshots}/soak-day1.heapsnapshot`);
 await runUntil(days * 24 * HOUR);
 const end = heapAfterGc();
 if (snapshots) writeHeapSnapshot(`${snapshots}/soak-end.heapsnapshot`);
-const failed = engine.events.filter((e) => e.type === 'HookFailed' || e.type === 'ModuleFailed').length;
+const failed = (sqlite ? [] : engine.events).filter(
+  (e) => e.type === 'HookFailed' || e.type === 'ModuleFailed',
+).length;
 const result = {
   days,
   variety,
@@ -195,7 +204,8 @@ const result = {
   ratio: end / hour1,
   ratioToDay1: day1 && end / day1,
   events: store.lastSeq(),
-  retained: engine.events.length,
+  store: sqlite ? 'sqlite' : 'memory',
+  retained: sqlite ? store.lastSeq() : engine.events.length,
   scheduleRuns,
   kubeRuns,
   changes,
@@ -203,4 +213,6 @@ const result = {
   wallMs: performance.now() - t0,
 };
 await engine.stop();
+await store.close();
+if (storeDir) rmSync(storeDir, { recursive: true, force: true });
 console.log(JSON.stringify(result));
