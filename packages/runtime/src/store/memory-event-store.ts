@@ -13,7 +13,9 @@ export interface MemoryEventStoreOptions {
   /**
    * Keep only the last `retain` events (default: all). Older events are dropped, seqs go on, and
    * `read(fromSeq)` below the retained window throws EventsNotRetainedError; `read()` returns
-   * what is retained. For processes that run for weeks on a memory store.
+   * what is retained. For processes that run for weeks on a memory store. An engine started on
+   * a non-empty bounded store resumes from its snapshot, so keep `retain` at least the engine's
+   * `snapshotEvery` (default 10,000).
    */
   retain?: number;
 }
