@@ -4,6 +4,7 @@ import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
 import { soakRows } from './soak-bench.mjs';
+import { storeRows } from './store-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -56,6 +57,8 @@ const rows = [
 rows.push(...(await helmRows()));
 // Kubernetes API (issue 5): KubeCluster reads, and a converge through an API and the helm CLI.
 rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
+// Event stores (issue 9): a writer's open with its tail check, and records against appends.
+rows.push(...(await storeRows()));
 // Issue 9, safe to leave running: heap of a simulated week against its first hour.
 rows.push(...soakRows());
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   ClusterSource,
@@ -18,7 +17,7 @@ import {
   type LeaderElectorOptions,
   loadKubeConfig,
 } from '@converge/kube';
-import { InMemoryCluster } from '@converge/runtime';
+import { InMemoryCluster, makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
 
@@ -52,12 +51,14 @@ export interface ClusterTargetOptions {
   charts: (module: string) => string | undefined;
   jq: JqProcessEngine;
   logger: Logger;
+  /** Told about every helm process group (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
   /** Where the embedded cluster and releases persist (the run's store), so a restart continues. */
   records?: StoreRecords;
   /**
    * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
-   * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`.
-   * Default: `process.env`.
+   * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`,
+   * `HELM_IGNORE_RELEASE` (a release the startup purge never touches). Default: `process.env`.
    */
   env?: NodeJS.ProcessEnv;
 }
@@ -85,9 +86,16 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
       throw new ClusterTargetError('--kubeconfig and --context need --cluster kube', 2);
     const records = o.records ? { records: o.records } : {};
     const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq), ...records });
+    const ignoreRelease = (o.env ?? process.env).HELM_IGNORE_RELEASE || undefined;
     return {
       cluster,
-      releases: new InMemoryReleaseStore({ cluster, namespace: o.namespace, charts: o.charts, ...records }),
+      releases: new InMemoryReleaseStore({
+        cluster,
+        namespace: o.namespace,
+        charts: o.charts,
+        ...(ignoreRelease ? { ignoreRelease } : {}),
+        ...records,
+      }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',
       hookBaseEnv: o.env ?? process.env,
@@ -112,7 +120,11 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   const historyMax = env.HELM_HISTORY_MAX ? positiveInt('HELM_HISTORY_MAX', env.HELM_HISTORY_MAX) : undefined;
   const timeoutMs = env.HELM_TIMEOUT ? envDuration('HELM_TIMEOUT', env.HELM_TIMEOUT) : undefined;
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server)';
-  const privateDir = mkdtempSync(join(tmpdir(), 'converge-kube-'));
+  const privateDir = makePrivateTempDir('kube');
+  // The kubeconfig copy goes on every exit the process sees: close(), a normal exit, an uncaught
+  // error; after a SIGKILL the next engine start removes it (removeStaleTempDirs).
+  const removeCopy = () => rmSync(privateDir, { recursive: true, force: true });
+  process.once('exit', removeCopy);
   const hookKubeconfig = join(privateDir, 'kubeconfig');
   writeFileSync(hookKubeconfig, kubeConfig.exportConfig(), { mode: 0o600 });
   const context = kubeConfig.getCurrentContext();
@@ -137,6 +149,8 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     cluster,
     ...(historyMax ? { historyMax } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(env.HELM_IGNORE_RELEASE ? { ignoreRelease: env.HELM_IGNORE_RELEASE } : {}),
+    ...(o.trackProcessGroup ? { trackProcessGroup: o.trackProcessGroup } : {}),
     // Release status from helm's storage objects, as addon-operator's in-process helm client reads
     // it, instead of a `helm get metadata` process per module run.
     statusSource: /^configmaps?$/i.test(env.HELM_DRIVER ?? '') ? 'configmaps' : 'secrets',
@@ -167,7 +181,8 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
     close() {
       cluster.close();
       configMaps?.close();
-      rmSync(privateDir, { recursive: true, force: true });
+      process.off('exit', removeCopy);
+      removeCopy();
     },
   };
 }

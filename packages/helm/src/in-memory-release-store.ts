@@ -1,10 +1,12 @@
 /**
  * The embedded default's Helm: releases kept in memory, charts rendered like `helm template`,
  * rendered objects applied to a ClusterStore. An upgrade resolves only after the cluster has
- * handed every change to its watchers (read-your-writes, DESIGN "Embedded default").
+ * handed every change to its watchers (read-your-writes, DESIGN "Embedded default"). Upgrades carry
+ * the owner label; a seeded release without it or a `moduleChecksum` is foreign (release-ownership.ts).
  */
 import type {
   ClusterStore,
+  ExecutorCallOptions,
   ReleaseExecutor,
   ReleaseInfo,
   RenderResult,
@@ -15,6 +17,7 @@ import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
+import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
 import { ReleaseRecords } from './release-records.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
@@ -60,6 +63,8 @@ export interface InMemoryReleaseStoreOptions {
   releases?: readonly SeedRelease[];
   /** Render cache to use (shared or own); `false` renders every time. Default: a cache of its own. */
   renderCache?: RenderCache | false;
+  /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
+  ignoreRelease?: string;
   /**
    * Store records to keep the releases in (`EventStore.records`): the store starts with the
    * releases they hold (revision, status, labels, manifest) and writes one record per changed
@@ -169,13 +174,14 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
 
   async list(): Promise<string[]> {
     this.injectedFailure('list');
-    return [...this.store.values()]
-      .filter((r) => r.namespace === this.options.namespace && r.name !== '')
+    const names = [...this.store.values()]
+      .filter((r) => r.namespace === this.options.namespace)
       .map((r) => r.name)
       .sort(goCompare);
+    return withoutIgnored(names, this.options.ignoreRelease);
   }
 
-  async render(module: string, chartValues: Values): Promise<RenderResult> {
+  async render(module: string, chartValues: Values, call: ExecutorCallOptions = {}): Promise<RenderResult> {
     this.injectedFailure('render');
     const chartDir = this.options.charts(module);
     if (chartDir === undefined) throw new Error(`module ${module} has no helm chart`);
@@ -191,6 +197,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
         helmMajor: this.options.helmMajor,
         tmpDir: this.options.tmpDir,
         searchFrom: this.options.searchFrom,
+        ...(call.signal ? { signal: call.signal } : {}),
       });
     if (!this.cache) return produce();
     const key = {
@@ -219,10 +226,16 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
   async upgrade(
     module: string,
     chartValues: Values,
-    options: { checksum: string; labels: Record<string, string>; rendered?: RenderResult },
+    options: {
+      checksum: string;
+      labels: Record<string, string>;
+      rendered?: RenderResult;
+    } & ExecutorCallOptions,
   ): Promise<ReleaseInfo> {
     this.injectedFailure('upgrade');
-    const rendered = options.rendered ?? (await this.render(module, chartValues));
+    const rendered =
+      options.rendered ??
+      (await this.render(module, chartValues, options.signal ? { signal: options.signal } : {}));
     rendered.objects.forEach(checkObject);
     const previous = this.store.get(module);
     const namespace = previous?.namespace ?? this.options.namespace;
@@ -233,7 +246,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       revision: (previous?.revision ?? 0) + 1,
       status: 'deployed',
       checksum: options.checksum,
-      labels: { ...options.labels, moduleChecksum: options.checksum },
+      labels: ownedLabels({ ...options.labels, moduleChecksum: options.checksum }),
       manifest: rendered.manifest,
       objects: rendered.objects.map((o) => structuredClone(o)),
     };
@@ -303,6 +316,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       revision: stored.revision,
       status: stored.status,
       labels: { ...stored.labels },
+      owned: isOwnedRelease(stored.labels, stored.checksum),
     };
     if (stored.checksum !== undefined) info.checksum = stored.checksum;
     return info;

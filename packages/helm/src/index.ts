@@ -5,6 +5,7 @@ export * from './in-memory-release-store.js';
 export * from './manifest-order.js';
 export * from './object-scope.js';
 export * from './release-cluster-reads.js';
+export * from './release-ownership.js';
 export * from './render-cache.js';
 export * from './render-chart.js';
 export * from './resolve-helm.js';

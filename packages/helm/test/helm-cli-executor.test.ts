@@ -39,7 +39,7 @@ function valueAfter(argv: string[], flag: string): string | undefined {
 }
 
 describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
-  it('installs with upgrade --install: argv array, labels with moduleChecksum, private 0600 values file removed after', async () => {
+  it('installs with upgrade --install: argv array, labels with moduleChecksum and the owner label, private 0600 values file removed after', async () => {
     const fake = new FakeHelm()
       .answer('history', { stderr: NOT_FOUND, exit: 1 })
       .answer('upgrade', { stdout: releaseJson('basic', NS, 1) });
@@ -51,7 +51,8 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
       revision: 1,
       status: 'deployed',
       checksum: 'c0ffee',
-      labels: { [MAINT]: 'false', moduleChecksum: 'c0ffee' },
+      labels: { [MAINT]: 'false', moduleChecksum: 'c0ffee', 'converge.io/owner': 'converge' },
+      owned: true,
     });
     const [history, upgrade] = fake.commands();
     expect(history.argv).toEqual(['history', 'basic', '--output', 'json', '--namespace', NS]);
@@ -65,7 +66,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
       file,
       '--reset-values',
       '--labels',
-      `${MAINT}=false,moduleChecksum=c0ffee`,
+      `converge.io/owner=converge,${MAINT}=false,moduleChecksum=c0ffee`,
       '--skip-crds',
       '--history-max',
       '10',
@@ -110,7 +111,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
     expect(valueAfter(upgrade.argv, '--history-max')).toBe('3');
     expect(valueAfter(upgrade.argv, '--kubeconfig')).toBe('/etc/kube/config');
     expect(valueAfter(upgrade.argv, '--kube-context')).toBe('prod');
-    expect(valueAfter(upgrade.argv, '--labels')).toBe('moduleChecksum=abc');
+    expect(valueAfter(upgrade.argv, '--labels')).toBe('converge.io/owner=converge,moduleChecksum=abc');
   });
 
   it('installs a module without Chart.yaml from a synthesised chart named after the module (AO §11.2)', async () => {
@@ -166,7 +167,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
     const upgrade = fake.commands().find((c) => c.key === 'upgrade')!;
     expect(upgrade.argv).toContain('--take-ownership');
     expect(upgrade.argv).toContain('--skip-crds');
-    expect(valueAfter(upgrade.argv, '--labels')).toBe('moduleChecksum=abc');
+    expect(valueAfter(upgrade.argv, '--labels')).toBe('converge.io/owner=converge,moduleChecksum=abc');
   });
 
   it('Helm 3.13–3.16 get no --take-ownership; Helm older than 3.13 cannot store the checksum label', async () => {
@@ -260,6 +261,7 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
       status: 'deployed',
       checksum: 'abc123',
       labels,
+      owned: true,
     });
     expect(fake.commands()[0].argv).toEqual([
       'get',
@@ -293,6 +295,7 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
       .answer('get-values', { stdout: '{"_addonOperatorModuleChecksum":"legacy1","basic":{}}\n' });
     const info = await setup(fake).status('basic');
     expect(info?.checksum).toBe('legacy1');
+    expect(info?.owned).toBe(true);
     expect(info?.status).toBe('failed');
     expect(fake.commands()[1].argv).toEqual([
       'get',
@@ -310,6 +313,29 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
       })
       .answer('get-values', { stdout: 'null\n' });
     expect((await setup(neither).status('basic'))?.checksum).toBeUndefined();
+  });
+
+  it('status says owned for the owner label alone, and not for a release without any mark (foreign)', async () => {
+    const meta = (labels: Record<string, string>) =>
+      metadataJson({ name: 'app', namespace: NS, revision: 1, status: 'deployed', labels });
+    const ours = new FakeHelm().answer('get-metadata', { stdout: meta({ 'converge.io/owner': 'converge' }) });
+    ours.answer('get-values', { stdout: 'null\n' });
+    expect((await setup(ours).status('app'))?.owned).toBe(true);
+    const foreign = new FakeHelm()
+      .answer('get-metadata', { stdout: meta({ team: 'web' }) })
+      .answer('get-values', { stdout: '{"replicas":2}\n' });
+    expect(await setup(foreign).status('app')).toMatchObject({ name: 'app', owned: false });
+  });
+
+  it('list leaves out ignoreRelease (HELM_IGNORE_RELEASE)', async () => {
+    const rows = ['a', 'keep', 'b'].map((name) => ({
+      name,
+      namespace: NS,
+      revision: '1',
+      status: 'deployed',
+    }));
+    const fake = new FakeHelm().answer('list', { stdout: `${JSON.stringify(rows)}\n` });
+    expect(await setup(fake, { ignoreRelease: 'keep' }).list()).toEqual(['a', 'b']);
   });
 
   it('list asks Helm 3 for releases in every state (--all) and returns sorted, non-empty, unique names', async () => {
@@ -544,6 +570,7 @@ describe('HelmCliReleaseExecutor: status from helm storage objects (no helm proc
       status: 'deployed',
       checksum: 'new',
       labels: { moduleChecksum: 'new', [MAINT]: 'false' },
+      owned: true,
     });
     expect(await helm.status('absent')).toBeUndefined();
     expect(fake.commands()).toEqual([]);

@@ -58,7 +58,9 @@ describe('InMemoryReleaseStore', () => {
       labels: {
         'maintenance.deckhouse.io/no-resource-reconciliation': 'false',
         moduleChecksum: rendered.checksum,
+        'converge.io/owner': 'converge',
       },
+      owned: true,
     });
     expect(rendered.checksum).toBe(manifestChecksum(rendered.manifest));
     expect(await store.status('basic')).toEqual(info);

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EnabledScriptInput, Logger } from '@converge/core';
+import type { AbortSignalLike, EnabledScriptInput, Logger } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
+import { runProcess } from './hook-process.js';
 
 /**
  * A module's `enabled` script (AO §6.4, HP §1.11): run as `[path]` with the allow-listed engine
@@ -36,6 +36,10 @@ export interface EnabledScriptOptions {
   timeoutMs?: number;
   /** Receives the script's stdout and stderr at debug level. */
   logger?: Logger;
+  /** Aborting ends the script's process group (SIGTERM, SIGKILL 5 s later); the run then fails "aborted". */
+  signal?: AbortSignalLike;
+  /** Told about the script's process group when it starts and ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface EnabledScriptResult {
@@ -52,36 +56,32 @@ interface ProcessOutcome {
   stderr: string;
 }
 
-function runScript(path: string, env: Record<string, string>, timeoutMs: number): Promise<ProcessOutcome> {
-  return new Promise((resolve) => {
-    execFile(
-      path,
-      [],
-      {
-        env,
-        encoding: 'utf8',
-        maxBuffer: MAX_OUTPUT,
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-        windowsHide: true,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & {
-          code?: number | string;
-          killed?: boolean;
-          signal?: string;
-        };
-        let error: string;
-        if (typeof e.code === 'number')
-          error = stderr.length > 0 ? `exit status ${e.code}: ${stderr}` : `exit status ${e.code}`;
-        else if (e.killed && timeoutMs > 0) error = `timeout after ${timeoutMs} ms`;
-        else if (e.signal) error = `killed by signal ${e.signal}${stderr.length > 0 ? `: ${stderr}` : ''}`;
-        else error = `cannot run: ${e.message}`;
-        resolve({ error, stdout, stderr });
-      },
-    );
+async function runScript(
+  path: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignalLike | undefined,
+  track: TrackProcessGroup | undefined,
+): Promise<ProcessOutcome> {
+  const run = await runProcess({
+    argv: [path],
+    cwd: process.cwd(),
+    env,
+    timeoutMs,
+    captureStdout: true,
+    maxStdout: MAX_OUTPUT,
+    ...(signal ? { signal } : {}),
+    ...(track ? { track } : {}),
   });
+  const { stdout, stderr } = run;
+  const withStderr = (text: string) => (stderr.length > 0 ? `${text}: ${stderr}` : text);
+  let error: string | undefined;
+  if (run.spawnError) error = `cannot run: ${run.spawnError.message}`;
+  else if (run.timedOut) error = `timeout after ${timeoutMs} ms`;
+  else if (run.aborted) error = withStderr('aborted');
+  else if (run.exitSignal) error = withStderr(`killed by signal ${run.exitSignal}`);
+  else if (run.exitCode !== 0) error = withStderr(`exit status ${run.exitCode}`);
+  return error === undefined ? { stdout, stderr } : { error, stdout, stderr };
 }
 
 /**
@@ -100,7 +100,7 @@ export async function runEnabledScript(
     new EnabledScriptError(`enabled script ${path} of module ${module}: ${message}`, module, path, { cause });
   let dir: string;
   try {
-    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'converge-enabled-'));
+    dir = makePrivateTempDir('enabled', options.tmpDir);
   } catch (e) {
     throw fail(`cannot create its temporary directory: ${(e as Error).message}`, e);
   }
@@ -119,7 +119,7 @@ export async function runEnabledScript(
       writeFile(files.MODULE_ENABLED_REASON, '', { mode: 0o600 }),
     ]);
     const env = { ...hookBaseEnv(options.baseEnv ?? process.env, options.env), ...files };
-    const outcome = await runScript(path, env, options.timeoutMs ?? 0);
+    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.signal, options.track);
     const log = options.logger?.child({ module, hook: 'enabled', binding: 'enabled' });
     if (outcome.stdout) log?.debug({ output: 'stdout' }, outcome.stdout.trimEnd());
     if (outcome.stderr) log?.debug({ output: 'stderr' }, outcome.stderr.trimEnd());

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookRunRequest, HookRunResult } from '@converge/core';
+import { makePrivateTempDir } from '@converge/runtime';
 import {
   HookOutputError,
   parseMetricsFile,
@@ -45,9 +45,7 @@ export async function prepareHookFiles(
   request: Pick<HookRunRequest, 'bindingContexts' | 'values' | 'configValues'>,
   tmpRoot?: string,
 ): Promise<HookRunFiles> {
-  const root = tmpRoot ?? tmpdir();
-  mkdirSync(root, { recursive: true, mode: 0o700 });
-  const dir = mkdtempSync(join(root, 'converge-hook-'));
+  const dir = makePrivateTempDir('hook', tmpRoot);
   try {
     return fillHookFiles(dir, request);
   } catch (e) {

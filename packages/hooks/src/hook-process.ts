@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { AbortSignalLike } from '@converge/core';
+import {
+  type GroupTermination,
+  signalGroup,
+  type TrackProcessGroup,
+  terminateGroup,
+} from '@converge/runtime';
 
 /**
  * Runs one hook process: argv array (never a shell string), stdin closed, its own process group so
- * that a timeout or an abort kills the hook and everything it started. Output is bounded: stdout is
+ * that a timeout kills the hook and everything it started (SIGKILL), and an abort ends them (SIGTERM,
+ * SIGKILL `killAfterMs` later); the promise resolves once the hook is gone. Output is bounded: stdout is
  * either handed to `onStdout` or captured up to `maxStdout` bytes; stderr is handed to `onStderr` and
  * its last `maxStderr` characters are kept for the error text.
  */
@@ -14,13 +21,17 @@ export interface ProcessRunOptions {
   env: Record<string, string>;
   /** 0 = no timeout. */
   timeoutMs?: number;
+  /** Aborting ends the process group: SIGTERM, then SIGKILL after `killAfterMs` (default 5 s). */
   signal?: AbortSignalLike;
+  killAfterMs?: number;
   /** Capture stdout (for `--config`, `hook list`, `hook config`) instead of streaming it. */
   captureStdout?: boolean;
   maxStdout?: number;
   maxStderr?: number;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /** Told about the process group when it starts and when it ends (ProcessGroupRegistry). */
+  track?: TrackProcessGroup;
 }
 
 export interface ProcessRunResult {
@@ -68,25 +79,25 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const untrack =
+      child.pid !== undefined ? options.track?.({ pid: child.pid, command: options.argv }) : undefined;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let grace: NodeJS.Timeout | undefined;
+    let termination: GroupTermination | undefined;
     const stdoutChunks: string[] = [];
     let stdoutLength = 0;
 
     const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      signalGroup(child.pid, 'SIGKILL');
     };
     const finish = () => {
       if (done) return;
       done = true;
+      untrack?.();
       if (timer) clearTimeout(timer);
       if (grace) clearTimeout(grace);
+      termination?.cancel();
       child.stdout?.destroy();
       child.stderr?.destroy();
       result.stdout = stdoutChunks.join('');
@@ -138,9 +149,9 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
         killGroup();
       }, timeoutMs);
     options.signal?.addEventListener('abort', () => {
-      if (done) return;
+      if (done || result.aborted) return;
       result.aborted = true;
-      killGroup();
+      termination = terminateGroup(child.pid, options.killAfterMs);
     });
   });
 }

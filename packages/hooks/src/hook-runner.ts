@@ -1,5 +1,13 @@
 import { dirname } from 'node:path';
-import type { HookDefinition, HookRunner, HookRunRequest, HookRunResult, Logger } from '@converge/core';
+import type {
+  ExecutorCallOptions,
+  HookDefinition,
+  HookRunner,
+  HookRunRequest,
+  HookRunResult,
+  Logger,
+} from '@converge/core';
+import type { TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 import { type HookRunFiles, prepareHookFiles, readHookOutputs, removeHookFiles } from './hook-files.js';
 import { loadHooks } from './hook-loader.js';
@@ -40,6 +48,8 @@ export interface ProcessHookRunnerOptions {
   cwd?: 'operator' | 'hook-directory';
   /** Keep each run's files (`DEBUG_KEEP_TMP_FILES`); their directory is logged. */
   keepTmpFiles?: boolean;
+  /** Told about every hook process group, `--config` included (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
 }
 
 const key = (module: string | undefined, name: string) => `${module ?? ''}\u0000${name}`;
@@ -49,19 +59,19 @@ export class ProcessHookRunner implements HookRunner {
 
   constructor(private readonly options: ProcessHookRunnerOptions) {}
 
-  async globalHooks(): Promise<HookDefinition[]> {
+  async globalHooks(call: ExecutorCallOptions = {}): Promise<HookDefinition[]> {
     if (!this.options.globalHooksDir) return [];
     const hooks = await loadHooks(
       { kind: 'global', dir: this.options.globalHooksDir },
-      this.commandContext(),
+      this.commandContext(call),
     );
     return this.register(undefined, hooks);
   }
 
-  async moduleHooks(module: string): Promise<HookDefinition[]> {
+  async moduleHooks(module: string, call: ExecutorCallOptions = {}): Promise<HookDefinition[]> {
     const hooksDir = this.options.moduleHooksDir(module);
     const hooks = hooksDir
-      ? await loadHooks({ kind: 'module', module, hooksDir }, this.commandContext())
+      ? await loadHooks({ kind: 'module', module, hooksDir }, this.commandContext(call))
       : [];
     return this.register(module, hooks);
   }
@@ -99,6 +109,7 @@ export class ProcessHookRunner implements HookRunner {
         cwd: this.options.cwd === 'hook-directory' ? dirname(hook.file) : process.cwd(),
         env: { ...this.baseEnv(), ...hook.env, ...files.env },
         timeoutMs,
+        ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
         ...(stdout ? { onStdout: (c: string) => stdout.write(c) } : {}),
         ...(stderr ? { onStderr: (c: string) => stderr.write(c) } : {}),
@@ -130,13 +141,15 @@ export class ProcessHookRunner implements HookRunner {
     return hookBaseEnv(this.options.env ?? process.env, this.options.hookEnv);
   }
 
-  private commandContext(): HookCommandContext {
+  private commandContext(call: ExecutorCallOptions = {}): HookCommandContext {
     return {
+      ...(call.signal ? { signal: call.signal } : {}),
       env: this.baseEnv(),
       cwd: process.cwd(),
       timeoutMs: this.options.timeoutMs ?? 0,
       ...(this.options.logger ? { logger: this.options.logger } : {}),
       ...(this.checkJqFilter ? { checkJqFilter: this.checkJqFilter } : {}),
+      ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
     };
   }
 }

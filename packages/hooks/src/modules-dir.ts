@@ -5,6 +5,7 @@ import {
   deepMerge,
   ENABLED_SUFFIX,
   type EnabledScriptInput,
+  type ExecutorCallOptions,
   GLOBAL_VALUES_KEY,
   type GlobalDefinition,
   type Logger,
@@ -18,6 +19,7 @@ import {
   valuesKey,
 } from '@converge/core';
 import type { KubeObject } from '@converge/protocol';
+import type { TrackProcessGroup } from '@converge/runtime';
 import { DEFAULT_CRD_FILTER_PREFIXES, hasHelmChart, loadCrds } from './chart-files.js';
 import { type EnabledScriptResult, runEnabledScript } from './enabled-script.js';
 import type { HookEnvOptions } from './hook-env.js';
@@ -51,6 +53,8 @@ export interface LoadModulesDirOptions {
   baseEnv?: Readonly<Record<string, string | undefined>>;
   /** Kill an enabled script after this many ms (default 0: no timeout). */
   enabledScriptTimeoutMs?: number;
+  /** Told about every enabled script's process group (ProcessGroupRegistry.track). */
+  trackProcessGroup?: TrackProcessGroup;
   /** CRD files whose base name starts with one of these are skipped (default `doc-`, `_`). */
   crdFilterPrefixes?: readonly string[];
   /**
@@ -94,7 +98,7 @@ export class ModulesDirSource implements ModuleSource {
     readonly problems: readonly string[],
     private readonly scriptOptions: Pick<
       LoadModulesDirOptions,
-      'tmpDir' | 'env' | 'baseEnv' | 'enabledScriptTimeoutMs' | 'logger'
+      'tmpDir' | 'env' | 'baseEnv' | 'enabledScriptTimeoutMs' | 'logger' | 'trackProcessGroup'
     > = {},
   ) {
     this.byName = new Map(definitions.map((d) => [d.name, d]));
@@ -128,17 +132,23 @@ export class ModulesDirSource implements ModuleSource {
   }
 
   /** Runs the module's `enabled` script; a module without one is enabled (no opinion). */
-  async runEnabledScript(module: string, input: EnabledScriptInput): Promise<EnabledScriptResult> {
+  async runEnabledScript(
+    module: string,
+    input: EnabledScriptInput,
+    options: ExecutorCallOptions = {},
+  ): Promise<EnabledScriptResult> {
     const def = this.byName.get(module);
     if (!def) throw new Error(`runEnabledScript: unknown module ${module}`);
     if (!def.enabledScript) return { enabled: true };
     const o = this.scriptOptions;
     return runEnabledScript({ module, path: def.enabledScript }, input, {
+      ...(o.trackProcessGroup ? { track: o.trackProcessGroup } : {}),
       tmpDir: o.tmpDir,
       env: o.env,
       baseEnv: o.baseEnv,
       timeoutMs: o.enabledScriptTimeoutMs,
       logger: o.logger,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   }
 }

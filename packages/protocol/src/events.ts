@@ -167,6 +167,8 @@ export const eventSchemas = {
     release: z.string(),
     exists: z.boolean(),
     error: z.string().optional(),
+    /** `foreign`: the release exists but converge did not install it, so it is left alone. */
+    reason: z.literal('foreign').optional(),
   }),
   HelmReleaseUpgraded: ev('HelmReleaseUpgraded', {
     ...moduleField,

@@ -67,7 +67,7 @@ export interface SqliteEventStoreOptions {
   tailCheck?: number;
 }
 
-/** Rows a writer checks on open by default: about 3 ms (docs/decisions.md, "Event stores"). */
+/** Rows a writer checks on open by default (measured in docs/performance.md, "Event stores"). */
 const DEFAULT_TAIL_CHECK = 1000;
 
 /**

@@ -1,11 +1,17 @@
-import { hostname } from 'node:os';
+import { hostname, constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
-import { createEngine, createLogger, type JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
+import {
+  createEngine,
+  createLogger,
+  type JsonlEventWriter,
+  MemoryEventStore,
+  ProcessGroupRegistry,
+} from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
@@ -24,6 +30,10 @@ export interface RunOptions {
   once: boolean;
   maxAttempts: number;
   timeout: string;
+  /** Kill a hook after this long (`--hook-timeout`; absent: never, as addon-operator). */
+  hookTimeout?: string;
+  /** How long a stop lets running tasks go on before aborting them (`--stop-grace`, default 30s). */
+  stopGrace?: string;
   events?: string;
   store?: string;
   json: boolean;
@@ -40,7 +50,8 @@ export interface RunOutcome {
  * `converge run <modulesDir>`: the embedded default (in-memory cluster and releases, a durable
  * sqlite log under `.converge/`) unless told otherwise. With `--once` it stops after the first
  * converge: 0 when every enabled module is ready, 1 when a task failed `--max-attempts` times or
- * `--timeout` passed.
+ * `--timeout` passed. SIGTERM ends it with 143 and SIGINT with 130 (128 + the signal); every way
+ * out stops the engine with the `--stop-grace`, and a second signal aborts the running tasks at once.
  */
 export async function runCommand(
   o: RunOptions,
@@ -52,7 +63,18 @@ export async function runCommand(
     level: tty ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
     destination: tty ? process.stderr : out,
   });
+  let stopGraceMs: number;
+  let hookTimeoutMs: number | undefined;
+  try {
+    stopGraceMs = parseDuration(o.stopGrace ?? '30s');
+    hookTimeoutMs = o.hookTimeout === undefined ? undefined : parseDuration(o.hookTimeout);
+  } catch (e) {
+    return { code: 2, message: (e as Error).message };
+  }
   const jq = new JqProcessEngine();
+  // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
+  const groups = new ProcessGroupRegistry();
+  const trackProcessGroup = groups.track;
   if (o.leaderElection && o.cluster !== 'kube') {
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
@@ -78,6 +100,7 @@ export async function runCommand(
       charts: (m: string) => source.chartDir(m),
       jq,
       logger,
+      trackProcessGroup,
       ...(store.records ? { records: store.records } : {}),
     });
   } catch (e) {
@@ -92,6 +115,7 @@ export async function runCommand(
     source = await loadModulesDir(modulesDir, {
       ...(o.globalHooks ? { globalHooksDir: resolve(o.globalHooks) } : {}),
       baseEnv: target.hookBaseEnv,
+      trackProcessGroup,
     });
   } catch (e) {
     target.close();
@@ -105,6 +129,7 @@ export async function runCommand(
     jq,
     logger,
     env: target.hookBaseEnv,
+    trackProcessGroup,
   });
   let writer: JsonlEventWriter | undefined;
   try {
@@ -126,6 +151,8 @@ export async function runCommand(
     namespace: o.namespace,
     runId,
     jq,
+    ...(hookTimeoutMs !== undefined ? { hookTimeoutMs } : {}),
+    processGroups: groups,
   });
   const firstSeq = store.lastSeq() + 1;
   const view = tty
@@ -151,10 +178,26 @@ export async function runCommand(
       };
     }
   });
-  let interrupted = false;
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping = false;
   let wakeOnSignal: (() => void) | undefined;
-  const onSignal = () => {
-    interrupted = true;
+  let firstSignalAt = 0;
+  const launched = process.env.CONVERGE_LAUNCHED === '1';
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C under the Node < 22.13 launcher arrives twice (the terminal signals the whole
+    // process group, and the launcher forwards its own copy): a SIGINT within 500 ms is the same one.
+    if (launched && signal === 'SIGINT' && interrupted === 'SIGINT' && Date.now() - firstSignalAt < 500)
+      return;
+    if (stopping) {
+      // A second signal while the running tasks have their grace: abort them now.
+      logger.warn({ signal }, 'second signal: aborting the running tasks');
+      void engine.stop({ graceMs: 0 });
+      return;
+    }
+    if (interrupted === undefined) {
+      interrupted = signal;
+      firstSignalAt = Date.now();
+    }
     wakeOnSignal?.();
   };
   let lostLease: string | undefined;
@@ -164,9 +207,14 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    stopping = true;
+    logger.info(
+      { stopGraceMs, reason: outcome.message },
+      'stopping: running tasks have the stop grace to end',
+    );
+    await engine.stop({ graceMs: stopGraceMs });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await engine.stop();
     await elector?.stop();
     target.close();
     jq.close();
@@ -183,7 +231,8 @@ export async function runCommand(
     await target.check();
     if (elector) {
       await Promise.race([elector.start(), new Promise<void>((r) => (wakeOnSignal = r))]);
-      if (interrupted) return finish({ code: 130, message: 'interrupted while standing by' });
+      if (interrupted)
+        return finish({ code: exitCodeOf(interrupted), message: `${interrupted} while standing by` });
     }
     logger.info({ cluster: target.description }, 'converging');
     await engine.start();
@@ -193,23 +242,33 @@ export async function runCommand(
   const deadline = Date.now() + parseDuration(o.timeout);
   // Poll the run's end conditions; the interval also keeps the process alive while hooks run.
   const outcome = await new Promise<RunOutcome>((done) => {
-    const timer = setInterval(() => {
+    const check = () => {
       const result = evaluate();
-      if (result) {
-        clearInterval(timer);
-        done(result);
-      }
-    }, 50);
+      if (!result) return;
+      clearInterval(timer);
+      wakeOnSignal = undefined;
+      done(result);
+    };
+    const timer = setInterval(check, 50);
+    wakeOnSignal = check;
   });
   return finish(outcome);
 
   function evaluate(): RunOutcome | undefined {
-    if (interrupted) return { code: 130, message: 'interrupted; log flushed' };
+    if (interrupted)
+      return { code: exitCodeOf(interrupted), message: `${interrupted}: stopped, log flushed` };
     if (lostLease) return { code: 1, message: lostLease };
     if (!o.once) return undefined;
     if (failure) return failure;
-    if (Date.now() > deadline)
-      return { code: 1, message: `timeout after ${o.timeout} before the first converge finished` };
+    if (Date.now() > deadline) {
+      const running = runningHooks(engine.events);
+      return {
+        code: 1,
+        message: `timeout after ${o.timeout} before the first converge finished${
+          running.length > 0 ? `; running: ${running.join(', ')}` : ''
+        }`,
+      };
+    }
     if (engine.state.startup.value !== 'ready' || !engine.isIdle()) return undefined;
     const notReady = engine.state.enabled.filter((m) => moduleStateName(engine.state.modules[m]) !== 'ready');
     if (notReady.length > 0) return undefined;
@@ -218,6 +277,24 @@ export async function runCommand(
     if (deleting.length > 0) return undefined;
     return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
   }
+}
+
+/** The exit status of a run ended by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 15);
+}
+
+/** Hooks started and not yet finished, as `hook H of module M (binding)`, from the run's events. */
+function runningHooks(events: readonly ConvergeEvent[]): string[] {
+  const running = new Map<string, string>();
+  for (const e of events) {
+    if (e.type !== 'HookStarted' && e.type !== 'HookSucceeded' && e.type !== 'HookFailed') continue;
+    const key = `${e.module ?? ''}\u0000${e.hook}\u0000${e.binding}`;
+    if (e.type === 'HookStarted')
+      running.set(key, `hook ${e.hook}${e.module ? ` of module ${e.module}` : ''} (${e.binding})`);
+    else running.delete(key);
+  }
+  return [...running.values()];
 }
 
 /**

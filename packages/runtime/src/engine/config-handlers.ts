@@ -5,10 +5,11 @@ import {
   valuesChecksum,
   valuesKey,
 } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
+import type { JsonPatchOperation } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
 import { convergeTask, isConvergeTask } from './converge-handler.js';
 import { type EngineCore, MAIN } from './engine-core.js';
+import { purgeCandidates } from './purge-candidates.js';
 import type { Task, TaskResult } from './task.js';
 
 const isSection = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,7 +76,7 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     if (!changedModules.includes(m)) changedModules.push(m);
   }
   if (!globalChanged && changedModules.length === 0 && !flagsChanged) return;
-  core.append({ type: 'ConfigReceived', config } as NewEvent);
+  core.emit('ConfigReceived', { config });
   const main = core.queue(MAIN);
   const apply = core.newTask({
     type: 'ApplyKubeConfigValues',
@@ -153,17 +154,20 @@ export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<
     if (scope !== 'global' && !core.moduleDefs.has(scope)) continue;
     const current = core.state.configValues[scope] ?? {};
     if (valuesChecksum(current) === valuesChecksum(section)) continue;
-    const patch = fastJsonPatch.compare(current, section);
-    core.append({ type: 'ConfigValuesChanged', scope, patch } as NewEvent);
+    const patch = fastJsonPatch.compare(current, section) as JsonPatchOperation[];
+    core.emit('ConfigValuesChanged', { scope, patch });
   }
   return { status: 'Success' };
 }
 
-/** DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module. */
+/**
+ * DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module, only
+ * those converge or addon-operator installed (purge-candidates.ts).
+ */
 export async function handleDiscoverReleases(core: EngineCore, task: Task): Promise<TaskResult> {
   let names: string[];
   try {
-    names = await core.options.releases.list();
+    names = await purgeCandidates(core, await core.options.releases.list());
   } catch (e) {
     return { status: 'Fail', error: `list releases: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -174,7 +178,7 @@ export async function handleDiscoverReleases(core: EngineCore, task: Task): Prom
     (core.state.decisions.pendingDeletes.includes(n) ||
       !['disabled', 'deleted', undefined].includes(core.state.modules[n]?.value as string));
   const purge = names
-    .filter((n) => !core.isEnabled(n) && !deleting(n))
+    .filter((n) => !deleting(n))
     .sort()
     .reverse();
   return {
@@ -189,10 +193,10 @@ export async function handleModulePurge(core: EngineCore, task: Task): Promise<T
   const release = task.module!;
   try {
     await core.options.releases.uninstall(release);
-    core.append({ type: 'HelmReleaseUninstalled', module: release, release, purge: true } as NewEvent);
+    core.emit('HelmReleaseUninstalled', { module: release, release, purge: true });
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    core.append({ type: 'HelmOperationFailed', module: release, operation: 'purge', error } as NewEvent);
+    core.emit('HelmOperationFailed', { module: release, operation: 'purge', error });
     core.logger.warn({ module: release }, `Module purge failed, no retry: ${error}`);
   }
   return { status: 'Success' };

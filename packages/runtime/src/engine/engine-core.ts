@@ -181,15 +181,14 @@ export class EngineCore implements QueueHost {
   }
 
   onRetry(task: Task, queue: TaskQueue, delayMs: number, result: TaskResult): void {
-    this.append({
-      type: 'RetryScheduled',
+    this.emit('RetryScheduled', {
       queue: queue.name,
       task: task.type,
       ...(task.module ? { module: task.module } : {}),
       attempt: task.failureCount + 1,
       delayMs,
       ...(result.error ? { error: result.error } : {}),
-    } as NewEvent);
+    });
     this.logger.error(
       { ...taskLogFields(task, queue.name), count: task.failureCount, delayMs },
       `${task.type} failed, requeue task to retry after delay: ${result.error ?? ''}`,
@@ -204,13 +203,12 @@ export class EngineCore implements QueueHost {
     for (const t of absorbed) {
       if (!t.sync) continue;
       this.kube.unlock(t.module, t.hook ?? '', t.sync.bindingName);
-      this.append({
-        type: 'SynchronizationCompleted',
+      this.emit('SynchronizationCompleted', {
         hook: t.hook ?? '',
         ...(t.module ? { module: t.module } : {}),
         bindingName: t.sync.bindingName,
         executed: false,
-      } as NewEvent);
+      });
     }
   }
 

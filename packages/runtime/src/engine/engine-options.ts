@@ -12,6 +12,7 @@ import type {
   ReleaseExecutor,
 } from '@converge/core';
 import type { JqEngine } from '../cluster/jq-engine.js';
+import type { ProcessGroupRegistry } from '../process/process-group-registry.js';
 
 /** Everything `createEngine` needs; executors are injected (DESIGN.md "Ports"). */
 export interface EngineOptions {
@@ -36,4 +37,11 @@ export interface EngineOptions {
   snapshotEvery?: number;
   /** Number of parallel queues (addon-operator: 20, of which 19 are used). */
   parallelQueues?: number;
+  /**
+   * The registry the hook, enabled-script and helm runners record their process groups in: it is
+   * attached to `store`'s records, and `start()` first ends what a crashed run left of its groups.
+   */
+  processGroups?: ProcessGroupRegistry;
+  /** Parent of the executors' private temp dirs (default: the OS temp dir); `start()` removes crashed runs' dirs there. */
+  tmpDir?: string;
 }

@@ -5,12 +5,14 @@ import {
   type TimerHandle,
   valuesKey,
 } from '@converge/core';
-import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import type { ConvergeEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
 import { nullMetrics } from '../metrics.js';
+import { KILL_AFTER_MS } from '../process-group.js';
 import { MemoryEventStore } from '../store/index.js';
+import { SealableStore } from '../store/sealable-store.js';
 import {
   configSections,
   handleApplyConfig,
@@ -20,12 +22,15 @@ import {
   onDynamicEnabledChanged,
 } from './config-handlers.js';
 import { convergeTask, handleConverge, handleEnsureCrds, isConvergeTask } from './converge-handler.js';
+import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
 import { KubeBindings } from './kube-bindings.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
+import { withStopSignal } from './stop-signal.js';
+import { DEFAULT_STOP_GRACE_MS, Deadline, runningWork, whenNoRunningWork } from './stop-wait.js';
 import type { Task, TaskResult } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -33,8 +38,14 @@ import type { TaskQueue } from './task-queue.js';
 export interface Engine {
   /** Startup and the first converge are queued; rejects on a bad global hook config or initial config. */
   start(): Promise<void>;
-  /** Ends every timer, watcher and queue; the log stays readable. */
-  stop(): Promise<void>;
+  /**
+   * Takes no new task (every queue), gives the running ones `graceMs` (default 30 s) to end, then
+   * aborts them: their hook, `enabled` script and helm process groups get SIGTERM, SIGKILL 5 s
+   * later. Appends `EngineStopped` as the run's last event (nothing is appended after it), ends
+   * every timer and watcher, and resolves once the aborted work is gone and the store is flushed.
+   * A second call while stopping may shorten the grace (`graceMs: 0` aborts at once).
+   */
+  stop(options?: StopOptions): Promise<void>;
   readonly state: EngineState;
   /**
    * The events the store holds, in seq order: every event of the log (earlier runs on the same
@@ -58,6 +69,11 @@ export interface Engine {
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
   readonly core: EngineCore;
+}
+
+export interface StopOptions {
+  /** How long running tasks may go on before they are aborted (default 30_000, as addon-operator). */
+  graceMs?: number;
 }
 
 export interface EngineStatus {
@@ -136,13 +152,21 @@ const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.
  * state is its fold, and every effect goes through an executor.
  */
 export function createEngine(options: EngineOptions): Engine {
-  const store = options.store ?? new MemoryEventStore();
+  const logger = options.logger ?? silentLogger;
+  const store = new SealableStore(options.store ?? new MemoryEventStore(), (refused) =>
+    logger.debug(
+      { events: refused.map((e) => e.type) },
+      'engine stopped: not appending events after EngineStopped',
+    ),
+  );
+  const stopSignal = new AbortController();
   const core = new EngineCore({
     ...options,
+    ...withStopSignal(options, stopSignal.signal),
     clock: options.clock ?? new SystemClock(),
     random: options.random ?? systemRandom,
     store,
-    logger: options.logger ?? silentLogger,
+    logger,
     metrics: options.metrics ?? nullMetrics,
   });
   core.kube = new KubeBindings(core);
@@ -166,6 +190,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
   });
   let unwatchConfig: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+  let grace: Deadline | undefined;
   const eventSubject = new Subject<ConvergeEvent>();
   core.onEvent((e) => eventSubject.next(e));
   const activity = new Subject<void>();
@@ -219,10 +245,10 @@ export function createEngine(options: EngineOptions): Engine {
       return out;
     },
     async start() {
+      await endCrashLeftovers(options, store, core.logger);
       core.globalDef = await options.modules.global();
       for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
-      core.append({
-        type: 'EngineStarted',
+      core.emit('EngineStarted', {
         runId: options.runId ?? core.ids.next('run'),
         namespace: core.namespace,
         modules: [...core.moduleDefs.values()].map((m) => ({
@@ -231,20 +257,19 @@ export function createEngine(options: EngineOptions): Engine {
           valuesKey: valuesKey(m.name),
           hasChart: m.hasChart,
         })),
-      } as NewEvent);
-      core.globalHooks = await options.hooks.globalHooks();
-      core.append({
-        type: 'GlobalHooksRegistered',
+      });
+      core.globalHooks = await core.options.hooks.globalHooks();
+      core.emit('GlobalHooksRegistered', {
         hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
           name,
           orders,
           kubernetes,
           schedule,
         })),
-      } as NewEvent);
+      });
       const config = options.config ? await options.config.load() : {};
       validateInitialConfig(core, config);
-      core.append({ type: 'ConfigReceived', config } as NewEvent);
+      core.emit('ConfigReceived', { config });
       const apply = await handleApplyConfig(
         core,
         core.newTask({ type: 'ApplyKubeConfigValues', queue: MAIN, trigger: 'Operator-Startup' }),
@@ -305,7 +330,12 @@ export function createEngine(options: EngineOptions): Engine {
         unwatch?.();
       };
     },
-    async stop() {
+    stop(stopOptions = {}) {
+      const graceMs = stopOptions.graceMs ?? DEFAULT_STOP_GRACE_MS;
+      if (stopping) {
+        grace?.shorten(graceMs);
+        return stopping;
+      }
       const wasRunning = !core.stopped && core.state.runId !== undefined;
       core.stopped = true;
       unwatchConfig?.();
@@ -313,11 +343,36 @@ export function createEngine(options: EngineOptions): Engine {
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
       core.resources.stopAll();
-      // The log says where a run ended (a log may hold several runs).
-      if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
-      eventSubject.complete();
-      activity.complete();
-      await store.flush();
+      grace = new Deadline(graceMs);
+      stopping = (async () => {
+        const ended = await whenNoRunningWork(core, grace.passed);
+        grace.clear();
+        if (!ended) {
+          core.logger.warn(
+            { graceMs, running: runningWork(core) },
+            'stop grace passed: aborting the running tasks (SIGTERM, SIGKILL 5 s later)',
+          );
+          stopSignal.abort();
+        }
+        // The log says where a run ended (a log may hold several runs); nothing comes after it.
+        if (wasRunning && core.state.runId !== undefined)
+          core.emit('EngineStopped', { runId: core.state.runId });
+        store.seal();
+        if (!ended) {
+          // Process groups get SIGKILL after KILL_AFTER_MS; an executor that ignores the signal is not waited for longer.
+          const bound = new Deadline(KILL_AFTER_MS + 3_000);
+          if (!(await whenNoRunningWork(core, bound.passed)))
+            core.logger.warn(
+              { running: runningWork(core) },
+              'stopped without waiting longer for aborted tasks',
+            );
+          bound.clear();
+        }
+        eventSubject.complete();
+        activity.complete();
+        await store.flush();
+      })();
+      return stopping;
     },
   };
   return engine;

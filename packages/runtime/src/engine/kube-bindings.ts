@@ -1,5 +1,5 @@
 import type { BindingContext, HookDefinition } from '@converge/core';
-import type { BindingType, NewEvent } from '@converge/protocol';
+import type { BindingType } from '@converge/protocol';
 import {
   type BindingMonitor,
   type BindingMonitorEvent,
@@ -291,15 +291,14 @@ export class KubeBindings {
     const ref = ev.item.object?.metadata
       ? `${ev.item.object.metadata.namespace ?? ''}/${ev.item.object.kind}/${ev.item.object.metadata.name}`
       : '';
-    this.core.append({
-      type: 'KubeEventObserved',
+    this.core.emit('KubeEventObserved', {
       hook: hook.name,
       ...(module ? { module } : {}),
       bindingName: w.name,
       watchEvent: ev.watchEvent,
       objectRef: ref,
       queue: d.queue,
-    } as NewEvent);
+    });
     const context: BindingContext = { binding: w.name, type: 'Event', watchEvent: ev.watchEvent, ...ev.item };
     this.core.enqueue(
       this.kubeTask(module, hook, watchIndex, d.queue, context, {

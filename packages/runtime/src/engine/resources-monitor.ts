@@ -1,5 +1,4 @@
 import type { RenderResult, TimerHandle } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
 import { type EngineCore, MAIN } from './engine-core.js';
 
 interface Watch {
@@ -73,13 +72,12 @@ export class ResourcesMonitor {
       const info = await releases.status(module);
       if (info?.status.toLowerCase() !== 'deployed') {
         this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
-        this.core.append({
-          type: 'HelmDriftDetected',
+        this.core.emit('HelmDriftDetected', {
           module,
           release: module,
           reason: 'status',
           status: info?.status ?? 'missing',
-        } as NewEvent);
+        });
         trigger = 'HelmReleaseUnexpectedStatus';
       } else {
         const absent = await releases.absentResources(module, watch.rendered);
@@ -87,13 +85,12 @@ export class ResourcesMonitor {
           const first = absent[0];
           const resource = `${first.namespace ?? ''}/${first.kind}/${first.name}`;
           this.core.metrics.inc('modules_absent_resources_total', { module, resource });
-          this.core.append({
-            type: 'HelmDriftDetected',
+          this.core.emit('HelmDriftDetected', {
             module,
             release: module,
             reason: 'absent',
             resources: [resource],
-          } as NewEvent);
+          });
           trigger = 'AbsentHelmResourcesDetected';
         }
       }

@@ -1,0 +1,154 @@
+import type { Logger, StoreRecords } from '@converge/core';
+import {
+  hasProcFs,
+  isProcessAlive,
+  processGroupMembers,
+  processStartTime,
+  readProcStat,
+} from './proc-stat.js';
+
+/**
+ * The process groups this process spawned (hooks, enabled scripts, helm), recorded in the event
+ * store's records so that a run after a crash (SIGKILL, OOM) can end what the crashed run left
+ * running before it starts hooks of its own. The spawn code sees only `track`.
+ */
+
+/** Called right after spawning a process group leader; the returned function once it has exited. */
+export type TrackProcessGroup = (child: { pid: number; command: readonly string[] }) => () => void;
+
+/** One recorded group: its leader (pid = pgid) with its start time, the command, and who spawned it. */
+export interface ProcessGroupRecord {
+  pgid: number;
+  /** Clock ticks after boot (/proc/<pid>/stat field 22); absent without /proc. */
+  startTime?: number;
+  command: string[];
+  owner: { pid: number; startTime?: number };
+}
+
+/** A group a crashed run left, as `reapStale` found and ended it. */
+export interface ReapedGroup {
+  pgid: number;
+  command: string[];
+  /** The pids that were still alive. */
+  pids: number[];
+  /** The last signal it took: SIGTERM sufficed, or SIGKILL was needed. */
+  signal: 'SIGTERM' | 'SIGKILL';
+}
+
+const PREFIX = 'process-group/';
+
+export interface ProcessGroupRegistryOptions {
+  /** Time the SIGTERM'd remains of a group get before SIGKILL (default 5 s, as engine.stop). */
+  killGraceMs?: number;
+}
+
+export class ProcessGroupRegistry {
+  private records: StoreRecords | undefined;
+  /** Groups running now, so that attaching to a store later still records them. */
+  private readonly live = new Map<number, ProcessGroupRecord>();
+  private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid) };
+
+  constructor(private readonly options: ProcessGroupRegistryOptions = {}) {}
+
+  /** Records from now on go to `records` (the engine's store); running groups are written at once. */
+  attach(records: StoreRecords | undefined): void {
+    this.records = records;
+    for (const record of this.live.values()) records?.put(key(record.pgid), record);
+  }
+
+  /** The spawn callback: records the group of `child` until it has exited and its group is empty. */
+  readonly track: TrackProcessGroup = (child) => {
+    const record: ProcessGroupRecord = {
+      pgid: child.pid,
+      command: [...child.command],
+      owner: this.owner,
+    };
+    const startTime = processStartTime(child.pid);
+    if (startTime !== undefined) record.startTime = startTime;
+    this.live.set(child.pid, record);
+    this.records?.put(key(child.pid), record);
+    return () => {
+      this.live.delete(child.pid);
+      // Something the process started may still be in its group: keep the record for the next start.
+      if (groupAlive(record)) return;
+      this.records?.delete(key(child.pid));
+    };
+  };
+
+  /**
+   * Ends what is still alive of the groups recorded by processes that are gone: SIGTERM to the
+   * group, then SIGKILL to what remains after the grace; each reaped group is logged at warn and its
+   * record deleted. Groups of live processes (this one included) are left alone.
+   */
+  async reapStale(logger?: Logger): Promise<ReapedGroup[]> {
+    const records = this.records;
+    if (!records) return [];
+    const reaped: ReapedGroup[] = [];
+    for (const k of records.keys(PREFIX)) {
+      const record = records.get(k) as ProcessGroupRecord | undefined;
+      if (!record || typeof record.pgid !== 'number' || !record.owner) {
+        records.delete(k);
+        continue;
+      }
+      if (isProcessAlive(record.owner.pid, record.owner.startTime)) continue;
+      const pids = groupPids(record);
+      if (pids.length > 0) {
+        const signal = await this.kill(record);
+        reaped.push({ pgid: record.pgid, command: record.command, pids, signal });
+        logger?.warn(
+          { pgid: record.pgid, pids, command: record.command, signal },
+          `killed process group ${record.pgid} (${record.command.join(' ')}) left running by a converge process that is gone`,
+        );
+      }
+      records.delete(k);
+    }
+    return reaped;
+  }
+
+  private async kill(record: ProcessGroupRecord): Promise<'SIGTERM' | 'SIGKILL'> {
+    signalGroup(record.pgid, 'SIGTERM');
+    if (await gone(record, this.options.killGraceMs ?? 5_000)) return 'SIGTERM';
+    signalGroup(record.pgid, 'SIGKILL');
+    await gone(record, 5_000);
+    return 'SIGKILL';
+  }
+}
+
+const key = (pgid: number) => `${PREFIX}${pgid}`;
+
+/**
+ * The live pids of the recorded group. A pgid cannot be handed out again while its group has a
+ * member, so members found under it are the recorded group's, unless its leader pid now names
+ * another (later) process. Without /proc nothing can be told apart: nothing is reported.
+ */
+function groupPids(record: ProcessGroupRecord): number[] {
+  if (!hasProcFs()) return [];
+  const leader = readProcStat(record.pgid);
+  if (leader && record.startTime !== undefined && leader.startTime !== record.startTime) return [];
+  return processGroupMembers(record.pgid)
+    .filter((m) => record.startTime === undefined || m.startTime >= record.startTime)
+    .map((m) => m.pid);
+}
+
+function groupAlive(record: ProcessGroupRecord): boolean {
+  if (!hasProcFs()) return isProcessAlive(record.pgid);
+  return groupPids(record).length > 0;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Resolves true once the group has no live member, false when `withinMs` passed first. */
+async function gone(record: ProcessGroupRecord, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (groupPids(record).length === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

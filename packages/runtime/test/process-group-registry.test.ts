@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '../src/logger.js';
+import {
+  makePrivateTempDir,
+  type ProcessGroupRecord,
+  ProcessGroupRegistry,
+  privateTempOwner,
+  processGroupMembers,
+  processStartTime,
+  removeStaleTempDirs,
+} from '../src/process/index.js';
+import { MemoryEventStore } from '../src/store/index.js';
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.pid && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A process group of `sh` and its `sleep 1000` (as a hook would leave it), once both run. */
+async function sleepingGroup(): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sh', ['-c', 'sleep 1000 & echo ready; wait'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  await once(child.stdout!, 'data');
+  return child as ChildProcess & { pid: number };
+}
+
+/** The pid of a process that has exited (its number is free, or taken by a later process). */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await once(child, 'exit');
+  return child.pid as number;
+}
+
+const record = (pgid: number, owner: ProcessGroupRecord['owner']): ProcessGroupRecord => ({
+  pgid,
+  startTime: processStartTime(pgid) as number,
+  command: ['sh', '-c', 'sleep 1000 & echo ready; wait'],
+  owner,
+});
+
+describe('ProcessGroupRegistry', () => {
+  it('records a spawned group and deletes the record once the group is gone', async () => {
+    const store = new MemoryEventStore();
+    const registry = new ProcessGroupRegistry();
+    registry.attach(store.records);
+    const child = spawn('sh', ['-c', 'exit 0'], { detached: true, stdio: 'ignore' });
+    const done = registry.track({ pid: child.pid as number, command: ['sh', '-c', 'exit 0'] });
+    expect(store.records.get(`process-group/${child.pid}`)).toMatchObject({
+      pgid: child.pid,
+      command: ['sh', '-c', 'exit 0'],
+      owner: { pid: process.pid },
+    });
+    await once(child, 'exit');
+    done();
+    expect(store.records.keys('process-group/')).toEqual([]);
+  });
+
+  it('reapStale kills the groups of a gone owner (leader and children), logs them, and drops their records', async () => {
+    const group = await sleepingGroup();
+    const store = new MemoryEventStore();
+    store.records.put(
+      `process-group/${group.pid}`,
+      record(group.pid, { pid: await deadPid(), startTime: 1 }),
+    );
+    const registry = new ProcessGroupRegistry();
+    registry.attach(store.records);
+    const logger = new MemoryLogger();
+    const exited = once(group, 'exit');
+    const reaped = await registry.reapStale(logger);
+    expect(reaped).toHaveLength(1);
+    expect(reaped[0]).toMatchObject({ pgid: group.pid, signal: 'SIGTERM' });
+    expect(reaped[0]?.pids).toContain(group.pid);
+    expect(reaped[0]?.pids.length).toBe(2);
+    await exited;
+    expect(processGroupMembers(group.pid)).toEqual([]);
+    expect(store.records.keys('process-group/')).toEqual([]);
+    expect(logger.records.find((r) => r.level === 'warn')?.msg).toMatch(
+      new RegExp(`killed process group ${group.pid} .*left running by a converge process that is gone`),
+    );
+  });
+
+  it('leaves the groups of a live owner, and a group whose leader pid now names another process', async () => {
+    const live = await sleepingGroup();
+    const reused = await sleepingGroup();
+    const store = new MemoryEventStore();
+    store.records.put(`process-group/${live.pid}`, record(live.pid, { pid: process.pid }));
+    // Recorded with another start time: the pid is not the process that was recorded.
+    store.records.put(`process-group/${reused.pid}`, {
+      ...record(reused.pid, { pid: await deadPid(), startTime: 1 }),
+      startTime: 1,
+    });
+    const registry = new ProcessGroupRegistry();
+    registry.attach(store.records);
+    expect(await registry.reapStale()).toEqual([]);
+    expect(processGroupMembers(live.pid).length).toBe(2);
+    expect(processGroupMembers(reused.pid).length).toBe(2);
+    expect(store.records.keys('process-group/')).toEqual([`process-group/${live.pid}`]);
+  });
+});
+
+describe('private temp dirs', () => {
+  it('are 0700 and named after this process; removeStaleTempDirs removes only those of gone processes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'converge-test-root-'));
+    dirs.push(root);
+    const mine = makePrivateTempDir('hook', root);
+    expect(statSync(mine).mode & 0o777).toBe(0o700);
+    expect(privateTempOwner(mine.slice(root.length + 1))).toEqual({
+      kind: 'hook',
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+    });
+    const dead = join(root, `converge-kube-${await deadPid()}-1-abc123`);
+    const foreign = join(root, 'converge-hook-abc123');
+    for (const d of [dead, foreign]) mkdirSync(d);
+    const logger = new MemoryLogger();
+    expect(removeStaleTempDirs(root, logger)).toEqual([dead]);
+    expect(existsSync(mine)).toBe(true);
+    expect(existsSync(foreign)).toBe(true);
+    expect(logger.records.at(-1)?.msg).toBe('removed 1 temp dirs left by converge processes that are gone');
+  });
+});
