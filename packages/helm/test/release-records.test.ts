@@ -33,7 +33,9 @@ describe('InMemoryReleaseStore with store records', () => {
     await first.releases.upgrade('app', {}, { checksum: rendered.checksum, labels: { team: 'a' }, rendered });
 
     const second = open(records, chart);
-    expect(await second.releases.status('app')).toEqual({
+    const status = await second.releases.status('app');
+    expect(status).toEqual(await first.releases.status('app'));
+    expect(status).toMatchObject({
       name: 'app',
       namespace: NS,
       revision: 2,
