@@ -79,6 +79,16 @@ export async function runCommand(
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
   }
+  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
+  // It opens first: the embedded cluster and releases live in its records.
+  let store: EventStore;
+  try {
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+  } catch (e) {
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
   let target: ClusterTarget;
   try {
     target = openClusterTarget({
@@ -91,9 +101,11 @@ export async function runCommand(
       jq,
       logger,
       trackProcessGroup,
+      ...(store.records ? { records: store.records } : {}),
     });
   } catch (e) {
     jq.close();
+    await store.close();
     if (e instanceof ClusterTargetError) return { code: e.exitCode, message: e.message };
     throw e;
   }
@@ -108,6 +120,7 @@ export async function runCommand(
   } catch (e) {
     target.close();
     jq.close();
+    await store.close();
     throw e;
   }
   const hooks = new ProcessHookRunner({
@@ -118,17 +131,7 @@ export async function runCommand(
     env: target.hookBaseEnv,
     trackProcessGroup,
   });
-  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
-  let store: EventStore;
   let writer: JsonlEventWriter | undefined;
-  try {
-    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
-  } catch (e) {
-    target.close();
-    jq.close();
-    return { code: 1, message: e instanceof Error ? e.message : String(e) };
-  }
   try {
     writer = o.events ? openEventsFile(resolve(o.events), store) : undefined;
   } catch (e) {

@@ -46,6 +46,10 @@ export interface Engine {
    */
   stop(options?: StopOptions): Promise<void>;
   readonly state: EngineState;
+  /**
+   * The events the store holds, in seq order: every event of the log (earlier runs on the same
+   * store included), or the retained tail of a bounded store. Read from the store on each access.
+   */
   readonly events: readonly ConvergeEvent[];
   onEvent(listener: (e: ConvergeEvent) => void): () => void;
   /** Every event appended from now on, as an rxjs stream (completes on stop). */
@@ -167,10 +171,8 @@ export function createEngine(options: EngineOptions): Engine {
     { dispatch, onDynamicEnabledChanged },
   );
   const schedules = new Schedules(core);
-  const events: ConvergeEvent[] = [];
   let convergeTiming: { startedAt: number; activation: string } | undefined;
   core.onEvent((e) => {
-    events.push(e);
     // convergence_seconds / convergence_total per activation (AO §5.6, scenario 43).
     if (e.type === 'ConvergeStarted' && !convergeTiming)
       convergeTiming = { startedAt: core.clock.now(), activation: e.reason };
@@ -205,7 +207,7 @@ export function createEngine(options: EngineOptions): Engine {
       return core.state;
     },
     get events() {
-      return events;
+      return store.read();
     },
     onEvent: (l) => core.onEvent(l),
     events$: eventSubject.asObservable(),
