@@ -69,9 +69,10 @@ export class ProcessGroupRegistry {
     this.records?.put(key(child.pid), record);
     return () => {
       this.live.delete(child.pid);
+      if (!this.records) return;
       // Something the process started may still be in its group: keep the record for the next start.
       if (groupAlive(record)) return;
-      this.records?.delete(key(child.pid));
+      this.records.delete(key(child.pid));
     };
   };
 
@@ -131,8 +132,13 @@ function groupPids(record: ProcessGroupRecord): number[] {
 }
 
 function groupAlive(record: ProcessGroupRecord): boolean {
-  if (!hasProcFs()) return isProcessAlive(record.pgid);
-  return groupPids(record).length > 0;
+  try {
+    // Signal 0 checks without a /proc scan; ESRCH: no process (not even a zombie) is in the group.
+    process.kill(-record.pgid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  return !hasProcFs() || groupPids(record).length > 0;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
