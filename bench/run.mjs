@@ -3,6 +3,7 @@ import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './e
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
+import { storeRows } from './store-bench.mjs';
 
 const spawn = spawnBench();
 // Best of three converges in one process: the first also pays for JIT warm-up and module loading.
@@ -55,6 +56,8 @@ const rows = [
 rows.push(...(await helmRows()));
 // Kubernetes API (issue 5): KubeCluster reads, and a converge through an API and the helm CLI.
 rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
+// Event stores (issue 9): a writer's open with its tail check, and records against appends.
+rows.push(...(await storeRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.

@@ -15,10 +15,14 @@ import { afterEach, describe, expect, it } from 'vitest';
  * any later one) registers it with a factory and must pass all of it.
  */
 
-/** One store under test; `reopen` opens the same storage again (durable stores only). */
+/**
+ * One store under test. Durable stores also give `reopen`, which opens the same storage again as
+ * its writer once `store` is closed, and `reader`, which opens it read-only beside the writer.
+ */
 export interface StoreUnderTest {
   store: EventStore;
   reopen?: () => EventStore | Promise<EventStore>;
+  reader?: () => EventStore | Promise<EventStore>;
 }
 
 export interface ConformanceOptions {
@@ -100,17 +104,14 @@ export function eventStoreConformance(
     const open = async (): Promise<StoreUnderTest> => {
       const t = await factory();
       opened.push(t.store);
-      const reopen = t.reopen;
-      return reopen
-        ? {
-            store: t.store,
-            reopen: async () => {
-              const s = await reopen();
-              opened.push(s);
-              return s;
-            },
-          }
-        : t;
+      const tracked = (fn: (() => EventStore | Promise<EventStore>) | undefined) =>
+        fn &&
+        (async () => {
+          const s = await fn();
+          opened.push(s);
+          return s;
+        });
+      return { store: t.store, reopen: tracked(t.reopen), reader: tracked(t.reader) };
     };
     afterEach(async () => {
       for (const s of opened.splice(0)) await s.close();
@@ -280,7 +281,7 @@ export function eventStoreConformance(
           let store = t.store;
           if (options.durable) {
             await t.store.flush();
-            store = await t.reopen!();
+            store = await t.reader!();
           }
           const snap = store.loadSnapshot()!;
           expect(snap.seq).toBe(cut);
@@ -291,6 +292,37 @@ export function eventStoreConformance(
         }
       });
     }
+
+    it('records: put replaces, get returns a copy (undefined when missing), delete removes', async () => {
+      const { store } = await open();
+      const records = store.records!;
+      expect(records).toBeDefined();
+      expect(records.get('missing')).toBeUndefined();
+      const value = { spec: { replicas: 2 }, list: ['a', null, 3], unicode: 'ünï ✓ "q"' };
+      records.put('obj', value);
+      value.spec.replicas = 9;
+      const got = records.get('obj') as typeof value;
+      expect(got).toEqual({ spec: { replicas: 2 }, list: ['a', null, 3], unicode: 'ünï ✓ "q"' });
+      got.spec.replicas = 7;
+      expect((records.get('obj') as typeof value).spec.replicas).toBe(2);
+      records.put('obj', 'replaced');
+      expect(records.get('obj')).toBe('replaced');
+      records.delete('obj');
+      expect(records.get('obj')).toBeUndefined();
+      records.delete('never-there');
+      expect(store.read()).toEqual([]);
+    });
+
+    it('records: keys(prefix) lists the keys that start with it, sorted; keys() lists all', async () => {
+      const { store } = await open();
+      const records = store.records!;
+      for (const k of ['b/2', 'a/1', 'b/1', 'b_/x', 'b%', 'c', 'b/10']) records.put(k, k);
+      expect(records.keys()).toEqual(['a/1', 'b%', 'b/1', 'b/10', 'b/2', 'b_/x', 'c']);
+      expect(records.keys('b/')).toEqual(['b/1', 'b/10', 'b/2']);
+      expect(records.keys('b')).toEqual(['b%', 'b/1', 'b/10', 'b/2', 'b_/x']);
+      expect(records.keys('b_')).toEqual(['b_/x']);
+      expect(records.keys('zz')).toEqual([]);
+    });
 
     it('a snapshot at a seq beyond the log is rejected', async () => {
       const { store } = await open();
@@ -355,12 +387,34 @@ export function eventStoreConformance(
         expect(third.read().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       });
 
-      it('a store opened without closing the previous handle sees what it appended', async () => {
+      it('a reader opened beside the writer sees what it appended and later appends, and cannot append', async () => {
         const t = await open();
         const before = t.store.append(samples(0, 3));
-        const second = await t.reopen!();
-        expect(second.read()).toEqual(before);
-        expect(second.append(samples(3, 1))[0].seq).toBe(4);
+        t.store.records?.put('k', { a: 1 });
+        const reader = await t.reader!();
+        expect(reader.read()).toEqual(before);
+        expect(reader.records?.get('k')).toEqual({ a: 1 });
+        expect(() => reader.append(samples(3, 1))).toThrow(/read-only/);
+        expect(() => reader.saveSnapshot({ seq: 1, state: {} })).toThrow(/read-only/);
+        const later = t.store.append(samples(3, 2));
+        expect(reader.lastSeq()).toBe(5);
+        expect(reader.read(4)).toEqual(later);
+      });
+
+      it('records survive a reopen, and a put is durable once flush resolves', async () => {
+        const t = await open();
+        const records = t.store.records!;
+        records.put('cluster/v1/ConfigMap/default/a', { data: { x: '1' } });
+        records.put('cluster/v1/ConfigMap/default/b', { data: { x: '2' } });
+        records.put('releases/a', { revision: 3 });
+        records.delete('cluster/v1/ConfigMap/default/b');
+        t.store.append(samples(0, 1));
+        await t.store.flush();
+        await t.store.close();
+        const again = await t.reopen!();
+        expect(again.records!.keys()).toEqual(['cluster/v1/ConfigMap/default/a', 'releases/a']);
+        expect(again.records!.get('releases/a')).toEqual({ revision: 3 });
+        expect(again.read().length).toBe(1);
       });
     }
   });

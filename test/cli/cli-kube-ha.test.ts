@@ -91,7 +91,7 @@ describe('converge run --leader-election', () => {
     expect((lease as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity).toBe('replica-a');
 
     a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(130);
+    expect(await a.exited).toBe(143);
     // The leader released the lease on its way out (its 2 s would not have expired yet).
     const after = server.cluster.get({
       apiVersion: 'coordination.k8s.io/v1',
@@ -104,7 +104,7 @@ describe('converge run --leader-election', () => {
     );
     await until('replica-b converged', () => readyIn(b.events), 10_000);
     b.child.kill('SIGTERM');
-    expect(await b.exited).toBe(130);
+    expect(await b.exited).toBe(143);
   });
 
   it('needs --cluster kube', async () => {

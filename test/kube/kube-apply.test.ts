@@ -24,6 +24,12 @@ const SEED: KubeObject[] = [
   cm('test', 'default', undefined, { a: '1' }),
   cm('existing', 'ns1', { keep: 'me' }, { old: 'x' }),
   deployment,
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'creds', namespace: 'ns1' },
+    data: { password: 'aHVudGVy' },
+  } as KubeObject,
 ];
 
 interface ApplyCase {
@@ -236,6 +242,23 @@ const CASES: ApplyCase[] = [
       /^Create v1\/ConfigMap default\/: object needs apiVersion, kind and metadata.name$/,
     ],
     expect: [[ref('ConfigMap', 'existing', 'ns1'), { data: { old: 'x', ok: 'yes' } }]],
+  },
+  {
+    title: "a JQPatch that fails on a Secret withholds jq's message, which may quote the Secret's data",
+    operations: [
+      {
+        operation: 'JQPatch',
+        apiVersion: 'v1',
+        kind: 'Secret',
+        namespace: 'ns1',
+        name: 'creds',
+        jqFilter: '.data.password | @base64d | tonumber',
+      },
+    ],
+    failures: [
+      /^JQPatch v1\/Secret ns1\/creds: jqFilter failed; its message is withheld, as it may quote the Secret's data$/,
+    ],
+    expect: [[ref('Secret', 'creds', 'ns1'), { data: { password: 'aHVudGVy' } }]],
   },
   {
     title: 'subresource status: only .status changes (MergePatch and JQPatch)',

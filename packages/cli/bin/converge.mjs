@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // The `converge` launcher: only node:* built-ins, so it runs on any Node. Below Node 22.13 it
 // re-executes itself with the binary of the `node` package found from its own real path,
-// passing stdio, exit code and signals through; with no such binary it exits 2.
+// passing stdio, exit code and signals through; with no such binary it exits 2. SIGINT, SIGTERM and
+// SIGHUP sent to the launcher go to the engine, and the launcher ends as the engine did: with its
+// exit code, or by re-raising the signal that killed it (128 + its number if that does not end it).
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,9 +38,20 @@ if (supported || process.env.CONVERGE_LAUNCHED === '1') {
     stdio: 'inherit',
     env: { ...process.env, CONVERGE_LAUNCHED: '1' },
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of forwarded) process.on(signal, forward);
+  child.on('error', (error) => {
+    process.stderr.write(`converge: cannot start ${binary}: ${error.message}\n`);
+    process.exit(2);
+  });
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal) {
+      // Without our listener the signal's default action ends this process, as it ended the engine.
+      for (const s of forwarded) process.off(s, forward);
+      process.kill(process.pid, signal);
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
+    process.exit(code ?? 1);
   });
 }

@@ -9,7 +9,8 @@ const usage = `usage:
   converge run <modulesDir> [--global-hooks DIR] [--config FILE]
                [--cluster embedded|kube [--kubeconfig F] [--context C]] [--namespace NS]
                [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
-               [--once] [--max-attempts N] [--timeout DUR] [--events FILE.jsonl] [--store sqlite:PATH] [--json]
+               [--once] [--max-attempts N] [--timeout DUR] [--hook-timeout DUR] [--stop-grace DUR]
+               [--events FILE.jsonl] [--store sqlite:PATH] [--json]
   converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
   converge replay <log> [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
@@ -19,6 +20,9 @@ const usage = `usage:
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
+--hook-timeout kills a hook's process group after DUR (default: never) and retries it.
+On SIGTERM (exit 143), SIGINT (130) or --once's --timeout (1), running tasks get --stop-grace
+(default 30s), then their processes get SIGTERM and SIGKILL 5s later; a second signal skips the grace.
 Only releases converge or addon-operator installed are ever uninstalled; $HELM_IGNORE_RELEASE names
 one the startup purge never touches.`;
 
@@ -54,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
             once: { type: 'boolean', default: false },
             'max-attempts': { type: 'string', default: '3' },
             timeout: { type: 'string', default: '10m' },
+            'hook-timeout': { type: 'string' },
+            'stop-grace': { type: 'string', default: '30s' },
             events: { type: 'string' },
             store: { type: 'string' },
             json: { type: 'boolean', default: false },
@@ -74,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
           once: values.once ?? false,
           maxAttempts: int(values['max-attempts'], 'max-attempts') ?? 3,
           timeout: values.timeout ?? '10m',
+          hookTimeout: values['hook-timeout'],
+          stopGrace: values['stop-grace'] ?? '30s',
           events: values.events,
           store: values.store,
           json: values.json ?? false,

@@ -13,7 +13,6 @@ import { startupMachine } from './machines/startup-machine.js';
 import {
   type ConvergeSnapshot,
   type ModuleSnapshot,
-  moduleStateName,
   nextModuleStep,
   type StartupSnapshot,
 } from './machines/steps.js';
@@ -154,7 +153,7 @@ function applyConfigPatch(current: Values | undefined, patch: JsonPatchOperation
  */
 export function applyEvent(state: EngineState, event: ConvergeEvent): EngineState {
   state.seq = event.seq;
-  if (decisionEvents.has(event.type)) foldRunDecisions(state.decisions, event, decisionInputs(state));
+  if (decisionEvents.has(event.type)) foldRunDecisions(state.decisions, event, state);
   switch (event.type) {
     case 'EngineStarted':
       // A run starts its lifecycles from scratch (a log may hold several runs); releases and
@@ -256,18 +255,6 @@ const decisionEvents = new Set<ConvergeEvent['type']>([
   'HelmReleaseChecked',
   'HelmReleaseUninstalled',
 ]);
-
-function decisionInputs(state: EngineState) {
-  return {
-    config: state.config,
-    convergeValue: state.converge.value,
-    convergeCompleted: state.converge.context.completed,
-    moduleState: (m: string) => {
-      const snap = state.modules[m];
-      return snap ? moduleStateName(snap) : undefined;
-    },
-  };
-}
 
 /** Pure fold step: returns a new state and leaves `state` untouched. */
 export function evolve(state: EngineState, event: ConvergeEvent): EngineState {

@@ -196,6 +196,14 @@ export interface AbortSignalLike {
   addEventListener(type: 'abort', listener: () => void): void;
 }
 
+/**
+ * Per-call options of an executor method. Aborting `signal` means the engine is stopping: the
+ * executor ends its process group (SIGTERM, SIGKILL 5 s later) and rejects or fails the call.
+ */
+export interface ExecutorCallOptions {
+  signal?: AbortSignalLike;
+}
+
 export type BindingContext = Record<string, unknown> & { binding: string };
 
 export interface HookRunRequest {
@@ -206,6 +214,7 @@ export interface HookRunRequest {
   values: Values;
   configValues: Values;
   timeoutMs: number;
+  /** Aborted when the engine stops: the hook process group is ended and the run fails "aborted". */
   signal?: AbortSignalLike;
 }
 
@@ -233,8 +242,8 @@ export type HookRunResult =
  * config; `run` resolves with `{ok:false}` for a failed run and rejects only on engine bugs.
  */
 export interface HookRunner {
-  globalHooks(): Promise<HookDefinition[]>;
-  moduleHooks(module: string): Promise<HookDefinition[]>;
+  globalHooks(options?: ExecutorCallOptions): Promise<HookDefinition[]>;
+  moduleHooks(module: string, options?: ExecutorCallOptions): Promise<HookDefinition[]>;
   run(request: HookRunRequest): Promise<HookRunResult>;
 }
 
@@ -282,7 +291,11 @@ export interface EnabledScriptInput {
 export interface ModuleSource {
   global(): Promise<GlobalDefinition>;
   modules(): Promise<ModuleDefinition[]>;
-  runEnabledScript(module: string, input: EnabledScriptInput): Promise<{ enabled: boolean; reason?: string }>;
+  runEnabledScript(
+    module: string,
+    input: EnabledScriptInput,
+    options?: ExecutorCallOptions,
+  ): Promise<{ enabled: boolean; reason?: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,22 +325,31 @@ export interface RenderResult {
 
 /**
  * Helm releases. `status` resolves undefined for a missing release; every method rejects with
- * helm's error text on failure (the engine records HelmOperationFailed and retries).
+ * helm's error text on failure (the engine records HelmOperationFailed and retries), and once
+ * the call's `signal` is aborted (the engine stops: the helm process group is ended).
  */
 export interface ReleaseExecutor {
-  status(release: string): Promise<ReleaseInfo | undefined>;
+  status(release: string, options?: ExecutorCallOptions): Promise<ReleaseInfo | undefined>;
   /**
    * Release names in the namespace, sorted, without the ignored one (addon-operator's
    * HELM_IGNORE_RELEASE); foreign ones included: `status(name).owned` tells them apart.
    */
-  list(): Promise<string[]>;
-  render(module: string, chartValues: Values): Promise<RenderResult>;
+  list(options?: ExecutorCallOptions): Promise<string[]>;
+  render(module: string, chartValues: Values, options?: ExecutorCallOptions): Promise<RenderResult>;
   upgrade(
     module: string,
     chartValues: Values,
-    options: { checksum: string; labels: Record<string, string>; rendered?: RenderResult },
+    options: {
+      checksum: string;
+      labels: Record<string, string>;
+      rendered?: RenderResult;
+    } & ExecutorCallOptions,
   ): Promise<ReleaseInfo>;
-  uninstall(release: string): Promise<void>;
+  uninstall(release: string, options?: ExecutorCallOptions): Promise<void>;
   /** Objects of the release's manifest missing from the cluster (AO §11.7). */
-  absentResources(release: string, rendered: RenderResult): Promise<ObjectRef[]>;
+  absentResources(
+    release: string,
+    rendered: RenderResult,
+    options?: ExecutorCallOptions,
+  ): Promise<ObjectRef[]>;
 }

@@ -1,4 +1,5 @@
 import type { ConvergeEvent } from '@converge/protocol';
+import { type ConvergeSnapshot, type ModuleSnapshot, moduleStateName } from './machines/steps.js';
 import type { ConfigDocument } from './ports.js';
 import { valuesChecksum } from './values/checksum.js';
 
@@ -50,10 +51,14 @@ export function carriedRunDecisions(previous: RunDecisions): RunDecisions {
 /** The parts of the engine state the decision fold reads. */
 export interface DecisionInputs {
   config: ConfigDocument;
-  convergeValue: unknown;
-  convergeCompleted: number;
-  moduleState(module: string): string | undefined;
+  converge: ConvergeSnapshot;
+  modules: Record<string, ModuleSnapshot>;
 }
+
+const moduleState = (inputs: DecisionInputs, m: string) => {
+  const snap = inputs.modules[m];
+  return snap ? moduleStateName(snap) : undefined;
+};
 
 const add = (list: string[], m: string) => {
   if (!list.includes(m)) list.push(m);
@@ -75,9 +80,9 @@ export function foldRunDecisions(d: RunDecisions, event: ConvergeEvent, inputs: 
   switch (event.type) {
     case 'ConfigReceived': {
       if (event.source === 'hook') return;
-      const standBy = inputs.convergeValue === 'standBy';
+      const standBy = inputs.converge.value === 'standBy';
       // Before the first converge any change replans it (it has not planned yet).
-      if (inputs.convergeCompleted === 0 && standBy) {
+      if (inputs.converge.context.completed === 0 && standBy) {
         d.graphDirty = true;
         return;
       }
@@ -94,7 +99,8 @@ export function foldRunDecisions(d: RunDecisions, event: ConvergeEvent, inputs: 
     case 'ModuleDynamicEnabledChanged':
       d.dynamicEnabled[event.module] = event.enabled;
       d.graphDirty = true;
-      if (inputs.convergeCompleted > 0) d.convergeRestartPending = inputs.convergeValue !== 'standBy';
+      if (inputs.converge.context.completed > 0)
+        d.convergeRestartPending = inputs.converge.value !== 'standBy';
       return;
     case 'ModulesPlanned':
       d.graphDirty = false;
@@ -105,8 +111,8 @@ export function foldRunDecisions(d: RunDecisions, event: ConvergeEvent, inputs: 
       return;
     case 'ValuesChanged':
       if (event.scope === 'global') {
-        if (inputs.convergeValue === 'afterAll') d.afterAllValuesChanged = true;
-      } else if (inputs.moduleState(event.scope) === 'afterHelm') {
+        if (inputs.converge.value === 'afterAll') d.afterAllValuesChanged = true;
+      } else if (moduleState(inputs, event.scope) === 'afterHelm') {
         d.afterHelmValuesChanged[event.scope] = true;
       }
       return;

@@ -7,7 +7,14 @@
  */
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ClusterSource, ReleaseExecutor, ReleaseInfo, RenderResult, Values } from '@converge/core';
+import type {
+  ClusterSource,
+  ExecutorCallOptions,
+  ReleaseExecutor,
+  ReleaseInfo,
+  RenderResult,
+  Values,
+} from '@converge/core';
 import type { ObjectRef } from '@converge/protocol';
 import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { goCompare } from './go-text.js';
@@ -147,12 +154,12 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   }
 
   /** `get metadata` (labels included since Helm 3.13); undefined when the release does not exist. */
-  async status(release: string): Promise<ReleaseInfo | undefined> {
+  async status(release: string, call: ExecutorCallOptions = {}): Promise<ReleaseInfo | undefined> {
     const source = this.options.statusSource ?? 'helm';
-    if (source !== 'helm') return this.storedStatus(release, source);
+    if (source !== 'helm') return this.storedStatus(release, source, call);
     let out: HelmOutput;
     try {
-      out = await this.run('get metadata', ['get', 'metadata', release, '--output', 'json']);
+      out = await this.run('get metadata', ['get', 'metadata', release, '--output', 'json'], call);
     } catch (error) {
       if (error instanceof HelmCommandError && NOT_FOUND.test(error.stderr)) return undefined;
       throw error;
@@ -172,18 +179,18 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
       status: typeof meta.status === 'string' ? meta.status : 'unknown',
       labels,
     };
-    const checksum = labels[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release));
+    const checksum = labels[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release, call));
     if (checksum !== undefined) info.checksum = checksum;
     info.owned = isOwnedRelease(labels, checksum);
     return info;
   }
 
   /** Names of every release in the namespace, in any state, sorted, except `ignoreRelease`. */
-  async list(): Promise<string[]> {
+  async list(call: ExecutorCallOptions = {}): Promise<string[]> {
     const { major } = await this.version();
     const argv = ['list', '--output', 'json', '--max', '1000000'];
     if (major < 4) argv.splice(1, 0, '--all');
-    const { stdout } = await this.run('list', argv);
+    const { stdout } = await this.run('list', argv, call);
     const rows = stdout.trim() === '' ? [] : parseJson<unknown>('list', stdout);
     const names = new Set<string>();
     for (const row of Array.isArray(rows) ? rows : []) {
@@ -194,7 +201,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   }
 
   /** `helm template` output of the module's chart, through the render cache. */
-  async render(module: string, chartValues: Values): Promise<RenderResult> {
+  async render(module: string, chartValues: Values, call: ExecutorCallOptions = {}): Promise<RenderResult> {
     const chartDir = this.chartDir(module);
     const helm = this.helm();
     const produce = () =>
@@ -207,6 +214,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         helm,
         env: this.options.env,
         tmpDir: this.options.tmpDir,
+        ...(call.signal ? { signal: call.signal } : {}),
       });
     if (!this.cache) return produce();
     const { version } = await this.version();
@@ -229,8 +237,13 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   async upgrade(
     module: string,
     chartValues: Values,
-    options: { checksum: string; labels: Record<string, string>; rendered?: RenderResult },
+    options: {
+      checksum: string;
+      labels: Record<string, string>;
+      rendered?: RenderResult;
+    } & ExecutorCallOptions,
   ): Promise<ReleaseInfo> {
+    const call: ExecutorCallOptions = options.signal ? { signal: options.signal } : {};
     const chartDir = this.chartDir(module);
     const version = await this.version();
     if (version.major === 3 && version.minor < 13) {
@@ -240,7 +253,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         null,
       );
     }
-    await this.recoverPending(module);
+    await this.recoverPending(module, call);
     const labels = ownedLabels({ ...options.labels, [CHECKSUM_LABEL]: options.checksum });
     const dir = makePrivateTempDir('helm', this.options.tmpDir);
     try {
@@ -264,7 +277,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         'json',
       ];
       if (version.major > 3 || version.minor >= 17) argv.push('--take-ownership');
-      const { stdout } = await this.run('upgrade', argv, { mutating: true });
+      const { stdout } = await this.run('upgrade', argv, { mutating: true, ...call });
       const release = parseJson<Record<string, unknown>>('upgrade', stdout);
       const info = (release.info ?? {}) as Record<string, unknown>;
       return {
@@ -282,14 +295,14 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   }
 
   /** `helm uninstall` (history not kept). Rejects when helm fails, a missing release included. */
-  async uninstall(release: string): Promise<void> {
-    await this.run('uninstall', ['uninstall', release, ...this.timeoutFlag()], { mutating: true });
+  async uninstall(release: string, call: ExecutorCallOptions = {}): Promise<void> {
+    await this.run('uninstall', ['uninstall', release, ...this.timeoutFlag()], { mutating: true, ...call });
   }
 
   /** `helm get manifest`; undefined when the release does not exist. */
-  async manifest(release: string): Promise<string | undefined> {
+  async manifest(release: string, call: ExecutorCallOptions = {}): Promise<string | undefined> {
     try {
-      return (await this.run('get manifest', ['get', 'manifest', release])).stdout;
+      return (await this.run('get manifest', ['get', 'manifest', release], call)).stdout;
     } catch (error) {
       if (error instanceof HelmCommandError && NOT_FOUND.test(error.stderr)) return undefined;
       throw error;
@@ -297,9 +310,9 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   }
 
   /** `helm get values` (user-supplied values); undefined when the release does not exist. */
-  async values(release: string): Promise<Values | undefined> {
+  async values(release: string, call: ExecutorCallOptions = {}): Promise<Values | undefined> {
     try {
-      const { stdout } = await this.run('get values', ['get', 'values', release, '--output', 'json']);
+      const { stdout } = await this.run('get values', ['get', 'values', release, '--output', 'json'], call);
       const values = parseJson<unknown>('get values', stdout);
       return values && typeof values === 'object' && !Array.isArray(values) ? (values as Values) : {};
     } catch (error) {
@@ -309,10 +322,10 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   }
 
   /** `helm history`, oldest first; empty when the release does not exist. */
-  async history(release: string): Promise<HistoryEntry[]> {
+  async history(release: string, call: ExecutorCallOptions = {}): Promise<HistoryEntry[]> {
     let out: HelmOutput;
     try {
-      out = await this.run('history', ['history', release, '--output', 'json']);
+      out = await this.run('history', ['history', release, '--output', 'json'], call);
     } catch (error) {
       if (error instanceof HelmCommandError && NOT_FOUND.test(error.stderr)) return [];
       throw error;
@@ -328,25 +341,29 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
    * Objects of the rendered manifest (or, when empty, the release's manifest) that the cluster
    * does not have (AO §11.7), listed per apiVersion, kind and namespace.
    */
-  async absentResources(release: string, rendered: RenderResult): Promise<ObjectRef[]> {
+  async absentResources(
+    release: string,
+    rendered: RenderResult,
+    call: ExecutorCallOptions = {},
+  ): Promise<ObjectRef[]> {
     const cluster = this.options.cluster;
     if (!cluster) return [];
     let objects = rendered.objects;
     if (objects.length === 0 && rendered.manifest.trim() === '') {
-      objects = parseManifestObjects((await this.manifest(release)) ?? '');
+      objects = parseManifestObjects((await this.manifest(release, call)) ?? '');
     }
     return absentObjects(cluster, this.options.namespace, objects);
   }
 
   /** Rolls a pending release back to its last settled revision, or uninstalls it (AO §11.3). */
-  private async recoverPending(release: string): Promise<void> {
-    const history = await this.history(release);
+  private async recoverPending(release: string, call: ExecutorCallOptions): Promise<void> {
+    const history = await this.history(release, call);
     const latest = history.at(-1);
     if (!latest?.status.toLowerCase().startsWith('pending')) return;
     const settled = history.filter((h) => !h.status.toLowerCase().startsWith('pending')).at(-1);
     const onlyOne = history.length === 1 || latest.revision === 1 || (this.options.historyMax ?? 10) === 1;
     if (!settled || onlyOne) {
-      await this.uninstall(release);
+      await this.uninstall(release, call);
       return;
     }
     await this.run(
@@ -359,25 +376,26 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
         String(this.options.historyMax ?? 10),
         ...this.timeoutFlag(),
       ],
-      { mutating: true },
+      { mutating: true, ...call },
     );
   }
 
   private async storedStatus(
     release: string,
     driver: 'secrets' | 'configmaps',
+    call: ExecutorCallOptions,
   ): Promise<ReleaseInfo | undefined> {
     const info = await storedRelease(this.options.cluster!, this.options.namespace, release, driver);
     if (!info) return undefined;
-    const checksum = info.labels?.[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release));
+    const checksum = info.labels?.[CHECKSUM_LABEL] ?? (await this.legacyChecksum(release, call));
     if (checksum !== undefined) info.checksum = checksum;
     info.owned = isOwnedRelease(info.labels, checksum);
     return info;
   }
 
   /** The checksum an older addon-operator kept in the release values. */
-  private async legacyChecksum(release: string): Promise<string | undefined> {
-    const values = await this.values(release);
+  private async legacyChecksum(release: string, call: ExecutorCallOptions): Promise<string | undefined> {
+    const values = await this.values(release, call);
     const legacy = values?.[LEGACY_CHECKSUM_VALUE];
     return typeof legacy === 'string' ? legacy : undefined;
   }
@@ -415,7 +433,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
   private run(
     operation: string,
     argv: string[],
-    how: { mutating?: boolean; cluster?: boolean } = {},
+    how: { mutating?: boolean; cluster?: boolean } & ExecutorCallOptions = {},
   ): Promise<HelmOutput> {
     const full = [...argv];
     if (how.cluster !== false) {
@@ -427,6 +445,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     return runHelm(this.helm(), operation, full, {
       env: this.options.env ?? process.env,
       deadlineMs,
+      ...(how.signal ? { signal: how.signal } : {}),
       ...(this.options.trackProcessGroup ? { track: this.options.trackProcessGroup } : {}),
     });
   }

@@ -1,12 +1,19 @@
 /**
  * Runs one helm command from an argv array (never a shell string) in its own process group,
- * killed when its deadline passes. A failure is a HelmCommandError whose message is
+ * killed when its deadline passes, and ended when its signal aborts (SIGTERM to the group,
+ * SIGKILL 5 s later; the promise settles once helm is gone). A failure is a HelmCommandError whose message is
  * `helm <operation> failed: <stderr>` (trimmed, capped), so the engine's HelmOperationFailed
  * carries helm's own words.
  */
 import { spawn } from 'node:child_process';
+import type { AbortSignalLike } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
-import type { TrackProcessGroup } from '@converge/runtime';
+import {
+  type GroupTermination,
+  signalGroup,
+  type TrackProcessGroup,
+  terminateGroup,
+} from '@converge/runtime';
 import type { HelmEnv } from './resolve-helm.js';
 
 /** Longest stderr kept in an error message; longer text keeps its head and its tail. */
@@ -23,6 +30,8 @@ export class HelmCommandError extends ConvergeError {
     /** The exit code, or null when the process was killed or did not start. */
     readonly exitCode: number | null,
     readonly timedOut = false,
+    /** The call was aborted because the engine is stopping. */
+    readonly aborted = false,
   ) {
     super(`helm ${operation} failed: ${stderr}`);
   }
@@ -41,6 +50,9 @@ export interface HelmRunOptions {
   env: HelmEnv;
   /** Kill the process group after this many ms (0 or absent: never). */
   deadlineMs?: number;
+  /** Aborting ends the process group (SIGTERM, SIGKILL `killAfterMs` later, default 5 s). */
+  signal?: AbortSignalLike;
+  killAfterMs?: number;
   /** Told about the process group when it starts and when it ends (ProcessGroupRegistry). */
   track?: TrackProcessGroup;
 }
@@ -57,6 +69,10 @@ export function runHelm(
   argv: readonly string[],
   options: HelmRunOptions,
 ): Promise<HelmOutput> {
+  if (options.signal?.aborted)
+    return Promise.reject(
+      new HelmCommandError(operation, 'aborted: the engine is stopping', null, false, true),
+    );
   return new Promise((resolve, reject) => {
     const child = spawn(helmPath, argv, {
       env: options.env as NodeJS.ProcessEnv,
@@ -68,6 +84,8 @@ export function runHelm(
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
+    let aborted = false;
+    let termination: GroupTermination | undefined;
     let settled = false;
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -75,14 +93,24 @@ export function runHelm(
       options.deadlineMs && options.deadlineMs > 0
         ? setTimeout(() => {
             timedOut = true;
-            killGroup(child.pid);
+            signalGroup(child.pid, 'SIGKILL');
           }, options.deadlineMs)
         : undefined;
+    options.signal?.addEventListener('abort', () => {
+      if (settled || aborted) return;
+      aborted = true;
+      termination = terminateGroup(child.pid, options.killAfterMs);
+    });
+    // Whatever helm left in its group goes too once it was aborted.
+    child.on('exit', () => {
+      if (aborted) signalGroup(child.pid, 'SIGKILL');
+    });
     child.on('error', (error) => {
       if (settled) return;
       settled = true;
       untrack?.();
       if (timer) clearTimeout(timer);
+      termination?.cancel();
       reject(new HelmCommandError(operation, capStderr(error.message), null));
     });
     child.on('close', (code) => {
@@ -90,9 +118,13 @@ export function runHelm(
       settled = true;
       untrack?.();
       if (timer) clearTimeout(timer);
+      termination?.cancel();
       const out = Buffer.concat(stdout).toString('utf8');
       const err = Buffer.concat(stderr).toString('utf8');
-      if (timedOut) {
+      if (aborted) {
+        const text = capStderr(`aborted: the engine is stopping${err.trim() ? `\n${err}` : ''}`);
+        reject(new HelmCommandError(operation, text, null, false, true));
+      } else if (timedOut) {
         const text = capStderr(`timeout after ${options.deadlineMs} ms${err.trim() ? `\n${err}` : ''}`);
         reject(new HelmCommandError(operation, text, null, true));
       } else if (code !== 0) {
@@ -102,17 +134,4 @@ export function runHelm(
       }
     });
   });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 }

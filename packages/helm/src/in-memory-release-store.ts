@@ -4,7 +4,14 @@
  * handed every change to its watchers (read-your-writes, DESIGN "Embedded default"). Upgrades carry
  * the owner label; a seeded release without it or a `moduleChecksum` is foreign (release-ownership.ts).
  */
-import type { ClusterStore, ReleaseExecutor, ReleaseInfo, RenderResult, Values } from '@converge/core';
+import type {
+  ClusterStore,
+  ExecutorCallOptions,
+  ReleaseExecutor,
+  ReleaseInfo,
+  RenderResult,
+  Values,
+} from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
@@ -162,7 +169,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
     return withoutIgnored(names, this.options.ignoreRelease);
   }
 
-  async render(module: string, chartValues: Values): Promise<RenderResult> {
+  async render(module: string, chartValues: Values, call: ExecutorCallOptions = {}): Promise<RenderResult> {
     this.injectedFailure('render');
     const chartDir = this.options.charts(module);
     if (chartDir === undefined) throw new Error(`module ${module} has no helm chart`);
@@ -178,6 +185,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
         helmMajor: this.options.helmMajor,
         tmpDir: this.options.tmpDir,
         searchFrom: this.options.searchFrom,
+        ...(call.signal ? { signal: call.signal } : {}),
       });
     if (!this.cache) return produce();
     const key = {
@@ -206,10 +214,16 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
   async upgrade(
     module: string,
     chartValues: Values,
-    options: { checksum: string; labels: Record<string, string>; rendered?: RenderResult },
+    options: {
+      checksum: string;
+      labels: Record<string, string>;
+      rendered?: RenderResult;
+    } & ExecutorCallOptions,
   ): Promise<ReleaseInfo> {
     this.injectedFailure('upgrade');
-    const rendered = options.rendered ?? (await this.render(module, chartValues));
+    const rendered =
+      options.rendered ??
+      (await this.render(module, chartValues, options.signal ? { signal: options.signal } : {}));
     rendered.objects.forEach(checkObject);
     const previous = this.store.get(module);
     const namespace = previous?.namespace ?? this.options.namespace;

@@ -3,14 +3,14 @@
  * Plain-YAML charts are rendered in-process (byte-identical to helm 3 and helm 4); every other
  * chart runs the real helm with an argv array and a private values file.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import type { RenderResult, Values } from '@converge/core';
+import type { AbortSignalLike, RenderResult, Values } from '@converge/core';
 import { makePrivateTempDir } from '@converge/runtime';
 import { type ChartPlan, plainHeadKind, planChart } from './chart-source.js';
 import { goCompare, goTrimSpace } from './go-text.js';
+import { HelmCommandError, runHelm } from './helm-process.js';
 import {
   type HelmMajor,
   installOrder,
@@ -39,6 +39,8 @@ export interface RenderChartOptions {
   tmpDir?: string;
   /** Where to look for the extracted helm (tests); see resolveHelm. */
   searchFrom?: string;
+  /** Aborting ends a running `helm template` (SIGTERM to its group, SIGKILL 5 s later). */
+  signal?: AbortSignalLike;
 }
 
 /** Top-level directories left out of a chart synthesised for a module without Chart.yaml. */
@@ -154,21 +156,16 @@ async function helmTemplate(helmPath: string, options: HelmTemplateOptions): Pro
       '--values',
       valuesFile,
     ];
-    return await new Promise<string>((resolveOutput, reject) => {
-      execFile(
-        helmPath,
-        argv,
-        { env: options.env ?? process.env, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
-        (error, stdout, stderr) => {
-          if (error) {
-            const text = stderr.trim() || error.message;
-            reject(new Error(`helm template ${options.release} failed: ${text}`));
-            return;
-          }
-          resolveOutput(stdout);
-        },
-      );
-    });
+    try {
+      const out = await runHelm(helmPath, 'template', argv, {
+        env: options.env ?? process.env,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return out.stdout;
+    } catch (error) {
+      const text = error instanceof HelmCommandError ? error.stderr : (error as Error).message;
+      throw new Error(`helm template ${options.release} failed: ${text}`, { cause: error });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,6 +34,7 @@ async function runCommand(file: string, args: string[], ctx: HookCommandContext)
     env: ctx.env,
     timeoutMs: ctx.timeoutMs,
     captureStdout: true,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.track ? { track: ctx.track } : {}),
   });
 }

@@ -1,10 +1,10 @@
-import { type ExecFileOptionsWithStringEncoding, execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EnabledScriptInput, Logger } from '@converge/core';
+import type { AbortSignalLike, EnabledScriptInput, Logger } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
 import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
+import { runProcess } from './hook-process.js';
 
 /**
  * A module's `enabled` script (AO §6.4, HP §1.11): run as `[path]` with the allow-listed engine
@@ -36,6 +36,8 @@ export interface EnabledScriptOptions {
   timeoutMs?: number;
   /** Receives the script's stdout and stderr at debug level. */
   logger?: Logger;
+  /** Aborting ends the script's process group (SIGTERM, SIGKILL 5 s later); the run then fails "aborted". */
+  signal?: AbortSignalLike;
   /** Told about the script's process group when it starts and ends (ProcessGroupRegistry). */
   track?: TrackProcessGroup;
 }
@@ -54,43 +56,32 @@ interface ProcessOutcome {
   stderr: string;
 }
 
-function runScript(
+async function runScript(
   path: string,
   env: Record<string, string>,
   timeoutMs: number,
-  track?: TrackProcessGroup,
+  signal: AbortSignalLike | undefined,
+  track: TrackProcessGroup | undefined,
 ): Promise<ProcessOutcome> {
-  return new Promise((resolve) => {
-    let untrack: (() => void) | undefined;
-    // Its own process group, as hooks have, so that a later run can end what a crash left
-    // (execFile hands `detached` to spawn; its option type does not list it).
-    const options: ExecFileOptionsWithStringEncoding & { detached: boolean } = {
-      env,
-      encoding: 'utf8',
-      maxBuffer: MAX_OUTPUT,
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-      windowsHide: true,
-      detached: true,
-    };
-    const child = execFile(path, [], options, (err, stdout, stderr) => {
-      untrack?.();
-      if (!err) return resolve({ stdout, stderr });
-      const e = err as NodeJS.ErrnoException & {
-        code?: number | string;
-        killed?: boolean;
-        signal?: string;
-      };
-      let error: string;
-      if (typeof e.code === 'number')
-        error = stderr.length > 0 ? `exit status ${e.code}: ${stderr}` : `exit status ${e.code}`;
-      else if (e.killed && timeoutMs > 0) error = `timeout after ${timeoutMs} ms`;
-      else if (e.signal) error = `killed by signal ${e.signal}${stderr.length > 0 ? `: ${stderr}` : ''}`;
-      else error = `cannot run: ${e.message}`;
-      resolve({ error, stdout, stderr });
-    });
-    if (child.pid !== undefined) untrack = track?.({ pid: child.pid, command: [path] });
+  const run = await runProcess({
+    argv: [path],
+    cwd: process.cwd(),
+    env,
+    timeoutMs,
+    captureStdout: true,
+    maxStdout: MAX_OUTPUT,
+    ...(signal ? { signal } : {}),
+    ...(track ? { track } : {}),
   });
+  const { stdout, stderr } = run;
+  const withStderr = (text: string) => (stderr.length > 0 ? `${text}: ${stderr}` : text);
+  let error: string | undefined;
+  if (run.spawnError) error = `cannot run: ${run.spawnError.message}`;
+  else if (run.timedOut) error = `timeout after ${timeoutMs} ms`;
+  else if (run.aborted) error = withStderr('aborted');
+  else if (run.exitSignal) error = withStderr(`killed by signal ${run.exitSignal}`);
+  else if (run.exitCode !== 0) error = withStderr(`exit status ${run.exitCode}`);
+  return error === undefined ? { stdout, stderr } : { error, stdout, stderr };
 }
 
 /**
@@ -128,7 +119,7 @@ export async function runEnabledScript(
       writeFile(files.MODULE_ENABLED_REASON, '', { mode: 0o600 }),
     ]);
     const env = { ...hookBaseEnv(options.baseEnv ?? process.env, options.env), ...files };
-    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.track);
+    const outcome = await runScript(path, env, options.timeoutMs ?? 0, options.signal, options.track);
     const log = options.logger?.child({ module, hook: 'enabled', binding: 'enabled' });
     if (outcome.stdout) log?.debug({ output: 'stdout' }, outcome.stdout.trimEnd());
     if (outcome.stderr) log?.debug({ output: 'stderr' }, outcome.stderr.trimEnd());

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { AbortSignalLike } from '@converge/core';
-import type { TrackProcessGroup } from '@converge/runtime';
+import {
+  type GroupTermination,
+  signalGroup,
+  type TrackProcessGroup,
+  terminateGroup,
+} from '@converge/runtime';
 
 /**
  * Runs one hook process: argv array (never a shell string), stdin closed, its own process group so
- * that a timeout or an abort kills the hook and everything it started. Output is bounded: stdout is
+ * that a timeout kills the hook and everything it started (SIGKILL), and an abort ends them (SIGTERM,
+ * SIGKILL `killAfterMs` later); the promise resolves once the hook is gone. Output is bounded: stdout is
  * either handed to `onStdout` or captured up to `maxStdout` bytes; stderr is handed to `onStderr` and
  * its last `maxStderr` characters are kept for the error text.
  */
@@ -15,7 +21,9 @@ export interface ProcessRunOptions {
   env: Record<string, string>;
   /** 0 = no timeout. */
   timeoutMs?: number;
+  /** Aborting ends the process group: SIGTERM, then SIGKILL after `killAfterMs` (default 5 s). */
   signal?: AbortSignalLike;
+  killAfterMs?: number;
   /** Capture stdout (for `--config`, `hook list`, `hook config`) instead of streaming it. */
   captureStdout?: boolean;
   maxStdout?: number;
@@ -76,16 +84,12 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let grace: NodeJS.Timeout | undefined;
+    let termination: GroupTermination | undefined;
     const stdoutChunks: string[] = [];
     let stdoutLength = 0;
 
     const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      signalGroup(child.pid, 'SIGKILL');
     };
     const finish = () => {
       if (done) return;
@@ -93,6 +97,7 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
       untrack?.();
       if (timer) clearTimeout(timer);
       if (grace) clearTimeout(grace);
+      termination?.cancel();
       child.stdout?.destroy();
       child.stderr?.destroy();
       result.stdout = stdoutChunks.join('');
@@ -144,9 +149,9 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
         killGroup();
       }, timeoutMs);
     options.signal?.addEventListener('abort', () => {
-      if (done) return;
+      if (done || result.aborted) return;
       result.aborted = true;
-      killGroup();
+      termination = terminateGroup(child.pid, options.killAfterMs);
     });
   });
 }

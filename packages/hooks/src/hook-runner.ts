@@ -1,5 +1,12 @@
 import { dirname } from 'node:path';
-import type { HookDefinition, HookRunner, HookRunRequest, HookRunResult, Logger } from '@converge/core';
+import type {
+  ExecutorCallOptions,
+  HookDefinition,
+  HookRunner,
+  HookRunRequest,
+  HookRunResult,
+  Logger,
+} from '@converge/core';
 import type { TrackProcessGroup } from '@converge/runtime';
 import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 import { type HookRunFiles, prepareHookFiles, readHookOutputs, removeHookFiles } from './hook-files.js';
@@ -52,19 +59,19 @@ export class ProcessHookRunner implements HookRunner {
 
   constructor(private readonly options: ProcessHookRunnerOptions) {}
 
-  async globalHooks(): Promise<HookDefinition[]> {
+  async globalHooks(call: ExecutorCallOptions = {}): Promise<HookDefinition[]> {
     if (!this.options.globalHooksDir) return [];
     const hooks = await loadHooks(
       { kind: 'global', dir: this.options.globalHooksDir },
-      this.commandContext(),
+      this.commandContext(call),
     );
     return this.register(undefined, hooks);
   }
 
-  async moduleHooks(module: string): Promise<HookDefinition[]> {
+  async moduleHooks(module: string, call: ExecutorCallOptions = {}): Promise<HookDefinition[]> {
     const hooksDir = this.options.moduleHooksDir(module);
     const hooks = hooksDir
-      ? await loadHooks({ kind: 'module', module, hooksDir }, this.commandContext())
+      ? await loadHooks({ kind: 'module', module, hooksDir }, this.commandContext(call))
       : [];
     return this.register(module, hooks);
   }
@@ -134,8 +141,9 @@ export class ProcessHookRunner implements HookRunner {
     return hookBaseEnv(this.options.env ?? process.env, this.options.hookEnv);
   }
 
-  private commandContext(): HookCommandContext {
+  private commandContext(call: ExecutorCallOptions = {}): HookCommandContext {
     return {
+      ...(call.signal ? { signal: call.signal } : {}),
       env: this.baseEnv(),
       cwd: process.cwd(),
       timeoutMs: this.options.timeoutMs ?? 0,

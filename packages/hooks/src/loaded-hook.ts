@@ -1,4 +1,4 @@
-import type { HookDefinition, Logger } from '@converge/core';
+import type { AbortSignalLike, HookDefinition, Logger } from '@converge/core';
 import type { EffectiveHookConfig } from '@converge/protocol';
 import type { TrackProcessGroup } from '@converge/runtime';
 
@@ -25,6 +25,8 @@ export interface HookCommandContext {
   cwd: string;
   /** 0 = no timeout. */
   timeoutMs: number;
+  /** Aborting ends a running `--config` / `hook config` (its process group: SIGTERM, then SIGKILL). */
+  signal?: AbortSignalLike;
   logger?: Logger;
   checkJqFilter?: (filter: string) => string | undefined;
   /** Told about each command's process group (ProcessGroupRegistry.track). */

@@ -5,6 +5,7 @@ import {
   deepMerge,
   ENABLED_SUFFIX,
   type EnabledScriptInput,
+  type ExecutorCallOptions,
   GLOBAL_VALUES_KEY,
   type GlobalDefinition,
   type Logger,
@@ -131,7 +132,11 @@ export class ModulesDirSource implements ModuleSource {
   }
 
   /** Runs the module's `enabled` script; a module without one is enabled (no opinion). */
-  async runEnabledScript(module: string, input: EnabledScriptInput): Promise<EnabledScriptResult> {
+  async runEnabledScript(
+    module: string,
+    input: EnabledScriptInput,
+    options: ExecutorCallOptions = {},
+  ): Promise<EnabledScriptResult> {
     const def = this.byName.get(module);
     if (!def) throw new Error(`runEnabledScript: unknown module ${module}`);
     if (!def.enabledScript) return { enabled: true };
@@ -143,6 +148,7 @@ export class ModulesDirSource implements ModuleSource {
       baseEnv: o.baseEnv,
       timeoutMs: o.enabledScriptTimeoutMs,
       logger: o.logger,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   }
 }

@@ -50,6 +50,7 @@ export async function loadShellHook(hook: ShellHookFile, ctx: HookCommandContext
     env: { ...ctx.env, ...command.env },
     timeoutMs: ctx.timeoutMs,
     captureStdout: true,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.track ? { track: ctx.track } : {}),
   });
   const where = `${hook.kind} hook ${hook.name} (file ${hook.file})`;

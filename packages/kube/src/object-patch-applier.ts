@@ -202,7 +202,15 @@ export class ObjectPatchApplier {
     }
     if (!op.jqFilter) throw new Failed('jqFilter is required');
     if (!this.jq) throw new Failed('no jq engine: pass `jq` to KubeCluster to apply JQPatch operations');
-    const next = this.jq(op.jqFilter, structuredClone(current));
+    let next: unknown;
+    try {
+      next = this.jq(op.jqFilter, structuredClone(current));
+    } catch (error) {
+      // jq's message may quote the value it failed on; a hook's failure reaches the log.
+      if (current.kind === 'Secret' && current.apiVersion === 'v1')
+        throw new Failed("jqFilter failed; its message is withheld, as it may quote the Secret's data");
+      throw error;
+    }
     const body = isKubeObject(next)
       ? { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } }
       : next;

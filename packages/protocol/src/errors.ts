@@ -56,6 +56,50 @@ export class StoreCorruptionError extends ConvergeError {
   }
 }
 
+/** Who holds a store's writer lock, as the holder recorded it when it took the lock. */
+export interface StoreHolder {
+  pid: number;
+  host: string;
+  /** ISO time the holder took the lock. */
+  startedAt: string;
+  runId?: string;
+}
+
+/** Describes a holder in one phrase: `pid 42 on host h since T (run R)`. */
+export function describeStoreHolder(holder: StoreHolder): string {
+  return `pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}${holder.runId ? ` (run ${holder.runId})` : ''}`;
+}
+
+/**
+ * Another writer holds the store (one writer per log). `store` is its path; `holder` is what that
+ * writer recorded, or undefined when it has not recorded itself yet.
+ */
+export class StoreLockedError extends ConvergeError {
+  readonly code = 'STORE_LOCKED';
+  constructor(
+    readonly store: string,
+    readonly holder: StoreHolder | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${store}: the event store is locked by another writer (${holder ? describeStoreHolder(holder) : 'holder not recorded yet'}); one writer per log, readers may still read it`,
+      options,
+    );
+  }
+}
+
+/** A reader was pointed at a store that does not exist, is empty (0 bytes) or holds no event log. */
+export class StoreNotFoundError extends ConvergeError {
+  readonly code = 'STORE_NOT_FOUND';
+  constructor(
+    message: string,
+    readonly store: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Replaying a log reached a state that disagrees with what the log recorded at `seq`. */
 export class ReplayDivergenceError extends ConvergeError {
   readonly code = 'REPLAY_DIVERGENCE';

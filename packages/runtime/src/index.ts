@@ -7,4 +7,5 @@ export * from './hook-metrics.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './process/index.js';
+export * from './process-group.js';
 export * from './store/index.js';

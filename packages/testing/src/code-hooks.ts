@@ -1,4 +1,5 @@
 import type {
+  AbortSignalLike,
   BindingContext,
   HookDefinition,
   HookMetricOperation,
@@ -21,6 +22,8 @@ export interface HookInput {
   configValues: Values;
   module?: string;
   hook: string;
+  /** Aborted when the engine stops past its grace; the run then fails "aborted" without waiting for the hook. */
+  signal?: AbortSignalLike;
 }
 
 /** What an in-code hook may return: the same outputs a shell hook writes to its files. */
@@ -67,22 +70,33 @@ export class CodeHookRunner implements HookRunner {
     const list = request.hook.module ? this.modules.get(request.hook.module) : this.global;
     const hook = list?.find((h) => h.name === request.hook.name);
     if (!hook) return { ok: false, error: `no such hook: ${request.hook.name}` };
+    const signal = request.signal;
+    if (signal?.aborted) return { ok: false, error: 'aborted' };
     try {
-      const out =
-        (await hook.run?.({
+      const running = Promise.resolve(
+        hook.run?.({
           binding: request.binding,
           bindingContexts: JSON.parse(JSON.stringify(request.bindingContexts)),
           values: JSON.parse(JSON.stringify(request.values)),
           configValues: JSON.parse(JSON.stringify(request.configValues)),
           module: request.hook.module,
           hook: request.hook.name,
-        })) ?? {};
+          ...(signal ? { signal } : {}),
+        }),
+      );
+      // An in-code hook cannot be killed: once aborted, the engine stops waiting for it.
+      const aborted = new Promise<'aborted'>((resolve) =>
+        signal?.addEventListener('abort', () => resolve('aborted')),
+      );
+      const out = await Promise.race([running, aborted]);
+      if (out === 'aborted') return { ok: false, error: 'aborted' };
+      const outputs = out ?? {};
       return {
         ok: true,
-        valuesPatch: out.valuesPatch ?? [],
-        configValuesPatch: out.configValuesPatch ?? [],
-        objectPatches: out.kubernetesPatches ?? [],
-        metrics: out.metrics ?? [],
+        valuesPatch: outputs.valuesPatch ?? [],
+        configValuesPatch: outputs.configValuesPatch ?? [],
+        objectPatches: outputs.kubernetesPatches ?? [],
+        metrics: outputs.metrics ?? [],
       };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };

@@ -1,5 +1,6 @@
 import type {
   EnabledScriptInput,
+  ExecutorCallOptions,
   GlobalDefinition,
   ModuleDefinition,
   ModuleSource,
@@ -80,10 +81,19 @@ export class CodeModuleSource implements ModuleSource {
   async runEnabledScript(
     module: string,
     input: EnabledScriptInput,
+    options: ExecutorCallOptions = {},
   ): Promise<{ enabled: boolean; reason?: string }> {
     const def = this.defs.find((m) => m.name === module);
     if (typeof def?.enabled !== 'function') return { enabled: true };
-    const r = await def.enabled(input);
+    const { signal } = options;
+    if (signal?.aborted) throw new Error(`enabled check of module ${module}: aborted`);
+    // An in-code check cannot be killed: once aborted, the engine stops waiting for it.
+    const aborted = new Promise<never>((_, reject) =>
+      signal?.addEventListener('abort', () =>
+        reject(new Error(`enabled check of module ${module}: aborted`)),
+      ),
+    );
+    const r = await Promise.race([Promise.resolve(def.enabled(input)), aborted]);
     return typeof r === 'boolean' ? { enabled: r } : r;
   }
 }

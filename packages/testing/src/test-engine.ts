@@ -49,6 +49,12 @@ export interface TestEngineOptions {
   seed?: number;
   namespace?: string;
   hookTimeoutMs?: number;
+  /**
+   * How long `t.stop()` lets a running hook go on before aborting it (default 1_000 ms, not the
+   * engine's 30 s, so that a stuck hook does not hold a test): processes then get SIGTERM and
+   * SIGKILL 5 s later, an in-code hook is no longer waited for.
+   */
+  stopGraceMs?: number;
   /** Environment of hook processes (DESIGN.md `hookEnv`): allow-list additions or inherit all. */
   hookEnv?: HookEnvOptions;
   /**
@@ -89,7 +95,8 @@ export interface TestEngine {
   readonly store: EventStore;
   /** Fires the schedule `crontab` now, then settles. */
   tick(crontab: string): Promise<void>;
-  stop(): Promise<void>;
+  /** engine.stop with the kit's grace (`stopGraceMs`, default 1 s), then every process, server and file of the kit. */
+  stop(options?: { graceMs?: number }): Promise<void>;
   readonly state: EngineState;
   readonly clock: VirtualClock;
   readonly metrics: MemoryMetrics;
@@ -296,10 +303,10 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       engine.fireSchedule(crontab);
       await settle();
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
-      await engine.stop();
+      await engine.stop({ graceMs: stopOptions.graceMs ?? options.stopGraceMs ?? 1_000 });
       jq?.close();
       await kubeApi?.close();
       rmSync(chartRoot, { recursive: true, force: true });

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
@@ -9,12 +8,13 @@ import type { ConvergeEvent } from '@converge/protocol';
 import {
   createEngine,
   createLogger,
-  JsonlEventWriter,
+  type JsonlEventWriter,
   MemoryEventStore,
   ProcessGroupRegistry,
 } from '@converge/runtime';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
+import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
 import { openStore } from '../log-source.js';
 
@@ -30,6 +30,10 @@ export interface RunOptions {
   once: boolean;
   maxAttempts: number;
   timeout: string;
+  /** Kill a hook after this long (`--hook-timeout`; absent: never, as addon-operator). */
+  hookTimeout?: string;
+  /** How long a stop lets running tasks go on before aborting them (`--stop-grace`, default 30s). */
+  stopGrace?: string;
   events?: string;
   store?: string;
   json: boolean;
@@ -46,7 +50,8 @@ export interface RunOutcome {
  * `converge run <modulesDir>`: the embedded default (in-memory cluster and releases, a durable
  * sqlite log under `.converge/`) unless told otherwise. With `--once` it stops after the first
  * converge: 0 when every enabled module is ready, 1 when a task failed `--max-attempts` times or
- * `--timeout` passed.
+ * `--timeout` passed. SIGTERM ends it with 143 and SIGINT with 130 (128 + the signal); every way
+ * out stops the engine with the `--stop-grace`, and a second signal aborts the running tasks at once.
  */
 export async function runCommand(
   o: RunOptions,
@@ -58,6 +63,14 @@ export async function runCommand(
     level: tty ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
     destination: tty ? process.stderr : out,
   });
+  let stopGraceMs: number;
+  let hookTimeoutMs: number | undefined;
+  try {
+    stopGraceMs = parseDuration(o.stopGrace ?? '30s');
+    hookTimeoutMs = o.hookTimeout === undefined ? undefined : parseDuration(o.hookTimeout);
+  } catch (e) {
+    return { code: 2, message: (e as Error).message };
+  }
   const jq = new JqProcessEngine();
   // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
   const groups = new ProcessGroupRegistry();
@@ -105,14 +118,25 @@ export async function runCommand(
     env: target.hookBaseEnv,
     trackProcessGroup,
   });
-  let store: EventStore;
-  if (o.store) store = openStore(o.store);
-  else {
-    const dir = join(process.cwd(), '.converge');
-    mkdirSync(dir, { recursive: true });
-    store = openStore(`sqlite:${join(dir, 'events.sqlite')}`);
-  }
   const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
+  let store: EventStore;
+  let writer: JsonlEventWriter | undefined;
+  try {
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+  } catch (e) {
+    target.close();
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    writer = o.events ? openEventsFile(resolve(o.events), store) : undefined;
+  } catch (e) {
+    await store.close();
+    target.close();
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
   const engine = createEngine({
     hooks,
     modules: source,
@@ -124,9 +148,9 @@ export async function runCommand(
     namespace: o.namespace,
     runId,
     jq,
+    ...(hookTimeoutMs !== undefined ? { hookTimeoutMs } : {}),
     processGroups: groups,
   });
-  const writer = o.events ? new JsonlEventWriter(resolve(o.events)) : undefined;
   const firstSeq = store.lastSeq() + 1;
   const view = tty
     ? new LiveView(
@@ -151,10 +175,17 @@ export async function runCommand(
       };
     }
   });
-  let interrupted = false;
+  let interrupted: NodeJS.Signals | undefined;
+  let stopping = false;
   let wakeOnSignal: (() => void) | undefined;
-  const onSignal = () => {
-    interrupted = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal while the running tasks have their grace: abort them now.
+      logger.warn({ signal }, 'second signal: aborting the running tasks');
+      void engine.stop({ graceMs: 0 });
+      return;
+    }
+    interrupted ??= signal;
     wakeOnSignal?.();
   };
   let lostLease: string | undefined;
@@ -164,9 +195,14 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    stopping = true;
+    logger.info(
+      { stopGraceMs, reason: outcome.message },
+      'stopping: running tasks have the stop grace to end',
+    );
+    await engine.stop({ graceMs: stopGraceMs });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await engine.stop();
     await elector?.stop();
     target.close();
     jq.close();
@@ -183,7 +219,8 @@ export async function runCommand(
     await target.check();
     if (elector) {
       await Promise.race([elector.start(), new Promise<void>((r) => (wakeOnSignal = r))]);
-      if (interrupted) return finish({ code: 130, message: 'interrupted while standing by' });
+      if (interrupted)
+        return finish({ code: exitCodeOf(interrupted), message: `${interrupted} while standing by` });
     }
     logger.info({ cluster: target.description }, 'converging');
     await engine.start();
@@ -193,28 +230,59 @@ export async function runCommand(
   const deadline = Date.now() + parseDuration(o.timeout);
   // Poll the run's end conditions; the interval also keeps the process alive while hooks run.
   const outcome = await new Promise<RunOutcome>((done) => {
-    const timer = setInterval(() => {
+    const check = () => {
       const result = evaluate();
-      if (result) {
-        clearInterval(timer);
-        done(result);
-      }
-    }, 50);
+      if (!result) return;
+      clearInterval(timer);
+      wakeOnSignal = undefined;
+      done(result);
+    };
+    const timer = setInterval(check, 50);
+    wakeOnSignal = check;
   });
   return finish(outcome);
 
   function evaluate(): RunOutcome | undefined {
-    if (interrupted) return { code: 130, message: 'interrupted; log flushed' };
+    if (interrupted)
+      return { code: exitCodeOf(interrupted), message: `${interrupted}: stopped, log flushed` };
     if (lostLease) return { code: 1, message: lostLease };
     if (!o.once) return undefined;
     if (failure) return failure;
-    if (Date.now() > deadline)
-      return { code: 1, message: `timeout after ${o.timeout} before the first converge finished` };
+    if (Date.now() > deadline) {
+      const running = runningHooks(engine.events);
+      return {
+        code: 1,
+        message: `timeout after ${o.timeout} before the first converge finished${
+          running.length > 0 ? `; running: ${running.join(', ')}` : ''
+        }`,
+      };
+    }
     if (engine.state.startup.value !== 'ready' || !engine.isIdle()) return undefined;
     const notReady = engine.state.enabled.filter((m) => moduleStateName(engine.state.modules[m]) !== 'ready');
     if (notReady.length > 0) return undefined;
+    // Deletes resumed at startup are part of the first converge: wait for them too.
+    const deleting = engine.state.decisions.pendingDeletes.filter((m) => m in engine.state.moduleInfo);
+    if (deleting.length > 0) return undefined;
     return { code: 0, message: `converged: ${engine.state.enabled.length} modules ready` };
   }
+}
+
+/** The exit status of a run ended by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 15);
+}
+
+/** Hooks started and not yet finished, as `hook H of module M (binding)`, from the run's events. */
+function runningHooks(events: readonly ConvergeEvent[]): string[] {
+  const running = new Map<string, string>();
+  for (const e of events) {
+    if (e.type !== 'HookStarted' && e.type !== 'HookSucceeded' && e.type !== 'HookFailed') continue;
+    const key = `${e.module ?? ''}\u0000${e.hook}\u0000${e.binding}`;
+    if (e.type === 'HookStarted')
+      running.set(key, `hook ${e.hook}${e.module ? ` of module ${e.module}` : ''} (${e.binding})`);
+    else running.delete(key);
+  }
+  return [...running.values()];
 }
 
 /**

@@ -220,10 +220,16 @@ export class BindingMonitor {
           : collectJqResults(this.jq!.evaluate(jqFilter!, structuredClone(object)));
       } catch (error) {
         const what = filter ? 'filter' : 'jqFilter';
+        // A filter's error may quote the value it failed on (jq does), and this message reaches
+        // the log (ModuleFailed): for a Secret it is withheld, cause included (docs/security.md).
+        const secret = isSecret(object);
+        const detail = secret
+          ? "its message is withheld, as it may quote the Secret's data"
+          : messageOf(error);
         throw this.error(
-          `kubernetes binding "${this.bindingName}": ${what} failed on ${describeRef(refOf(object))}: ${messageOf(error)}`,
+          `kubernetes binding "${this.bindingName}": ${what} failed on ${describeRef(refOf(object))}: ${detail}`,
           object,
-          error,
+          secret ? undefined : error,
         );
       }
       item.filterResult = result;
@@ -260,6 +266,11 @@ function itemId(object: KubeObject): string {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A core/v1 Secret, whose data must not reach the log. */
+function isSecret(object: KubeObject): boolean {
+  return object.kind === 'Secret' && object.apiVersion === 'v1';
 }
 
 function messageOf(error: unknown): string {

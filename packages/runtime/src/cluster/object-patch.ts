@@ -71,7 +71,15 @@ export function applyObjectPatch(
         const ref = targetOf(op);
         const current = store.get(ref);
         if (!current) return op.ignoreMissingObject ? undefined : fail('not found');
-        const patched = patchDocument(op, current, jq);
+        let patched: unknown;
+        try {
+          patched = patchDocument(op, current, jq);
+        } catch (error) {
+          // jq's message may quote the value it failed on; a hook's failure reaches the log.
+          if (op.operation === 'JQPatch' && current.kind === 'Secret' && current.apiVersion === 'v1')
+            return fail("jqFilter failed; its message is withheld, as it may quote the Secret's data");
+          throw error;
+        }
         if (!isKubeObject(patched)) return fail('the patched document is not a Kubernetes object');
         const next = restrictToSubresource(op.subresource, current, patched);
         const identity = identityChange(store, current, next);

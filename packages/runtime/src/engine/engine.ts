@@ -10,7 +10,9 @@ import { distinctUntilChanged, map, type Observable, Subject, share, startWith }
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
 import { nullMetrics } from '../metrics.js';
+import { KILL_AFTER_MS } from '../process-group.js';
 import { MemoryEventStore } from '../store/index.js';
+import { SealableStore } from '../store/sealable-store.js';
 import {
   configSections,
   handleApplyConfig,
@@ -27,6 +29,8 @@ import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js
 import { KubeBindings } from './kube-bindings.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
+import { withStopSignal } from './stop-signal.js';
+import { DEFAULT_STOP_GRACE_MS, Deadline, runningWork, whenNoRunningWork } from './stop-wait.js';
 import type { Task, TaskResult } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -34,8 +38,14 @@ import type { TaskQueue } from './task-queue.js';
 export interface Engine {
   /** Startup and the first converge are queued; rejects on a bad global hook config or initial config. */
   start(): Promise<void>;
-  /** Ends every timer, watcher and queue; the log stays readable. */
-  stop(): Promise<void>;
+  /**
+   * Takes no new task (every queue), gives the running ones `graceMs` (default 30 s) to end, then
+   * aborts them: their hook, `enabled` script and helm process groups get SIGTERM, SIGKILL 5 s
+   * later. Appends `EngineStopped` as the run's last event (nothing is appended after it), ends
+   * every timer and watcher, and resolves once the aborted work is gone and the store is flushed.
+   * A second call while stopping may shorten the grace (`graceMs: 0` aborts at once).
+   */
+  stop(options?: StopOptions): Promise<void>;
   readonly state: EngineState;
   readonly events: readonly ConvergeEvent[];
   onEvent(listener: (e: ConvergeEvent) => void): () => void;
@@ -55,6 +65,11 @@ export interface Engine {
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
   readonly core: EngineCore;
+}
+
+export interface StopOptions {
+  /** How long running tasks may go on before they are aborted (default 30_000, as addon-operator). */
+  graceMs?: number;
 }
 
 export interface EngineStatus {
@@ -133,13 +148,21 @@ const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.
  * state is its fold, and every effect goes through an executor.
  */
 export function createEngine(options: EngineOptions): Engine {
-  const store = options.store ?? new MemoryEventStore();
+  const logger = options.logger ?? silentLogger;
+  const store = new SealableStore(options.store ?? new MemoryEventStore(), (refused) =>
+    logger.debug(
+      { events: refused.map((e) => e.type) },
+      'engine stopped: not appending events after EngineStopped',
+    ),
+  );
+  const stopSignal = new AbortController();
   const core = new EngineCore({
     ...options,
+    ...withStopSignal(options, stopSignal.signal),
     clock: options.clock ?? new SystemClock(),
     random: options.random ?? systemRandom,
     store,
-    logger: options.logger ?? silentLogger,
+    logger,
     metrics: options.metrics ?? nullMetrics,
   });
   core.kube = new KubeBindings(core);
@@ -165,6 +188,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
   });
   let unwatchConfig: (() => void) | undefined;
+  let stopping: Promise<void> | undefined;
+  let grace: Deadline | undefined;
   const eventSubject = new Subject<ConvergeEvent>();
   core.onEvent((e) => eventSubject.next(e));
   const activity = new Subject<void>();
@@ -232,7 +257,7 @@ export function createEngine(options: EngineOptions): Engine {
           hasChart: m.hasChart,
         })),
       } as NewEvent);
-      core.globalHooks = await options.hooks.globalHooks();
+      core.globalHooks = await core.options.hooks.globalHooks();
       core.append({
         type: 'GlobalHooksRegistered',
         hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
@@ -305,7 +330,12 @@ export function createEngine(options: EngineOptions): Engine {
         unwatch?.();
       };
     },
-    async stop() {
+    stop(stopOptions = {}) {
+      const graceMs = stopOptions.graceMs ?? DEFAULT_STOP_GRACE_MS;
+      if (stopping) {
+        grace?.shorten(graceMs);
+        return stopping;
+      }
       const wasRunning = !core.stopped && core.state.runId !== undefined;
       core.stopped = true;
       unwatchConfig?.();
@@ -313,11 +343,35 @@ export function createEngine(options: EngineOptions): Engine {
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
       core.resources.stopAll();
-      // The log says where a run ended (a log may hold several runs).
-      if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
-      eventSubject.complete();
-      activity.complete();
-      await store.flush();
+      grace = new Deadline(graceMs);
+      stopping = (async () => {
+        const ended = await whenNoRunningWork(core, grace.passed);
+        grace.clear();
+        if (!ended) {
+          core.logger.warn(
+            { graceMs, running: runningWork(core) },
+            'stop grace passed: aborting the running tasks (SIGTERM, SIGKILL 5 s later)',
+          );
+          stopSignal.abort();
+        }
+        // The log says where a run ended (a log may hold several runs); nothing comes after it.
+        if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
+        store.seal();
+        if (!ended) {
+          // Process groups get SIGKILL after KILL_AFTER_MS; an executor that ignores the signal is not waited for longer.
+          const bound = new Deadline(KILL_AFTER_MS + 3_000);
+          if (!(await whenNoRunningWork(core, bound.passed)))
+            core.logger.warn(
+              { running: runningWork(core) },
+              'stopped without waiting longer for aborted tasks',
+            );
+          bound.clear();
+        }
+        eventSubject.complete();
+        activity.complete();
+        await store.flush();
+      })();
+      return stopping;
     },
   };
   return engine;

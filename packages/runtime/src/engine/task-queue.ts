@@ -14,6 +14,8 @@ export interface QueueHost {
   onCompacted?(absorbed: Task[], queue: TaskQueue): void;
   /** Called whenever the queue becomes busy or idle. */
   onActivity(): void;
+  /** Once true, no queue of this host takes a task, queues created after the stop included. */
+  readonly stopped?: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export class TaskQueue {
 
   /** True when the worker would not do anything without a timer or an outside event. */
   get idle(): boolean {
-    if (this.stopped) return true;
+    if (this.halted) return true;
     if (this.running) return this.blocked;
     return this.tasks.length === 0 || this.sleeping;
   }
@@ -114,6 +116,16 @@ export class TaskQueue {
     }
   }
 
+  /** True while a handler runs that is not waiting on other queues (what a stop's grace waits for). */
+  get busy(): boolean {
+    return this.running !== undefined && !this.blocked;
+  }
+
+  private get halted(): boolean {
+    return this.stopped || this.host.stopped === true;
+  }
+
+  /** Takes no task from now on; a handler already running goes on until it returns. */
   stop(): void {
     this.stopped = true;
     this.sleepTimer?.cancel();
@@ -122,7 +134,7 @@ export class TaskQueue {
 
   /** Schedules the worker to look at the head (coalesced into one microtask). */
   kick(): void {
-    if (this.scheduled || this.stopped) return;
+    if (this.scheduled || this.halted) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
@@ -143,7 +155,7 @@ export class TaskQueue {
   }
 
   private async pump(): Promise<void> {
-    if (this.stopped || this.running || this.sleeping) return;
+    if (this.halted || this.running || this.sleeping) return;
     const task = this.tasks[0];
     if (!task) {
       this.host.onActivity();
@@ -158,7 +170,11 @@ export class TaskQueue {
     }
     this.running = undefined;
     this.blocked = false;
-    if (this.stopped) return;
+    if (this.halted) {
+      // A stopping engine waits for running handlers to end (engine.stop's grace).
+      this.host.onActivity();
+      return;
+    }
     this.apply(task, result);
     this.host.onActivity();
   }

@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   type ConvergeEvent,
   checkStoredEvent,
@@ -122,22 +123,36 @@ export function formatJsonlLine(event: ConvergeEvent): string {
 export interface JsonlEventWriterOptions {
   /** Add to an existing file instead of truncating it (default false). */
   append?: boolean;
+  /** The upcasters the last line is read with when appending; this release's by default. */
+  upcast?: UpcastOptions;
 }
 
 /**
- * Writes events to a JSONL file as they come, one synchronous write per `append` call. When it
- * appends to a file whose last line is torn, it first ends that line, so the torn line is reported
- * on read instead of merging with the next event. Throws once closed.
+ * Writes events to a JSONL file as they come, one synchronous write per `append` call. A file it
+ * creates is 0600, and missing directories 0700. When appending, it reads the last line first:
+ * `lastSeq` is its seq, and a last line that is torn or not a valid event is StoreCorruptionError
+ * naming the file and line, so nothing is written after it. Throws once closed.
  */
 export class JsonlEventWriter {
   private fd: number | undefined;
+  /** The seq of the file's last event when it was opened for appending; 0 for an empty file. */
+  readonly lastSeq: number;
 
   constructor(
     readonly path: string,
     options: JsonlEventWriterOptions = {},
   ) {
-    this.fd = openSync(path, options.append ? 'a+' : 'w');
-    if (options.append && !endsWithNewline(this.fd)) write(this.fd, '\n');
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, options.append ? 'a+' : 'w', 0o600);
+    try {
+      const last = options.append ? lastLine(fd) : undefined;
+      this.lastSeq = last === undefined ? 0 : seqOfLastLine(fd, last, path, options.upcast ?? {});
+      if (last !== undefined && !last.complete) write(fd, '\n');
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    this.fd = fd;
   }
 
   append(events: ConvergeEvent | readonly ConvergeEvent[]): void {
@@ -181,10 +196,61 @@ function write(fd: number, text: string): void {
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
-function endsWithNewline(fd: number): boolean {
+/** The last non-blank line of the file: its text, byte offset, and whether a newline ends it. */
+interface LastLine {
+  text: string;
+  offset: number;
+  complete: boolean;
+}
+
+/** Reads backwards from the end in chunks until the start of the last non-blank line. */
+function lastLine(fd: number): LastLine | undefined {
   const size = fstatSync(fd).size;
-  if (size === 0) return true;
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  return last[0] === 0x0a;
+  let tail = Buffer.alloc(0);
+  let pos = size;
+  for (;;) {
+    let end = tail.length;
+    while (end > 0 && isBlank(tail[end - 1])) end -= 1;
+    const nl = tail.lastIndexOf(0x0a, end - 1);
+    if (end > 0 && (nl >= 0 || pos === 0)) {
+      return {
+        text: tail.subarray(nl + 1, end).toString('utf8'),
+        offset: pos + nl + 1,
+        complete: tail.indexOf(0x0a, end) >= 0,
+      };
+    }
+    if (pos === 0) return undefined;
+    const length = Math.min(64 * 1024, pos);
+    pos -= length;
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, pos);
+    tail = Buffer.concat([buf, tail]);
+  }
+}
+
+/** Space, tab, CR and LF: what may follow the last line. */
+const isBlank = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+
+/** The seq of the last line, or StoreCorruptionError naming the file and line when it is bad. */
+function seqOfLastLine(fd: number, last: LastLine, path: string, upcast: UpcastOptions): number {
+  const outcome = parseLine(last.text, upcast, !last.complete);
+  if (outcome.ok) return outcome.event.seq;
+  const line = lineNumberAt(fd, last.offset);
+  throw new StoreCorruptionError(
+    `${path}:${line}: ${outcome.reason}; the last line must be a whole event before more are appended`,
+    outcome.seq ?? Number(seqInText.exec(last.text)?.[1] ?? 0),
+  );
+}
+
+/** The 1-based line number of the line starting at byte `offset` (counts the newlines before it). */
+function lineNumberAt(fd: number, offset: number): number {
+  const buf = Buffer.alloc(64 * 1024);
+  let lines = 1;
+  for (let pos = 0; pos < offset; ) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, offset - pos), pos);
+    if (n === 0) break;
+    for (let i = 0; i < n; i++) if (buf[i] === 0x0a) lines += 1;
+    pos += n;
+  }
+  return lines;
 }

@@ -1,0 +1,74 @@
+import type { EngineCore } from './engine-core.js';
+
+/** The default stop grace: 30 s, as Kubernetes' default terminationGracePeriodSeconds (docs/compatibility.md "Stopping"). */
+export const DEFAULT_STOP_GRACE_MS = 30_000;
+
+/** Whether a running task (not one waiting on other queues) or other tracked work is in flight. */
+export function hasRunningWork(core: EngineCore): boolean {
+  if (core.inflight > 0) return true;
+  for (const q of core.queues.values()) if (q.busy) return true;
+  return false;
+}
+
+/** The running tasks' descriptions, for logs and messages. */
+export function runningWork(core: EngineCore): string[] {
+  const out: string[] = [];
+  for (const q of core.queues.values())
+    if (q.busy && q.running)
+      out.push(
+        `${q.running.type}${q.running.module ? ` ${q.running.module}` : ''}${q.running.hook ? ` ${q.running.hook}` : ''}`,
+      );
+  return out;
+}
+
+/**
+ * A wall-clock deadline that can only move closer: `passed` resolves when it is reached, and
+ * `shorten(ms)` brings it forward (a second stop request with a shorter grace).
+ */
+export class Deadline {
+  readonly passed: Promise<void>;
+  private resolve!: () => void;
+  private timer: NodeJS.Timeout | undefined;
+  private at: number;
+
+  constructor(ms: number) {
+    this.passed = new Promise<void>((r) => (this.resolve = r));
+    this.at = Date.now() + ms;
+    this.arm(ms);
+  }
+
+  shorten(ms: number): void {
+    if (Date.now() + ms >= this.at) return;
+    this.at = Date.now() + ms;
+    this.arm(ms);
+  }
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.clear();
+    if (ms <= 0) this.resolve();
+    else this.timer = setTimeout(() => this.resolve(), ms);
+  }
+}
+
+/** Resolves true once no work is running (checked at each activity change), false if `deadline` passes first. */
+export function whenNoRunningWork(core: EngineCore, deadline: Promise<void>): Promise<boolean> {
+  if (!hasRunningWork(core)) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    let done = false;
+    const finish = (quiet: boolean) => {
+      if (done) return;
+      done = true;
+      off();
+      resolve(quiet);
+    };
+    const off = core.onActivityChange(() => {
+      if (!hasRunningWork(core)) finish(true);
+    });
+    void deadline.then(() => finish(!hasRunningWork(core)));
+  });
+}
