@@ -89,10 +89,15 @@ describe('ProcessGroupRegistry', () => {
     );
   });
 
-  it('leaves the groups of a live owner, and a group whose leader pid now names another process', async () => {
+  it('leaves the groups of a live owner, of another host, and a group whose leader pid now names another process', async () => {
     const live = await sleepingGroup();
     const reused = await sleepingGroup();
+    const remote = await sleepingGroup();
     const store = new MemoryEventStore();
+    store.records.put(
+      `process-group/${remote.pid}`,
+      record(remote.pid, { pid: await deadPid(), startTime: 1, host: 'another-host' }),
+    );
     store.records.put(`process-group/${live.pid}`, record(live.pid, { pid: process.pid }));
     // Recorded with another start time: the pid is not the process that was recorded.
     store.records.put(`process-group/${reused.pid}`, {
@@ -104,7 +109,10 @@ describe('ProcessGroupRegistry', () => {
     expect(await registry.reapStale()).toEqual([]);
     expect(processGroupMembers(live.pid).length).toBe(2);
     expect(processGroupMembers(reused.pid).length).toBe(2);
-    expect(store.records.keys('process-group/')).toEqual([`process-group/${live.pid}`]);
+    expect(processGroupMembers(remote.pid).length).toBe(2);
+    expect(store.records.keys('process-group/').sort()).toEqual(
+      [`process-group/${live.pid}`, `process-group/${remote.pid}`].sort(),
+    );
   });
 });
 

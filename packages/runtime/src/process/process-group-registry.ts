@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger, StoreRecords } from '@converge/core';
 import {
   hasProcFs,
@@ -22,7 +23,8 @@ export interface ProcessGroupRecord {
   /** Clock ticks after boot (/proc/<pid>/stat field 22); absent without /proc. */
   startTime?: number;
   command: string[];
-  owner: { pid: number; startTime?: number };
+  /** The converge process that spawned it; `host` because a shared store may be written from several. */
+  owner: { pid: number; startTime?: number; host?: string };
 }
 
 /** A group a crashed run left, as `reapStale` found and ended it. */
@@ -46,7 +48,7 @@ export class ProcessGroupRegistry {
   private records: StoreRecords | undefined;
   /** Groups running now, so that attaching to a store later still records them. */
   private readonly live = new Map<number, ProcessGroupRecord>();
-  private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid) };
+  private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };
 
   constructor(private readonly options: ProcessGroupRegistryOptions = {}) {}
 
@@ -79,7 +81,7 @@ export class ProcessGroupRegistry {
   /**
    * Ends what is still alive of the groups recorded by processes that are gone: SIGTERM to the
    * group, then SIGKILL to what remains after the grace; each reaped group is logged at warn and its
-   * record deleted. Groups of live processes (this one included) are left alone.
+   * record deleted. Groups of live processes (this one included) and of other hosts are left alone.
    */
   async reapStale(logger?: Logger): Promise<ReapedGroup[]> {
     const records = this.records;
@@ -91,6 +93,7 @@ export class ProcessGroupRegistry {
         records.delete(k);
         continue;
       }
+      if (record.owner.host !== undefined && record.owner.host !== this.owner.host) continue;
       if (isProcessAlive(record.owner.pid, record.owner.startTime)) continue;
       const pids = groupPids(record);
       if (pids.length > 0) {
