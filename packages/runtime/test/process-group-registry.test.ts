@@ -24,8 +24,10 @@ afterEach(() => {
 });
 
 /** A process group of `sh` and its `sleep 1000` (as a hook would leave it), once both run. */
-async function sleepingGroup(): Promise<ChildProcess & { pid: number }> {
-  const child = spawn('sh', ['-c', 'sleep 1000 & echo ready; wait'], {
+async function sleepingGroup(
+  script = 'sleep 1000 & echo ready; wait',
+): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sh', ['-c', script], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -87,6 +89,24 @@ describe('ProcessGroupRegistry', () => {
     expect(logger.records.find((r) => r.level === 'warn')?.msg).toMatch(
       new RegExp(`killed process group ${group.pid} .*left running by a converge process that is gone`),
     );
+  });
+
+  it('SIGKILLs, after the grace, the groups that ignore SIGTERM, all groups in one grace', async () => {
+    const stubborn = await sleepingGroup("trap '' TERM; sleep 1000 & echo ready; wait");
+    const polite = await sleepingGroup();
+    const store = new MemoryEventStore();
+    const owner = { pid: await deadPid(), startTime: 1 };
+    store.records.put(`process-group/${stubborn.pid}`, record(stubborn.pid, owner));
+    store.records.put(`process-group/${polite.pid}`, record(polite.pid, owner));
+    const registry = new ProcessGroupRegistry({ killGraceMs: 200 });
+    registry.attach(store.records);
+    const reaped = await registry.reapStale();
+    expect(Object.fromEntries(reaped.map((r) => [r.pgid, r.signal]))).toEqual({
+      [stubborn.pid]: 'SIGKILL',
+      [polite.pid]: 'SIGTERM',
+    });
+    expect(processGroupMembers(stubborn.pid)).toEqual([]);
+    expect(processGroupMembers(polite.pid)).toEqual([]);
   });
 
   it('leaves the groups of a live owner, of another host, and a group whose leader pid now names another process', async () => {
