@@ -3,6 +3,7 @@ import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './e
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
+import { soakRows } from './soak-bench.mjs';
 import { storeRows } from './store-bench.mjs';
 
 const spawn = spawnBench();
@@ -58,6 +59,8 @@ rows.push(...(await helmRows()));
 rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
 // Event stores (issue 9): a writer's open with its tail check, and records against appends.
 rows.push(...(await storeRows()));
+// Issue 9, safe to leave running: heap of a simulated week against its first hour.
+rows.push(...soakRows());
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.

@@ -13,7 +13,9 @@ const once = process.argv.includes('--once');
 const dir = mkdtempSync(join(tmpdir(), 'converge-operator-'));
 
 // snippet:start embedding
-const cluster = new InMemoryCluster();
+const store = openSqliteEventStore(join(dir, 'events.sqlite'));
+// The cluster and releases persist in the store beside the log: a restart on it continues.
+const cluster = new InMemoryCluster({ records: store.records });
 const engine = createEngine({
   modules: new CodeModuleSource([{ name: 'greeter', order: 10 }]),
   hooks: new CodeHookRunner(
@@ -39,10 +41,15 @@ const engine = createEngine({
       ],
     ]),
   ),
-  releases: new InMemoryReleaseStore({ cluster, namespace: 'default', charts: () => undefined }),
+  releases: new InMemoryReleaseStore({
+    cluster,
+    namespace: 'default',
+    charts: () => undefined,
+    records: store.records,
+  }),
   cluster,
   config: new MemoryConfigSource({ global: { cluster: 'demo' } }),
-  store: openSqliteEventStore(join(dir, 'events.sqlite')),
+  store,
   logger: createLogger({ level: 'warn' }),
 });
 engine.events$.subscribe((e) => console.log(`${e.seq} ${e.type}${e.module ? ` ${e.module}` : ''}`));

@@ -1,6 +1,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterSource, ConfigSource, Logger, ObjectApplier, ReleaseExecutor } from '@converge/core';
+import type {
+  ClusterSource,
+  ConfigSource,
+  Logger,
+  ObjectApplier,
+  ReleaseExecutor,
+  StoreRecords,
+} from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
 import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
 import {
@@ -46,6 +53,8 @@ export interface ClusterTargetOptions {
   logger: Logger;
   /** Told about every helm process group (ProcessGroupRegistry.track). */
   trackProcessGroup?: TrackProcessGroup;
+  /** Where the embedded cluster and releases persist (the run's store), so a restart continues. */
+  records?: StoreRecords;
   /**
    * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
    * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`,
@@ -65,7 +74,8 @@ export class ClusterTargetError extends Error {
 }
 
 /**
- * `--cluster embedded` (the default): an in-memory cluster and in-memory releases. `--cluster
+ * `--cluster embedded` (the default): an in-memory cluster and in-memory releases, kept in
+ * `records` when given. `--cluster
  * kube`: the cluster of `--kubeconfig`/`--context` through the Kubernetes API, releases through the
  * helm CLI with the same kubeconfig and context, and config from the `addon-operator` ConfigMap in
  * `--namespace` unless `--config` names a file. A kubeconfig never switches the target by itself.
@@ -74,7 +84,8 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
   if (o.cluster === 'embedded') {
     if (o.kubeconfig || o.context)
       throw new ClusterTargetError('--kubeconfig and --context need --cluster kube', 2);
-    const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq) });
+    const records = o.records ? { records: o.records } : {};
+    const cluster = new InMemoryCluster({ jq: jqPatchFunction(o.jq), ...records });
     const ignoreRelease = (o.env ?? process.env).HELM_IGNORE_RELEASE || undefined;
     return {
       cluster,
@@ -83,6 +94,7 @@ export function openClusterTarget(o: ClusterTargetOptions): ClusterTarget {
         namespace: o.namespace,
         charts: o.charts,
         ...(ignoreRelease ? { ignoreRelease } : {}),
+        ...records,
       }),
       config: new FileConfigSource(o.config),
       description: 'embedded in-memory cluster',

@@ -10,6 +10,7 @@ import type {
   ReleaseExecutor,
   ReleaseInfo,
   RenderResult,
+  StoreRecords,
   Values,
 } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
@@ -17,6 +18,7 @@ import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
 import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
+import { ReleaseRecords } from './release-records.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -63,6 +65,12 @@ export interface InMemoryReleaseStoreOptions {
   renderCache?: RenderCache | false;
   /** A release `list` never names, so the startup purge never touches it (AO's HELM_IGNORE_RELEASE). */
   ignoreRelease?: string;
+  /**
+   * Store records to keep the releases in (`EventStore.records`): the store starts with the
+   * releases they hold (revision, status, labels, manifest) and writes one record per changed
+   * release. Give the cluster the same records, so the objects survive with their releases.
+   */
+  records?: StoreRecords;
 }
 
 interface StoredRelease {
@@ -106,9 +114,13 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
   private readonly store = new Map<string, StoredRelease>();
   private readonly failures = new Map<ReleaseOperation, string[]>();
   private readonly cache: RenderCache | undefined;
+  private readonly persisted: ReleaseRecords | undefined;
 
   constructor(private readonly options: InMemoryReleaseStoreOptions) {
     this.cache = options.renderCache === false ? undefined : (options.renderCache ?? new RenderCache());
+    this.persisted = options.records && new ReleaseRecords(options.records);
+    for (const stored of this.persisted?.restore() ?? [])
+      this.store.set(stored.name, { ...stored, objects: parseManifestObjects(stored.manifest) });
     for (const seed of options.releases ?? []) this.seed(seed);
   }
 
@@ -117,7 +129,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
     const manifest = release.manifest ?? '';
     const labels = { ...(release.labels ?? {}) };
     if (release.checksum !== undefined) labels.moduleChecksum = release.checksum;
-    this.store.set(release.name, {
+    this.keep({
       name: release.name,
       namespace: release.namespace ?? this.options.namespace,
       revision: release.revision,
@@ -251,10 +263,10 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
         if (!kept.has(refKey(ref))) this.options.cluster.remove(ref);
       }
     } catch (error) {
-      this.store.set(module, { ...next, status: 'failed' });
+      this.keep({ ...next, status: 'failed' });
       throw error;
     }
-    this.store.set(module, next);
+    this.keep(next);
     await this.options.cluster.quiesce();
     return this.info(next);
   }
@@ -269,6 +281,7 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       this.options.cluster.remove(releaseObjectRef(object, stored.namespace, customKinds));
     }
     this.store.delete(release);
+    this.persisted?.delete(release);
     await this.options.cluster.quiesce();
   }
 
@@ -283,6 +296,12 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       if (!this.options.cluster.get(ref)) absent.push(ref);
     }
     return absent;
+  }
+
+  /** Sets a release in memory and in the records. */
+  private keep(release: StoredRelease): void {
+    this.store.set(release.name, release);
+    this.persisted?.save(release);
   }
 
   private injectedFailure(operation: ReleaseOperation): void {

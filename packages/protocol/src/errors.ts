@@ -123,6 +123,21 @@ export class SchemaValidationError extends ConvergeError {
   }
 }
 
+/**
+ * A read asked for events a bounded store no longer keeps: `fromSeq` is below `firstRetained`,
+ * the oldest seq it still has (MemoryEventStore `retain`).
+ */
+export class EventsNotRetainedError extends ConvergeError {
+  readonly code = 'EVENTS_NOT_RETAINED';
+  constructor(
+    message: string,
+    readonly fromSeq: number,
+    readonly firstRetained: number,
+  ) {
+    super(message);
+  }
+}
+
 export function isConvergeError(e: unknown): e is ConvergeError {
   return e instanceof ConvergeError;
 }

@@ -64,7 +64,12 @@ export interface TestEngineOptions {
    * `kube-system`, `kube-public`, `kube-node-lease`). See `t.kubeApi` and `t.kubeconfig`.
    */
   kubeApi?: boolean;
-  /** The event store (default: a new MemoryEventStore); an engine given a non-empty store resumes from it. */
+  /**
+   * The event store (default: a new MemoryEventStore); an engine given a non-empty store resumes
+   * from it. The in-memory cluster and releases persist in its `records` too, so a second test
+   * engine given the same store continues with the objects and releases the first one left (as
+   * `converge run` does on its sqlite store).
+   */
   store?: EventStore;
 }
 
@@ -137,7 +142,8 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
   // jq for jqFilter and JQPatch: one long-lived jq process engine (started on first use), closed on stop.
   const jq = new JqProcessEngine();
-  const cluster = new InMemoryCluster(jq ? { jq: jqPatchFunction(jq) } : {});
+  const records = options.store?.records ? { records: options.store.records } : {};
+  const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq), ...records });
   for (const o of options.objects ?? []) cluster.put(o);
   const chartRoot = mkdtempSync(join(tmpdir(), 'converge-charts-'));
   const kubeApi = options.kubeApi
@@ -166,6 +172,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     namespace,
     charts: (module: string) => chartDirs.get(module),
     ...(options.helm ? { helm: options.helm } : {}),
+    ...records,
   });
   for (const r of options.releases ?? []) releaseStore.seed(r);
   const configSource = new MemoryConfigSource(options.config ?? {});

@@ -79,6 +79,16 @@ export async function runCommand(
     jq.close();
     return { code: 2, message: '--leader-election needs --cluster kube' };
   }
+  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
+  // It opens first: the embedded cluster and releases live in its records.
+  let store: EventStore;
+  try {
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+  } catch (e) {
+    jq.close();
+    return { code: 1, message: e instanceof Error ? e.message : String(e) };
+  }
   let target: ClusterTarget;
   try {
     target = openClusterTarget({
@@ -91,9 +101,11 @@ export async function runCommand(
       jq,
       logger,
       trackProcessGroup,
+      ...(store.records ? { records: store.records } : {}),
     });
   } catch (e) {
     jq.close();
+    await store.close();
     if (e instanceof ClusterTargetError) return { code: e.exitCode, message: e.message };
     throw e;
   }
@@ -108,6 +120,7 @@ export async function runCommand(
   } catch (e) {
     target.close();
     jq.close();
+    await store.close();
     throw e;
   }
   const hooks = new ProcessHookRunner({
@@ -118,17 +131,7 @@ export async function runCommand(
     env: target.hookBaseEnv,
     trackProcessGroup,
   });
-  const runId = `run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
-  let store: EventStore;
   let writer: JsonlEventWriter | undefined;
-  try {
-    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
-  } catch (e) {
-    target.close();
-    jq.close();
-    return { code: 1, message: e instanceof Error ? e.message : String(e) };
-  }
   try {
     writer = o.events ? openEventsFile(resolve(o.events), store) : undefined;
   } catch (e) {
@@ -178,14 +181,23 @@ export async function runCommand(
   let interrupted: NodeJS.Signals | undefined;
   let stopping = false;
   let wakeOnSignal: (() => void) | undefined;
+  let firstSignalAt = 0;
+  const launched = process.env.CONVERGE_LAUNCHED === '1';
   const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C under the Node < 22.13 launcher arrives twice (the terminal signals the whole
+    // process group, and the launcher forwards its own copy): a SIGINT within 500 ms is the same one.
+    if (launched && signal === 'SIGINT' && interrupted === 'SIGINT' && Date.now() - firstSignalAt < 500)
+      return;
     if (stopping) {
       // A second signal while the running tasks have their grace: abort them now.
       logger.warn({ signal }, 'second signal: aborting the running tasks');
       void engine.stop({ graceMs: 0 });
       return;
     }
-    interrupted ??= signal;
+    if (interrupted === undefined) {
+      interrupted = signal;
+      firstSignalAt = Date.now();
+    }
     wakeOnSignal?.();
   };
   let lostLease: string | undefined;

@@ -9,8 +9,11 @@ export type ConvergeSnapshot = SnapshotFrom<typeof convergeMachine>;
 export type StartupSnapshot = SnapshotFrom<typeof startupMachine>;
 
 /** What the runtime must do next for a module, read off its lifecycle state. */
+/** The lifecycle bindings of a module's own hooks. */
+export type ModuleBinding = Exclude<LifecycleBinding, 'beforeAll' | 'afterAll'>;
+
 export type ModuleStep =
-  | { kind: 'runHook'; binding: LifecycleBinding; hook: string }
+  | { kind: 'runHook'; binding: ModuleBinding; hook: string }
   | { kind: 'synchronize' }
   | { kind: 'helm' }
   | { kind: 'finishRun' }
@@ -28,7 +31,7 @@ export function moduleStateName(s: ModuleSnapshot): string {
   return JSON.stringify(v);
 }
 
-const hookAt = (s: ModuleSnapshot, binding: LifecycleBinding): string | undefined =>
+const hookAt = (s: ModuleSnapshot, binding: ModuleBinding): string | undefined =>
   s.context.plan[binding][s.context.step];
 
 /** The next effect of a module's lifecycle; `idle` when it waits for a trigger. */

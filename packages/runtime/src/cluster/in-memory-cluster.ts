@@ -1,6 +1,7 @@
-import type { ClusterStore, ObjectPatchOperation, Unsubscribe } from '@converge/core';
+import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
 import { deepFreeze, jsonEqual } from './checksum.js';
+import { ClusterRecords } from './cluster-records.js';
 import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
 import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
 import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
@@ -17,6 +18,11 @@ export interface InMemoryClusterOptions {
   jq?: JqPatchFunction;
   /** Receives errors thrown by watch callbacks; default: rethrown from a microtask. */
   onWatcherError?: (error: unknown) => void;
+  /**
+   * Store records to keep the objects in (`EventStore.records`): the cluster starts with what they
+   * hold, uids and resourceVersions included, and writes one record per changed object.
+   */
+  records?: StoreRecords;
 }
 
 /**
@@ -67,6 +73,8 @@ export class InMemoryCluster implements ClusterStore {
   private idleWaiters: (() => void)[] = [];
   private lastResourceVersion = 0;
   private uidCounter = 0;
+  private readonly persisted: ClusterRecords | undefined;
+  private readonly learnedKinds = new Set<string>();
   private readonly namespaceLabels: NamespaceLabels = (namespace) => {
     const ns = this.objects.get(this.identity.key({ apiVersion: 'v1', kind: 'Namespace', name: namespace }));
     return ns ? (ns.metadata.labels ?? {}) : undefined;
@@ -85,12 +93,19 @@ export class InMemoryCluster implements ClusterStore {
         queueMicrotask(() => {
           throw error;
         }));
+    this.persisted = options.records && new ClusterRecords(options.records);
+    if (this.persisted) this.restore(this.persisted);
     for (const object of options.objects ?? []) this.put(object);
   }
 
   /** Declares one more cluster-scoped kind; objects put later are stored without a namespace. */
   addClusterScopedKind(kind: string): void {
+    const known = this.identity.isClusterScoped(kind);
     this.identity.addClusterScopedKind(kind);
+    if (!known && this.persisted) {
+      this.learnedKinds.add(kind);
+      this.saveMeta();
+    }
   }
 
   /** Whether objects of `kind` are cluster-scoped. */
@@ -138,6 +153,10 @@ export class InMemoryCluster implements ClusterStore {
     next.metadata.resourceVersion = this.nextResourceVersion();
     deepFreeze(next);
     this.objects.set(key, next);
+    if (this.persisted) {
+      if (!before) this.saveMeta();
+      this.persisted.saveObject(key, next);
+    }
     this.changed(key, before, next, next);
     return structuredClone(next);
   }
@@ -152,6 +171,10 @@ export class InMemoryCluster implements ClusterStore {
       ...before,
       metadata: { ...before.metadata, resourceVersion: this.nextResourceVersion() },
     });
+    if (this.persisted) {
+      this.saveMeta();
+      this.persisted.deleteObject(key);
+    }
     this.changed(key, before, undefined, tombstone);
     return true;
   }
@@ -222,6 +245,26 @@ export class InMemoryCluster implements ClusterStore {
   quiesce(): Promise<void> {
     if (!this.draining && !this.drainScheduled) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Takes the counters, learned kinds and objects from the records, without telling anyone. */
+  private restore(persisted: ClusterRecords) {
+    const { meta, objects } = persisted.restore();
+    for (const kind of meta.clusterScopedKinds) {
+      this.identity.addClusterScopedKind(kind);
+      this.learnedKinds.add(kind);
+    }
+    this.lastResourceVersion = meta.resourceVersion;
+    this.uidCounter = meta.uidCounter;
+    for (const object of objects) this.objects.set(this.identity.key(refOf(object)), deepFreeze(object));
+  }
+
+  private saveMeta() {
+    this.persisted?.saveMeta({
+      resourceVersion: this.lastResourceVersion,
+      uidCounter: this.uidCounter,
+      clusterScopedKinds: [...this.learnedKinds],
+    });
   }
 
   private nextResourceVersion(): string {

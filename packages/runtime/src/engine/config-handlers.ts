@@ -5,7 +5,7 @@ import {
   valuesChecksum,
   valuesKey,
 } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
+import type { JsonPatchOperation } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
 import { convergeTask, isConvergeTask } from './converge-handler.js';
 import { type EngineCore, MAIN } from './engine-core.js';
@@ -76,7 +76,7 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     if (!changedModules.includes(m)) changedModules.push(m);
   }
   if (!globalChanged && changedModules.length === 0 && !flagsChanged) return;
-  core.append({ type: 'ConfigReceived', config } as NewEvent);
+  core.emit('ConfigReceived', { config });
   const main = core.queue(MAIN);
   const apply = core.newTask({
     type: 'ApplyKubeConfigValues',
@@ -154,8 +154,8 @@ export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<
     if (scope !== 'global' && !core.moduleDefs.has(scope)) continue;
     const current = core.state.configValues[scope] ?? {};
     if (valuesChecksum(current) === valuesChecksum(section)) continue;
-    const patch = fastJsonPatch.compare(current, section);
-    core.append({ type: 'ConfigValuesChanged', scope, patch } as NewEvent);
+    const patch = fastJsonPatch.compare(current, section) as JsonPatchOperation[];
+    core.emit('ConfigValuesChanged', { scope, patch });
   }
   return { status: 'Success' };
 }
@@ -193,10 +193,10 @@ export async function handleModulePurge(core: EngineCore, task: Task): Promise<T
   const release = task.module!;
   try {
     await core.options.releases.uninstall(release);
-    core.append({ type: 'HelmReleaseUninstalled', module: release, release, purge: true } as NewEvent);
+    core.emit('HelmReleaseUninstalled', { module: release, release, purge: true });
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    core.append({ type: 'HelmOperationFailed', module: release, operation: 'purge', error } as NewEvent);
+    core.emit('HelmOperationFailed', { module: release, operation: 'purge', error });
     core.logger.warn({ module: release }, `Module purge failed, no retry: ${error}`);
   }
   return { status: 'Success' };

@@ -7,7 +7,7 @@ import {
   sortModules,
   valuesKey,
 } from '@converge/core';
-import type { ConvergeReason, NewEvent } from '@converge/protocol';
+import type { ConvergeReason } from '@converge/protocol';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { invokeHook } from './hook-invoker.js';
 import type { Task, TaskResult } from './task.js';
@@ -42,12 +42,11 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
       if (t.type !== 'ConvergeModules') break;
       queue.remove(t.id);
     }
-    core.append({
-      type: 'ConvergeStarted',
+    core.emit('ConvergeStarted', {
       convergeId: core.ids.next('converge'),
       reason: task.convergeReason ?? 'OperatorStartup',
       trigger: task.trigger,
-    } as NewEvent);
+    });
   }
   for (;;) {
     const step = nextConvergeStep(core.state.converge);
@@ -95,7 +94,7 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
         const convergeId = core.state.converge.context.convergeId ?? '';
         const changed = core.state.decisions.afterAllValuesChanged;
         const first = core.state.converge.context.completed === 0;
-        core.append({ type: 'ConvergeCompleted', convergeId } as NewEvent);
+        core.emit('ConvergeCompleted', { convergeId });
         const tail: Task[] = [];
         if (changed)
           tail.push(convergeTask(core, 'GlobalValuesChanged', 'AfterAll-Hooks-Change-GlobalValues'));
@@ -157,7 +156,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
           }
         } catch (e) {
           const error = `enabled script of module '${def.name}' failed: ${errorText(e)}`;
-          core.append({ type: 'DiscoveryFailed', convergeId, module: def.name, error } as NewEvent);
+          core.emit('DiscoveryFailed', { convergeId, module: def.name, error });
           return { error };
         }
       }
@@ -188,18 +187,10 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const enabledDefs = defs.filter((d) => enabledSet.has(d.name));
   const groups = groupByOrder(enabledDefs);
   for (const m of diff.toDisable)
-    core.append({ type: 'ModuleDisabled', module: m, reason: reasons[m] ?? 'disabled' } as NewEvent);
-  for (const m of diff.toEnable)
-    core.append({ type: 'ModuleEnabled', module: m, reason: reasons[m] ?? 'enabled' } as NewEvent);
+    core.emit('ModuleDisabled', { module: m, reason: reasons[m] ?? 'disabled' });
+  for (const m of diff.toEnable) core.emit('ModuleEnabled', { module: m, reason: reasons[m] ?? 'enabled' });
   reapplyConfigOfReenabled(core, diff.toEnable);
-  core.append({
-    type: 'ModulesPlanned',
-    convergeId,
-    enabled,
-    groups,
-    toEnable: diff.toEnable,
-    toDisable,
-  } as NewEvent);
+  core.emit('ModulesPlanned', { convergeId, enabled, groups, toEnable: diff.toEnable, toDisable });
   return { tasks: moduleTasks(core, toDisable, groups, task.convergeReason ?? 'OperatorStartup') };
 }
 
@@ -211,15 +202,14 @@ function reapplyConfigOfReenabled(core: EngineCore, modules: string[]): void {
   for (const m of modules) {
     const section = core.config()[valuesKey(m)];
     if (core.state.configValues[m] === undefined && section && typeof section === 'object') {
-      core.append({
-        type: 'ConfigValuesChanged',
+      core.emit('ConfigValuesChanged', {
         scope: m,
         patch: Object.entries(section).map(([k, v]) => ({
           op: 'add',
           path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
           value: v,
         })),
-      } as NewEvent);
+      });
     }
   }
 }
@@ -300,6 +290,6 @@ export async function handleEnsureCrds(core: EngineCore, task: Task): Promise<Ta
   } catch (e) {
     return { status: 'Fail', error: `ensure CRDs: ${errorText(e)}`, module };
   }
-  core.append({ type: 'ModuleCrdsEnsured', module, crds: crds.map((c) => c.metadata.name) } as NewEvent);
+  core.emit('ModuleCrdsEnsured', { module, crds: crds.map((c) => c.metadata.name) });
   return { status: 'Success' };
 }

@@ -5,7 +5,7 @@ import {
   type TimerHandle,
   valuesKey,
 } from '@converge/core';
-import type { ConvergeEvent, NewEvent } from '@converge/protocol';
+import type { ConvergeEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
@@ -26,7 +26,6 @@ import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
-import { KubeBindings } from './kube-bindings.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
 import { withStopSignal } from './stop-signal.js';
@@ -47,6 +46,10 @@ export interface Engine {
    */
   stop(options?: StopOptions): Promise<void>;
   readonly state: EngineState;
+  /**
+   * The events the store holds, in seq order: every event of the log (earlier runs on the same
+   * store included), or the retained tail of a bounded store. Read from the store on each access.
+   */
   readonly events: readonly ConvergeEvent[];
   onEvent(listener: (e: ConvergeEvent) => void): () => void;
   /** Every event appended from now on, as an rxjs stream (completes on stop). */
@@ -81,64 +84,63 @@ export interface EngineStatus {
   tasks: number;
 }
 
-function dispatch(core: EngineCore): (task: Task, queue: TaskQueue) => Promise<TaskResult> {
-  return async (task, queue) => {
-    switch (task.type) {
-      case 'ConvergeModules':
-        return handleConverge(core, task, queue);
-      case 'ModuleRun':
-        return handleModuleRun(core, task, queue);
-      case 'ModuleDelete':
-        return handleModuleDelete(core, task, queue);
-      case 'ParallelModuleRun':
-        return handleParallelModuleRun(core, task, queue);
-      case 'GlobalHookRun':
-        return task.binding === 'onStartup'
-          ? handleGlobalStartupHook(core, task, queue)
-          : handleHookTask(core, task, queue);
-      case 'ModuleHookRun':
-        return handleHookTask(core, task, queue);
-      case 'ApplyKubeConfigValues':
-        return handleApplyConfig(core, task);
-      case 'DiscoverHelmReleases':
-        return handleDiscoverReleases(core, task);
-      case 'ModulePurge':
-        return handleModulePurge(core, task);
-      case 'ModuleEnsureCRDs':
-        return handleEnsureCrds(core, task);
-      case 'GlobalHookEnableKubernetesBindings': {
-        const hook = core.globalHooks.find((h) => h.name === task.hook);
-        if (!hook) return { status: 'Success' };
-        try {
-          const syncs = await core.kube.synchronizeGlobal([hook]);
-          const head = syncs.filter((t) => t.queue === MAIN);
-          for (const t of syncs) if (t.queue !== MAIN) core.enqueue(t);
-          return { status: 'Success', head };
-        } catch (e) {
-          core.metrics.inc('global_hook_errors_total', {
-            hook: hook.name,
-            binding: 'GlobalEnableKubernetesBindings',
-            queue: MAIN,
-            activation: 'OperatorStartup',
-          });
-          return { status: 'Fail', error: e instanceof Error ? e.message : String(e) };
-        }
-      }
-      case 'GlobalHookWaitKubernetesSynchronization': {
-        if (core.state.startup.value !== 'synchronization') return { status: 'Success' };
-        queue.setBlocked(true);
-        await new Promise<void>((resolve) => {
-          const off = core.onEvent(() => {
-            if (core.state.startup.value !== 'synchronization') {
-              off();
-              resolve();
-            }
-          });
+/** Runs one task with its handler (AO §4's task types). */
+async function dispatch(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
+  switch (task.type) {
+    case 'ConvergeModules':
+      return handleConverge(core, task, queue);
+    case 'ModuleRun':
+      return handleModuleRun(core, task, queue);
+    case 'ModuleDelete':
+      return handleModuleDelete(core, task, queue);
+    case 'ParallelModuleRun':
+      return handleParallelModuleRun(core, task, queue);
+    case 'GlobalHookRun':
+      return task.binding === 'onStartup'
+        ? handleGlobalStartupHook(core, task, queue)
+        : handleHookTask(core, task, queue);
+    case 'ModuleHookRun':
+      return handleHookTask(core, task, queue);
+    case 'ApplyKubeConfigValues':
+      return handleApplyConfig(core, task);
+    case 'DiscoverHelmReleases':
+      return handleDiscoverReleases(core, task);
+    case 'ModulePurge':
+      return handleModulePurge(core, task);
+    case 'ModuleEnsureCRDs':
+      return handleEnsureCrds(core, task);
+    case 'GlobalHookEnableKubernetesBindings': {
+      const hook = core.globalHooks.find((h) => h.name === task.hook);
+      if (!hook) return { status: 'Success' };
+      try {
+        const syncs = await core.kube.synchronizeGlobal([hook]);
+        const head = syncs.filter((t) => t.queue === MAIN);
+        for (const t of syncs) if (t.queue !== MAIN) core.enqueue(t);
+        return { status: 'Success', head };
+      } catch (e) {
+        core.metrics.inc('global_hook_errors_total', {
+          hook: hook.name,
+          binding: 'GlobalEnableKubernetesBindings',
+          queue: MAIN,
+          activation: 'OperatorStartup',
         });
-        return { status: 'Success' };
+        return { status: 'Fail', error: e instanceof Error ? e.message : String(e) };
       }
     }
-  };
+    case 'GlobalHookWaitKubernetesSynchronization': {
+      if (core.state.startup.value !== 'synchronization') return { status: 'Success' };
+      queue.setBlocked(true);
+      await new Promise<void>((resolve) => {
+        const off = core.onEvent(() => {
+          if (core.state.startup.value !== 'synchronization') {
+            off();
+            resolve();
+          }
+        });
+      });
+      return { status: 'Success' };
+    }
+  }
 }
 
 const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.map((s) => s.crontab));
@@ -156,23 +158,21 @@ export function createEngine(options: EngineOptions): Engine {
     ),
   );
   const stopSignal = new AbortController();
-  const core = new EngineCore({
-    ...options,
-    ...withStopSignal(options, stopSignal.signal),
-    clock: options.clock ?? new SystemClock(),
-    random: options.random ?? systemRandom,
-    store,
-    logger,
-    metrics: options.metrics ?? nullMetrics,
-  });
-  core.kube = new KubeBindings(core);
-  core.handler = dispatch(core);
-  core.onDynamicEnabledChanged = () => onDynamicEnabledChanged(core);
+  const core = new EngineCore(
+    {
+      ...options,
+      ...withStopSignal(options, stopSignal.signal),
+      clock: options.clock ?? new SystemClock(),
+      random: options.random ?? systemRandom,
+      store,
+      logger,
+      metrics: options.metrics ?? nullMetrics,
+    },
+    { dispatch, onDynamicEnabledChanged },
+  );
   const schedules = new Schedules(core);
-  const events: ConvergeEvent[] = [];
   let convergeTiming: { startedAt: number; activation: string } | undefined;
   core.onEvent((e) => {
-    events.push(e);
     // convergence_seconds / convergence_total per activation (AO §5.6, scenario 43).
     if (e.type === 'ConvergeStarted' && !convergeTiming)
       convergeTiming = { startedAt: core.clock.now(), activation: e.reason };
@@ -207,7 +207,7 @@ export function createEngine(options: EngineOptions): Engine {
       return core.state;
     },
     get events() {
-      return events;
+      return store.read();
     },
     onEvent: (l) => core.onEvent(l),
     events$: eventSubject.asObservable(),
@@ -246,8 +246,7 @@ export function createEngine(options: EngineOptions): Engine {
       await endCrashLeftovers(options, store, core.logger);
       core.globalDef = await options.modules.global();
       for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
-      core.append({
-        type: 'EngineStarted',
+      core.emit('EngineStarted', {
         runId: options.runId ?? core.ids.next('run'),
         namespace: core.namespace,
         modules: [...core.moduleDefs.values()].map((m) => ({
@@ -256,20 +255,19 @@ export function createEngine(options: EngineOptions): Engine {
           valuesKey: valuesKey(m.name),
           hasChart: m.hasChart,
         })),
-      } as NewEvent);
+      });
       core.globalHooks = await core.options.hooks.globalHooks();
-      core.append({
-        type: 'GlobalHooksRegistered',
+      core.emit('GlobalHooksRegistered', {
         hooks: core.globalHooks.map(({ name, orders, kubernetes, schedule }) => ({
           name,
           orders,
           kubernetes,
           schedule,
         })),
-      } as NewEvent);
+      });
       const config = options.config ? await options.config.load() : {};
       validateInitialConfig(core, config);
-      core.append({ type: 'ConfigReceived', config } as NewEvent);
+      core.emit('ConfigReceived', { config });
       const apply = await handleApplyConfig(
         core,
         core.newTask({ type: 'ApplyKubeConfigValues', queue: MAIN, trigger: 'Operator-Startup' }),
@@ -355,7 +353,8 @@ export function createEngine(options: EngineOptions): Engine {
           stopSignal.abort();
         }
         // The log says where a run ended (a log may hold several runs); nothing comes after it.
-        if (wasRunning) core.append({ type: 'EngineStopped', runId: core.state.runId } as NewEvent);
+        if (wasRunning && core.state.runId !== undefined)
+          core.emit('EngineStopped', { runId: core.state.runId });
         store.seal();
         if (!ended) {
           // Process groups get SIGKILL after KILL_AFTER_MS; an executor that ignores the signal is not waited for longer.

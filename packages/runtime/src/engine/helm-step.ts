@@ -1,5 +1,4 @@
 import { valuesKey } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
 import type { EngineCore } from './engine-core.js';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -25,7 +24,7 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
     if (unmanaged && maintenanceLabel === 'true') {
       // Unmanaged (AO §11.8): after the one upgrade that set the label, Helm is left alone.
       core.resources.stop(module);
-      core.append({ type: 'HelmUpgradeSkipped', module, release: module, reason: 'unmanaged' } as NewEvent);
+      core.emit('HelmUpgradeSkipped', { module, release: module, reason: 'unmanaged' });
       return undefined;
     }
     let reason: string | undefined;
@@ -40,7 +39,7 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
     if (!reason && (maintenanceLabel ?? 'false') !== String(unmanaged)) reason = 'maintenance';
     if (!reason) {
       core.resources.start(module, rendered, false);
-      core.append({ type: 'HelmUpgradeSkipped', module, release: module, reason: 'unchanged' } as NewEvent);
+      core.emit('HelmUpgradeSkipped', { module, release: module, reason: 'unchanged' });
       return undefined;
     }
     operation = 'upgrade';
@@ -53,14 +52,13 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
       labels,
       rendered,
     });
-    core.append({
-      type: 'HelmReleaseUpgraded',
+    core.emit('HelmReleaseUpgraded', {
       module,
       release: module,
       revision: out.revision,
       checksum: rendered.checksum,
       reason,
-    } as NewEvent);
+    });
     if (unmanaged) core.resources.stop(module);
     else core.resources.start(module, rendered, true);
     return undefined;
@@ -78,6 +76,6 @@ function isUnmanaged(core: EngineCore, module: string): boolean {
 }
 
 function recordFailure(core: EngineCore, module: string, operation: string, error: string): string {
-  core.append({ type: 'HelmOperationFailed', module, operation, error } as NewEvent);
+  core.emit('HelmOperationFailed', { module, operation, error });
   return error;
 }

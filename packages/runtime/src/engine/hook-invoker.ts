@@ -8,7 +8,7 @@ import {
   type ValuesPatchOp,
   valuesKey,
 } from '@converge/core';
-import type { BindingType, JsonPatchOperation, NewEvent } from '@converge/protocol';
+import type { BindingType, JsonPatchOperation } from '@converge/protocol';
 import { HookMetricsError, HookMetricsStorage } from '../hook-metrics.js';
 import type { EngineCore } from './engine-core.js';
 
@@ -42,7 +42,7 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
     queue: inv.queue,
     ...(inv.synchronization ? { synchronization: true } : {}),
   };
-  core.append({ type: 'HookStarted', ...base } as NewEvent);
+  core.emit('HookStarted', { ...base });
   core.logger.info(
     { module: inv.module, hook: inv.hook.name, binding: inv.binding, queue: inv.queue },
     inv.module ? 'Module hook start' : 'Global hook start',
@@ -85,10 +85,10 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
       },
       `${inv.module ? 'Module' : 'Global'} hook failed: ${result.error}`,
     );
-    core.append({ type: 'HookFailed', ...base, error: result.error } as NewEvent);
+    core.emit('HookFailed', { ...base, error: result.error });
     return { ok: false, error: result.error };
   }
-  core.append({ type: 'HookSucceeded', ...base } as NewEvent);
+  core.emit('HookSucceeded', { ...base });
   return { ok: true, valuesChanged: core.values.checksum(scope) !== before };
 }
 
@@ -147,13 +147,9 @@ async function applyOutputs(
       } catch (e) {
         return `cannot save config values: ${e instanceof Error ? e.message : String(e)}`;
       }
-      core.append({ type: 'ConfigValuesChanged', scope, patch: relative(applied.ops, key) } as NewEvent);
+      core.emit('ConfigValuesChanged', { scope, patch: relative(applied.ops, key) });
       // The hook's own write is now part of the config: reading it back is no change (Q6 fixed).
-      core.append({
-        type: 'ConfigReceived',
-        config: { ...core.config(), [key]: applied.values },
-        source: 'hook',
-      } as NewEvent);
+      core.emit('ConfigReceived', { config: { ...core.config(), [key]: applied.values }, source: 'hook' });
     }
     recordDynamicEnabled(core, applied.enabled);
   }
@@ -171,7 +167,7 @@ async function applyOutputs(
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     }
-    if (applied.changed) core.append({ type: 'ValuesChanged', scope, patch: applied.ops } as NewEvent);
+    if (applied.changed) core.emit('ValuesChanged', { scope, patch: applied.ops as JsonPatchOperation[] });
     recordDynamicEnabled(core, applied.enabled);
   }
   return undefined;
@@ -190,7 +186,7 @@ function recordDynamicEnabled(core: EngineCore, updates: { module: string; enabl
       changed = true;
     }
   }
-  if (changed) core.onDynamicEnabledChanged?.();
+  if (changed) core.dynamicEnabledChanged();
 }
 
 export type { JsonPatchOperation, Values };

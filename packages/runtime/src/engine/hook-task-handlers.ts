@@ -1,5 +1,4 @@
 import type { HookDefinition } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
 import { convergeTask } from './converge-handler.js';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { invokeHook } from './hook-invoker.js';
@@ -57,13 +56,12 @@ export async function handleHookTask(core: EngineCore, task: Task, queue: TaskQu
   const finishSync = (t: Task, executed: boolean) => {
     if (!t.sync) return;
     core.kube.unlock(module, hook.name, t.sync.bindingName);
-    core.append({
-      type: 'SynchronizationCompleted',
+    core.emit('SynchronizationCompleted', {
       hook: hook.name,
       ...(module ? { module } : {}),
       bindingName: t.sync.bindingName,
       executed,
-    } as NewEvent);
+    });
   };
   if (task.sync && (hook.configVersion === 'v0' || !task.sync.executeOnSynchronization)) {
     finishSync(task, false);

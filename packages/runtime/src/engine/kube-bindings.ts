@@ -1,12 +1,13 @@
 import type { BindingContext, HookDefinition } from '@converge/core';
-import type { BindingType, NewEvent } from '@converge/protocol';
+import type { BindingType } from '@converge/protocol';
 import {
   type BindingMonitor,
   type BindingMonitorEvent,
   BindingMonitor as Monitor,
   type SnapshotItem,
 } from '../cluster/index.js';
-import { type EngineCore, MAIN } from './engine-core.js';
+import type { EngineHost } from './engine-host.js';
+import { MAIN } from './queue-names.js';
 import type { Task } from './task.js';
 
 const ownerKey = (module: string | undefined) => module ?? '';
@@ -21,7 +22,7 @@ export class KubeBindings {
   private readonly monitors = new Map<string, BindingMonitor>();
   private readonly syncWaiters = new Map<string, () => void>();
 
-  constructor(private readonly core: EngineCore) {
+  constructor(private readonly core: EngineHost) {
     core.onEvent((e) => {
       if (e.type === 'SynchronizationCompleted' && e.module) this.syncWaiters.get(e.module)?.();
     });
@@ -291,15 +292,14 @@ export class KubeBindings {
     const ref = ev.item.object?.metadata
       ? `${ev.item.object.metadata.namespace ?? ''}/${ev.item.object.kind}/${ev.item.object.metadata.name}`
       : '';
-    this.core.append({
-      type: 'KubeEventObserved',
+    this.core.emit('KubeEventObserved', {
       hook: hook.name,
       ...(module ? { module } : {}),
       bindingName: w.name,
       watchEvent: ev.watchEvent,
       objectRef: ref,
       queue: d.queue,
-    } as NewEvent);
+    });
     const context: BindingContext = { binding: w.name, type: 'Event', watchEvent: ev.watchEvent, ...ev.item };
     this.core.enqueue(
       this.kubeTask(module, hook, watchIndex, d.queue, context, {

@@ -1,5 +1,5 @@
 import { type ModuleStep, nextModuleStep } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
+import type { ModuleFailedPhase } from '@converge/protocol';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { runHelmStep } from './helm-step.js';
 import { invokeHook } from './hook-invoker.js';
@@ -14,11 +14,10 @@ async function ensureRegistered(core: EngineCore, module: string): Promise<strin
   try {
     const hooks = await core.options.hooks.moduleHooks(module);
     core.moduleRuntime.set(module, { hooks, monitorsStarted: false, schedulesEnabled: false });
-    core.append({
-      type: 'ModuleHooksRegistered',
+    core.emit('ModuleHooksRegistered', {
       module,
       hooks: hooks.map(({ name, orders, kubernetes, schedule }) => ({ name, orders, kubernetes, schedule })),
-    } as NewEvent);
+    });
     return undefined;
   } catch (e) {
     return errorText(e);
@@ -52,18 +51,19 @@ async function runLifecycleHook(
 }
 
 /** Records a failed Helm call of a delete and fails the task. */
-function helmFailure(core: EngineCore, task: Task, phase: string, operation: string, e: unknown): TaskResult {
-  core.append({
-    type: 'HelmOperationFailed',
-    module: task.module!,
-    operation,
-    error: errorText(e),
-  } as NewEvent);
+function helmFailure(
+  core: EngineCore,
+  task: Task,
+  phase: ModuleFailedPhase,
+  operation: string,
+  e: unknown,
+): TaskResult {
+  core.emit('HelmOperationFailed', { module: task.module!, operation, error: errorText(e) });
   return fail(core, task, phase, errorText(e));
 }
 
-function fail(core: EngineCore, task: Task, phase: string, error: string): TaskResult {
-  core.append({ type: 'ModuleFailed', module: task.module!, phase, error } as NewEvent);
+function fail(core: EngineCore, task: Task, phase: ModuleFailedPhase, error: string): TaskResult {
+  core.emit('ModuleFailed', { module: task.module!, phase, error });
   core.metrics.inc(task.type === 'ModuleDelete' ? 'module_delete_errors_total' : 'module_run_errors_total', {
     module: task.module!,
   });
@@ -77,7 +77,7 @@ function fail(core: EngineCore, task: Task, phase: string, error: string): TaskR
 export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
   const module = task.module!;
   if (!core.isEnabled(module)) {
-    core.append({ type: 'ModuleRunSkipped', module, reason: 'module is disabled' } as NewEvent);
+    core.emit('ModuleRunSkipped', { module, reason: 'module is disabled' });
     core.parallel.childDone(task);
     return { status: 'Success' };
   }
@@ -133,7 +133,7 @@ export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQ
           });
           return { status: 'Success', after: [rerun] };
         }
-        core.append({ type: 'ModuleReady', module } as NewEvent);
+        core.emit('ModuleReady', { module });
         core.parallel.childDone(task);
         return { status: 'Success' };
       }
@@ -162,7 +162,7 @@ export async function handleModuleDelete(
   const monitorError = await core.kube.startDeleteMonitors(module);
   if (monitorError)
     return fail(core, task, 'beforeDeleteHelm', `enable kubernetes bindings: ${monitorError}`);
-  core.append({ type: 'ModuleDeleteStarted', module, attempt: task.failureCount + 1 } as NewEvent);
+  core.emit('ModuleDeleteStarted', { module, attempt: task.failureCount + 1 });
   for (;;) {
     const step = nextModuleStep(core.state.modules[module]);
     switch (step.kind) {
@@ -171,13 +171,12 @@ export async function handleModuleDelete(
           const info = await core.options.releases.status(module);
           // A foreign release is not ours to remove: as if absent, so beforeDeleteHelm does not run.
           const foreign = info?.owned === false;
-          core.append({
-            type: 'HelmReleaseChecked',
+          core.emit('HelmReleaseChecked', {
             module,
             release: module,
             exists: info !== undefined && !foreign,
             ...(foreign ? { reason: 'foreign' } : {}),
-          } as NewEvent);
+          });
         } catch (e) {
           return helmFailure(core, task, 'checkRelease', 'status', e);
         }
@@ -191,7 +190,7 @@ export async function handleModuleDelete(
       case 'uninstall': {
         try {
           await core.options.releases.uninstall(module);
-          core.append({ type: 'HelmReleaseUninstalled', module, release: module } as NewEvent);
+          core.emit('HelmReleaseUninstalled', { module, release: module });
         } catch (e) {
           return helmFailure(core, task, 'uninstall', 'uninstall', e);
         }
@@ -200,7 +199,7 @@ export async function handleModuleDelete(
       case 'finishDelete': {
         core.kube.stopModule(module);
         core.moduleRuntime.delete(module);
-        core.append({ type: 'ModuleDeleted', module } as NewEvent);
+        core.emit('ModuleDeleted', { module });
         return { status: 'Success' };
       }
       default:

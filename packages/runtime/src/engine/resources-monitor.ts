@@ -1,6 +1,6 @@
 import type { RenderResult, TimerHandle } from '@converge/core';
-import type { NewEvent } from '@converge/protocol';
-import { type EngineCore, MAIN } from './engine-core.js';
+import type { EngineHost } from './engine-host.js';
+import { MAIN } from './queue-names.js';
 
 interface Watch {
   rendered: RenderResult;
@@ -19,7 +19,7 @@ const BASE_INTERVAL_MS = 270_000;
 export class ResourcesMonitor {
   private readonly watches = new Map<string, Watch>();
 
-  constructor(private readonly core: EngineCore) {}
+  constructor(private readonly core: EngineHost) {}
 
   /** Starts (or restarts with fresh manifests) the monitor of `module`. */
   start(module: string, rendered: RenderResult, restart: boolean): void {
@@ -73,13 +73,12 @@ export class ResourcesMonitor {
       const info = await releases.status(module);
       if (info?.status.toLowerCase() !== 'deployed') {
         this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
-        this.core.append({
-          type: 'HelmDriftDetected',
+        this.core.emit('HelmDriftDetected', {
           module,
           release: module,
           reason: 'status',
           status: info?.status ?? 'missing',
-        } as NewEvent);
+        });
         trigger = 'HelmReleaseUnexpectedStatus';
       } else {
         const absent = await releases.absentResources(module, watch.rendered);
@@ -87,13 +86,12 @@ export class ResourcesMonitor {
           const first = absent[0];
           const resource = `${first.namespace ?? ''}/${first.kind}/${first.name}`;
           this.core.metrics.inc('modules_absent_resources_total', { module, resource });
-          this.core.append({
-            type: 'HelmDriftDetected',
+          this.core.emit('HelmDriftDetected', {
             module,
             release: module,
             reason: 'absent',
             resources: [resource],
-          } as NewEvent);
+          });
           trigger = 'AbsentHelmResourcesDetected';
         }
       }

@@ -1,6 +1,6 @@
 import type { TimerHandle } from '@converge/core';
 import { sortModules } from '@converge/core';
-import { type CrontabSchedule, type NewEvent, parseCrontab } from '@converge/protocol';
+import { type CrontabSchedule, parseCrontab } from '@converge/protocol';
 import type { EngineCore } from './engine-core.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -40,7 +40,7 @@ export class Schedules {
 
   /** Handles one tick of `crontab` (also callable directly by tests and embedders). */
   fire(crontab: string): void {
-    this.core.append({ type: 'ScheduleFired', crontab } as NewEvent);
+    this.core.emit('ScheduleFired', { crontab });
     if (this.core.state.converge.context.completed === 0) return;
     for (const hook of [...this.core.globalHooks].sort(byName)) {
       for (const s of hook.schedule) if (s.crontab === crontab) this.queueTask(undefined, hook.name, s);

@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// DESIGN.md "Embedded default": the in-memory cluster and releases persist beside the log, so a
+// second `converge run` on the same store continues where the first stopped.
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'node_modules', '.bin', 'converge');
+const quickstart = join(root, 'examples', 'quickstart');
+const work = mkdtempSync(join(tmpdir(), 'converge-cli-durable-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function converge(args: string[]) {
+  const run = spawnSync(bin, args, { cwd: work, encoding: 'utf8', timeout: 120_000 });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const runQuickstart = () =>
+  converge([
+    'run',
+    join(quickstart, 'modules'),
+    '--global-hooks',
+    join(quickstart, 'global-hooks'),
+    '--config',
+    join(quickstart, 'config.yaml'),
+    '--once',
+    '--json',
+  ]);
+
+/** The events of the default store (`.converge/events.sqlite` in the working directory). */
+function storedEvents(): Record<string, unknown>[] {
+  const r = converge(['events', 'sqlite:.converge/events.sqlite', '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+
+describe('converge run on the embedded default, twice in the same directory', () => {
+  it('the second run finds the releases and objects of the first: every chart is skipped as unchanged, revisions stay 1', () => {
+    const first = runQuickstart();
+    expect(first.code, first.stderr).toBe(0);
+    const afterFirst = storedEvents();
+    const installed = afterFirst.filter((e) => e.type === 'HelmReleaseUpgraded');
+    expect(installed.map((e) => [e.module, e.revision]).sort()).toEqual([
+      ['dashboard', 1],
+      ['echo-server', 1],
+    ]);
+
+    const second = runQuickstart();
+    expect(second.code, second.stderr).toBe(0);
+    const secondRun = storedEvents().filter((e) => (e.seq as number) > afterFirst.length);
+    expect(secondRun[0]).toMatchObject({ seq: afterFirst.length + 1, type: 'EngineStarted' });
+    expect(secondRun.filter((e) => e.type === 'HelmReleaseUpgraded')).toEqual([]);
+    // "unchanged" also means every object the chart renders is in the cluster (AO §11.3).
+    expect(
+      secondRun
+        .filter((e) => e.type === 'HelmUpgradeSkipped')
+        .map((e) => [e.module, e.reason])
+        .sort(),
+    ).toEqual([
+      ['dashboard', 'unchanged'],
+      ['echo-server', 'unchanged'],
+    ]);
+  });
+});
