@@ -46,7 +46,7 @@ if [[ "$n" == 1 ]]; then echo '[{"op":"add","path":"/app/seen","value":true}]' >
   'modules/010-app/hooks/cleanup.sh': `${prelude(
     '{"configVersion":"v1","beforeDeleteHelm":10,"kubernetes":[{"name":"markers","apiVersion":"v1","kind":"ConfigMap","executeHookOnEvent":[],"executeHookOnSynchronization":false,"jqFilter":".metadata.name"}]}',
   )}
-if [[ "$n" == 1 ]]; then echo "bdh-fail" >> "$ROOT/journal"; echo "finalizers still present" >&2; exit 3; fi
+if [[ "$n" == 1 || -f "$ROOT/always-fail" ]]; then echo "bdh-fail" >> "$ROOT/journal"; echo "finalizers still present" >&2; exit 3; fi
 echo "bdh-ok $(jq -c '[.[0].snapshots.markers[].filterResult] | sort' "$BINDING_CONTEXT_PATH")" >> "$ROOT/journal"
 `,
   'modules/010-app/hooks/after-delete.sh': `${prelude('{"configVersion":"v1","afterDeleteHelm":10}')}
@@ -67,10 +67,10 @@ function workDir(name: string): string {
 }
 
 /** One `converge run --once` of `phase` in `dir`; resolves with its exit code or signal. */
-function run(dir: string, phase: 'on' | 'off', killAfterSeq?: number) {
+function run(dir: string, phase: 'on' | 'off', killAfterSeq?: number, extra: string[] = []) {
   const child = spawn(
     node,
-    [bin, 'run', join(dir, 'modules'), '--config', join(dir, `${phase}.yaml`), '--once', '--json'],
+    [bin, 'run', join(dir, 'modules'), '--config', join(dir, `${phase}.yaml`), '--once', '--json', ...extra],
     {
       cwd: dir,
       env: {
@@ -207,4 +207,20 @@ describe('restart with the real CLI after kill -9 (crash matrix sample)', () => 
     },
     60_000,
   );
+
+  it.concurrent('run --once on a store whose log shows app installed, app disabled now, its beforeDeleteHelm failing: exit 1 after --max-attempts naming module and hook; the release stays until a later run deletes it', async () => {
+    const dir = workDir('failing-delete');
+    expect((await run(dir, 'on')).code).toBe(0);
+    writeFileSync(join(dir, 'always-fail'), '');
+    const failed = await run(dir, 'off', undefined, ['--max-attempts', '1']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /module app: ModuleDelete failed 1 times; hook hooks\/cleanup.sh \(beforeDeleteHelm\)/,
+    );
+    expect(replay(events(dir)).decisions.releases).toEqual(['app', 'keeper']);
+    rmSync(join(dir, 'always-fail'));
+    const again = await run(dir, 'off');
+    expect(again.code, again.stderr).toBe(0);
+    check(dir);
+  }, 60_000);
 });
