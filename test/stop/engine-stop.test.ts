@@ -71,8 +71,7 @@ describe('engine.stop never hangs', () => {
     execFileSync('mkfifo', [fifo]);
     writeScript(join(dir.modulesDir, '010-stuck', 'hooks', 'sleep.sh'), [
       `if [[ "\${1:-}" == "--config" ]]; then echo '{"configVersion":"v1","beforeHelm":1}'; exit 0; fi`,
-      `echo $$ > ${JSON.stringify(`${dir.pidFile}.tmp`)}`,
-      `mv ${JSON.stringify(`${dir.pidFile}.tmp`)} ${JSON.stringify(dir.pidFile)}`,
+      `echo $$ > ${JSON.stringify(dir.pidFile)}`,
       `read -r line < ${JSON.stringify(fifo)}`,
     ]);
     await startStuck();

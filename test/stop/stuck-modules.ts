@@ -37,8 +37,8 @@ export function writeStuckModules(options: { stuckIn?: StuckIn; ignoreTerm?: boo
   writeFileSync(join(modulesDir, 'values.yaml'), 'stuckEnabled: true\n');
   const sleep = [
     options.ignoreTerm ? "trap '' TERM" : '',
-    `echo $$ > ${JSON.stringify(`${pidFile}.tmp`)}`,
-    `mv ${JSON.stringify(`${pidFile}.tmp`)} ${JSON.stringify(pidFile)}`,
+    // A builtin (one write of "pid\n"), so no short-lived helper process shares the group.
+    `echo $$ > ${JSON.stringify(pidFile)}`,
     'sleep 1000',
   ];
   const config = `echo '{"configVersion":"v1","beforeHelm":1}'`;
@@ -75,8 +75,7 @@ export function writeSleepingHelm(root: string, pidFile: string): string {
     [
       '#!/usr/bin/env bash',
       'if [[ "$1" == "version" ]]; then echo v3.17.0; exit 0; fi',
-      `echo $$ > ${JSON.stringify(`${pidFile}.tmp`)}`,
-      `mv ${JSON.stringify(`${pidFile}.tmp`)} ${JSON.stringify(pidFile)}`,
+      `echo $$ > ${JSON.stringify(pidFile)}`,
       'sleep 1000',
       '',
     ].join('\n'),
@@ -85,22 +84,28 @@ export function writeSleepingHelm(root: string, pidFile: string): string {
   return helm;
 }
 
-/** Resolves with the content of `path` once it exists (an inotify watch on its directory, no polling). */
+/** Resolves with the content of `path` once it holds a whole line (an inotify watch on its directory, no polling). */
 export function waitForFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const watcher = watch(dirname(path), () => check());
     watcher.on('error', reject);
     const check = () => {
       if (!existsSync(path)) return;
+      const content = readFileSync(path, 'utf8');
+      if (!content.endsWith('\n')) return; // created, not yet written
       watcher.close();
-      resolve(readFileSync(path, 'utf8').trim());
+      resolve(content.trim());
     };
     check();
   });
 }
 
-/** Pids of live (not zombie) processes in process group `pgid`, read from /proc. */
+/**
+ * Pids of live processes in process group `pgid`, read from /proc. A zombie, or a process already
+ * in its exit path (PF_EXITING: its pipes are closed and it runs no more user code), is not live.
+ */
 export function liveGroupMembers(pgid: number): number[] {
+  const PF_EXITING = 0x4;
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -110,9 +115,10 @@ export function liveGroupMembers(pgid: number): number[] {
     } catch {
       continue; // gone meanwhile
     }
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') pids.push(Number(entry));
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags …; comm may hold spaces and parentheses.
+    const [state, , pgrp, , , , flags] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) !== pgid || state === 'Z' || state === 'X') continue;
+    if ((Number(flags) & PF_EXITING) === 0) pids.push(Number(entry));
   }
   return pids;
 }
