@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { openSqliteEventStore } from '@converge/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveGroupMembers, type StuckModules, waitForFile, writeStuckModules } from './stuck-modules.js';
@@ -25,7 +25,10 @@ interface Exit {
 }
 
 /** Starts `converge run` on the stuck module with a sqlite store and a JSONL event file in its directory. */
-function runConverge(args: string[]): { exited: Promise<Exit>; lines: (match: string) => Promise<void> } {
+function runConverge(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { exited: Promise<Exit>; lines: (match: string) => Promise<void> } {
   const d = dir!;
   child = spawn(
     bin,
@@ -39,7 +42,7 @@ function runConverge(args: string[]): { exited: Promise<Exit>; lines: (match: st
       `sqlite:${join(d.root, 'events.sqlite')}`,
       ...args,
     ],
-    { cwd: d.root, env: process.env },
+    { cwd: d.root, env },
   );
   let stdout = '';
   let stderr = '';
@@ -75,9 +78,13 @@ function loggedTypes(d: StuckModules): { jsonl: string[]; sqlite: string[] } {
 }
 
 /** Runs the stuck module, waits until its hook sleeps, sends `signal`, and checks the exit. */
-async function stopWith(signal: NodeJS.Signals, expected: number): Promise<number> {
+async function stopWith(
+  signal: NodeJS.Signals,
+  expected: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   dir = writeStuckModules();
-  const run = runConverge(['--stop-grace', '1s']);
+  const run = runConverge(['--stop-grace', '1s'], env);
   const pgid = Number(await waitForFile(dir.pidFile));
   expect(liveGroupMembers(pgid).length).toBeGreaterThan(0);
   const started = performance.now();
@@ -101,6 +108,14 @@ describe('converge run never hangs on the way out', () => {
 
   it('SIGINT during a hook stuck in `sleep 1000`: exit 130 within the grace + 10 s, the hook group gone, EngineStopped last', async () => {
     await stopWith('SIGINT', 130);
+  });
+
+  it('SIGTERM to the bin run with the system PATH (the launcher re-executing on the node package): exit 143, nothing left', async () => {
+    const systemPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((p) => !p.includes('node_modules'))
+      .join(delimiter);
+    await stopWith('SIGTERM', 143, { ...process.env, PATH: systemPath });
   });
 
   it('--once --timeout 2s with a hook stuck in `sleep 1000`: exit 1 naming the timeout and the hook, nothing left running', async () => {
