@@ -86,4 +86,43 @@ describe('stop takes no new task', () => {
     expect(hookEvents('tick.sh').filter((type) => type === 'HookStarted')).toHaveLength(1);
     expect(t.events.at(-1)?.type).toBe('EngineStopped');
   });
+
+  it('a module delete in progress finishes within the grace: uninstall, afterDeleteHelm and ModuleDeleted come before EngineStopped', async () => {
+    const cleanup = gate();
+    t = await createTestEngine({
+      modules: [
+        {
+          name: 'gone',
+          chart: { 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone\n' },
+          hooks: [
+            {
+              name: 'hooks/cleanup',
+              config: { configVersion: 'v1', beforeDeleteHelm: 1 },
+              run: async () => void (await cleanup.pass()),
+            },
+            { name: 'hooks/after-delete', config: { configVersion: 'v1', afterDeleteHelm: 1 } },
+          ],
+        },
+      ],
+    });
+    await t.start();
+    void t.setConfig({ goneEnabled: false }).catch(() => undefined);
+    await cleanup.entered;
+    const stopped = t.engine.stop({ graceMs: 30_000 });
+    cleanup.open();
+    await stopped;
+    const tail = t.events.slice(
+      t.events.findIndex((e) => e.type === 'HookStarted' && e.hook === 'hooks/cleanup'),
+    );
+    expect(tail.map((e) => e.type)).toEqual([
+      'HookStarted',
+      'HookSucceeded',
+      'HelmReleaseUninstalled',
+      'HookStarted',
+      'HookSucceeded',
+      'ModuleDeleted',
+      'EngineStopped',
+    ]);
+    expect(t.releases()).toEqual([]);
+  });
 });
