@@ -1,9 +1,15 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { openSqliteEventStore } from '@converge/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { liveGroupMembers, type StuckModules, waitForFile, writeStuckModules } from './stuck-modules.js';
+import {
+  liveGroupMembers,
+  type StuckModules,
+  waitForFile,
+  writeScript,
+  writeStuckModules,
+} from './stuck-modules.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'node_modules', '.bin', 'converge');
@@ -116,6 +122,26 @@ describe('converge run never hangs on the way out', () => {
       .filter((p) => !p.includes('node_modules'))
       .join(delimiter);
     await stopWith('SIGTERM', 143, { ...process.env, PATH: systemPath });
+  });
+
+  it('SIGTERM while a global hook’s --config hangs at startup: exit 143, the --config process group gone, EngineStopped last', async () => {
+    dir = writeStuckModules();
+    const globalHooks = join(dir.root, 'global-hooks');
+    mkdirSync(globalHooks);
+    writeScript(join(globalHooks, '010-stuck.sh'), [
+      `echo $$ > ${JSON.stringify(dir.pidFile)}`,
+      'sleep 1000',
+    ]);
+    const run = runConverge(['--global-hooks', globalHooks, '--stop-grace', '1s']);
+    const pgid = Number(await waitForFile(dir.pidFile));
+    const started = performance.now();
+    child!.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, exit.stderr).toBe(143);
+    expect(exit.stderr).toContain('SIGTERM during startup');
+    expect(performance.now() - started).toBeLessThan(1_000 + 10_000);
+    expect(liveGroupMembers(pgid)).toEqual([]);
+    expect(loggedTypes(dir).sqlite.at(-1)).toBe('EngineStopped');
   });
 
   it('--once --timeout 2s with a hook stuck in `sleep 1000`: exit 1 naming the timeout and the hook, nothing left running', async () => {

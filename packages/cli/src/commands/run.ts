@@ -238,7 +238,13 @@ export async function runCommand(
         return finish({ code: exitCodeOf(interrupted), message: `${interrupted} while standing by` });
     }
     logger.info({ cluster: target.description }, 'converging');
-    await engine.start();
+    // A signal during startup (a global hook's --config that hangs, a slow config source) stops it too.
+    const started = engine.start();
+    started.catch(() => undefined);
+    await Promise.race([started, new Promise<void>((r) => (wakeOnSignal = r))]);
+    if (interrupted)
+      return finish({ code: exitCodeOf(interrupted), message: `${interrupted} during startup` });
+    await started;
   } catch (e) {
     return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });
   }

@@ -304,6 +304,8 @@ export function createEngine(options: EngineOptions): Engine {
         }),
       );
       main.addLast(convergeTask(core, 'OperatorStartup', 'Operator-Startup'));
+      // Stopped during startup: no schedule or config watch outlives the stop.
+      if (core.stopped) return;
       schedules.ensure(crontabsOf(core.globalHooks));
       let invalidTimer: TimerHandle | undefined;
       const countInvalid = () => {
@@ -373,6 +375,10 @@ export function createEngine(options: EngineOptions): Engine {
       return stopping;
     },
   };
+  // Startup counts as running work: a stop during it waits for it up to the grace, then aborts its
+  // `--config` runs, like a running task's processes.
+  const startRun = engine.start.bind(engine);
+  engine.start = () => core.track(startRun);
   return engine;
 }
 
