@@ -21,6 +21,8 @@ export function runningWork(core: EngineCore): string[] {
   return out;
 }
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * A wall-clock deadline that can only move closer: `passed` resolves when it is reached, and
  * `shorten(ms)` brings it forward (a second stop request with a shorter grace).
@@ -51,7 +53,8 @@ export class Deadline {
   private arm(ms: number): void {
     this.clear();
     if (ms <= 0) this.resolve();
-    else this.timer = setTimeout(() => this.resolve(), ms);
+    // Beyond a timer's range (Infinity included) the deadline never passes; Node would fire it at once.
+    else if (ms <= MAX_TIMER_MS) this.timer = setTimeout(() => this.resolve(), ms);
   }
 }
 
