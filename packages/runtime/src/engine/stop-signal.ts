@@ -13,8 +13,8 @@ const RELEASE_CALL_OPTIONS: Record<string, number> = {
 /** Returns `target` with the method at `methods[name]`'s argument index given `signal` too. */
 function withSignalAt<T extends object>(target: T, signal: AbortSignal, methods: Record<string, number>): T {
   return new Proxy(target, {
-    get(t, prop, receiver) {
-      const value: unknown = Reflect.get(t, prop, receiver);
+    get(t, prop) {
+      const value: unknown = Reflect.get(t, prop, t);
       if (typeof value !== 'function') return value;
       const at = typeof prop === 'string' ? methods[prop] : undefined;
       if (at === undefined) return value.bind(t);
