@@ -10,7 +10,6 @@ import { distinctUntilChanged, map, type Observable, Subject, share, startWith }
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
 import { nullMetrics } from '../metrics.js';
-import { KILL_AFTER_MS } from '../process-group.js';
 import { MemoryEventStore } from '../store/index.js';
 import { SealableStore } from '../store/sealable-store.js';
 import {
@@ -29,7 +28,7 @@ import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
 import { withStopSignal } from './stop-signal.js';
-import { DEFAULT_STOP_GRACE_MS, Deadline, runningWork, whenNoRunningWork } from './stop-wait.js';
+import { DEFAULT_STOP_GRACE_MS, Deadline, drainRunningWork } from './stop-wait.js';
 import type { Task, TaskResult } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -345,29 +344,15 @@ export function createEngine(options: EngineOptions): Engine {
       core.resources.stopAll();
       grace = new Deadline(graceMs);
       stopping = (async () => {
-        const ended = await whenNoRunningWork(core, grace.passed);
-        grace.clear();
-        if (!ended) {
-          core.logger.warn(
-            { graceMs, running: runningWork(core) },
-            'stop grace passed: aborting the running tasks (SIGTERM, SIGKILL 5 s later)',
-          );
-          stopSignal.abort();
-        }
-        // The log says where a run ended (a log may hold several runs); nothing comes after it.
-        if (wasRunning && core.state.runId !== undefined)
-          core.emit('EngineStopped', { runId: core.state.runId });
-        store.seal();
-        if (!ended) {
-          // Process groups get SIGKILL after KILL_AFTER_MS; an executor that ignores the signal is not waited for longer.
-          const bound = new Deadline(KILL_AFTER_MS + 3_000);
-          if (!(await whenNoRunningWork(core, bound.passed)))
-            core.logger.warn(
-              { running: runningWork(core) },
-              'stopped without waiting longer for aborted tasks',
-            );
-          bound.clear();
-        }
+        await drainRunningWork(core, grace, {
+          abort: () => stopSignal.abort(),
+          // The log says where a run ended (a log may hold several runs); nothing comes after it.
+          sealLog: () => {
+            if (wasRunning && core.state.runId !== undefined)
+              core.emit('EngineStopped', { runId: core.state.runId });
+            store.seal();
+          },
+        });
         eventSubject.complete();
         activity.complete();
         await store.flush();

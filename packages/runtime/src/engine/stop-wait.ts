@@ -1,3 +1,4 @@
+import { KILL_AFTER_MS } from '../process-group.js';
 import type { EngineCore } from './engine-core.js';
 
 /** The default stop grace: 30 s, as Kubernetes' default terminationGracePeriodSeconds (docs/compatibility.md "Stopping"). */
@@ -29,11 +30,14 @@ const MAX_TIMER_MS = 2_147_483_647;
  */
 export class Deadline {
   readonly passed: Promise<void>;
+  /** The time it was set to first, in ms. */
+  readonly ms: number;
   private resolve!: () => void;
   private timer: NodeJS.Timeout | undefined;
   private at: number;
 
   constructor(ms: number) {
+    this.ms = ms;
     this.passed = new Promise<void>((r) => (this.resolve = r));
     this.at = Date.now() + ms;
     this.arm(ms);
@@ -74,4 +78,32 @@ export function whenNoRunningWork(core: EngineCore, deadline: Promise<void>): Pr
     });
     void deadline.then(() => finish(!hasRunningWork(core)));
   });
+}
+
+/**
+ * The stop's wait: the running work gets until `grace`; if it has not ended by then, `abort()` (the
+ * executors' signal: process groups get SIGTERM, SIGKILL KILL_AFTER_MS later). `sealLog()` either
+ * way, then wait for aborted work to end, at most KILL_AFTER_MS + 3 s (an executor that ignores the
+ * signal is not waited for longer).
+ */
+export async function drainRunningWork(
+  core: EngineCore,
+  grace: Deadline,
+  steps: { abort(): void; sealLog(): void },
+): Promise<void> {
+  const ended = await whenNoRunningWork(core, grace.passed);
+  grace.clear();
+  if (!ended) {
+    core.logger.warn(
+      { graceMs: grace.ms, running: runningWork(core) },
+      'stop grace passed: aborting the running tasks (SIGTERM, SIGKILL 5 s later)',
+    );
+    steps.abort();
+  }
+  steps.sealLog();
+  if (ended) return;
+  const bound = new Deadline(KILL_AFTER_MS + 3_000);
+  if (!(await whenNoRunningWork(core, bound.passed)))
+    core.logger.warn({ running: runningWork(core) }, 'stopped without waiting longer for aborted tasks');
+  bound.clear();
 }
