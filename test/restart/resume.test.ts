@@ -35,7 +35,7 @@ function twoModules(calls: string[], cleanup: () => void = () => {}): CodeModule
             ],
           },
           run: (input) => {
-            const ctx = input.bindingContexts[0] as {
+            const ctx = input.bindingContexts[0] as unknown as {
               snapshots: Record<string, { object: { metadata: { name: string } } }[]>;
             };
             calls.push(

@@ -24,8 +24,10 @@ afterEach(() => {
 });
 
 /** A process group of `sh` and its `sleep 1000` (as a hook would leave it), once both run. */
-async function sleepingGroup(): Promise<ChildProcess & { pid: number }> {
-  const child = spawn('sh', ['-c', 'sleep 1000 & echo ready; wait'], {
+async function sleepingGroup(
+  script = 'sleep 1000 & echo ready; wait',
+): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sh', ['-c', script], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -89,10 +91,33 @@ describe('ProcessGroupRegistry', () => {
     );
   });
 
-  it('leaves the groups of a live owner, and a group whose leader pid now names another process', async () => {
+  it('SIGKILLs, after the grace, the groups that ignore SIGTERM, all groups in one grace', async () => {
+    const stubborn = await sleepingGroup("trap '' TERM; sleep 1000 & echo ready; wait");
+    const polite = await sleepingGroup();
+    const store = new MemoryEventStore();
+    const owner = { pid: await deadPid(), startTime: 1 };
+    store.records.put(`process-group/${stubborn.pid}`, record(stubborn.pid, owner));
+    store.records.put(`process-group/${polite.pid}`, record(polite.pid, owner));
+    const registry = new ProcessGroupRegistry({ killGraceMs: 200 });
+    registry.attach(store.records);
+    const reaped = await registry.reapStale();
+    expect(Object.fromEntries(reaped.map((r) => [r.pgid, r.signal]))).toEqual({
+      [stubborn.pid]: 'SIGKILL',
+      [polite.pid]: 'SIGTERM',
+    });
+    expect(processGroupMembers(stubborn.pid)).toEqual([]);
+    expect(processGroupMembers(polite.pid)).toEqual([]);
+  });
+
+  it('leaves the groups of a live owner, of another host, and a group whose leader pid now names another process', async () => {
     const live = await sleepingGroup();
     const reused = await sleepingGroup();
+    const remote = await sleepingGroup();
     const store = new MemoryEventStore();
+    store.records.put(
+      `process-group/${remote.pid}`,
+      record(remote.pid, { pid: await deadPid(), startTime: 1, host: 'another-host' }),
+    );
     store.records.put(`process-group/${live.pid}`, record(live.pid, { pid: process.pid }));
     // Recorded with another start time: the pid is not the process that was recorded.
     store.records.put(`process-group/${reused.pid}`, {
@@ -104,7 +129,10 @@ describe('ProcessGroupRegistry', () => {
     expect(await registry.reapStale()).toEqual([]);
     expect(processGroupMembers(live.pid).length).toBe(2);
     expect(processGroupMembers(reused.pid).length).toBe(2);
-    expect(store.records.keys('process-group/')).toEqual([`process-group/${live.pid}`]);
+    expect(processGroupMembers(remote.pid).length).toBe(2);
+    expect(store.records.keys('process-group/').sort()).toEqual(
+      [`process-group/${live.pid}`, `process-group/${remote.pid}`].sort(),
+    );
   });
 });
 

@@ -163,9 +163,12 @@ export async function runCommand(
       )
     : undefined;
   let failure: RunOutcome | undefined;
+  // Fault injection for crash tests (test/restart): SIGKILL right after this seq is in the log.
+  const killAfterSeq = Number(process.env.CONVERGE_TEST_KILL_AFTER_SEQ ?? 0);
   engine.onEvent((e: ConvergeEvent) => {
     writer?.append(e);
     view?.onEvent(e);
+    if (killAfterSeq > 0 && e.seq === killAfterSeq) process.kill(process.pid, 'SIGKILL');
     if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
       // This run's events (engine.events is the whole log, earlier runs included).
       const hook = store

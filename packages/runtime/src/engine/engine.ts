@@ -26,7 +26,6 @@ import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
-import { KubeBindings } from './kube-bindings.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
 import { withStopSignal } from './stop-signal.js';
@@ -85,64 +84,63 @@ export interface EngineStatus {
   tasks: number;
 }
 
-function dispatch(core: EngineCore): (task: Task, queue: TaskQueue) => Promise<TaskResult> {
-  return async (task, queue) => {
-    switch (task.type) {
-      case 'ConvergeModules':
-        return handleConverge(core, task, queue);
-      case 'ModuleRun':
-        return handleModuleRun(core, task, queue);
-      case 'ModuleDelete':
-        return handleModuleDelete(core, task, queue);
-      case 'ParallelModuleRun':
-        return handleParallelModuleRun(core, task, queue);
-      case 'GlobalHookRun':
-        return task.binding === 'onStartup'
-          ? handleGlobalStartupHook(core, task, queue)
-          : handleHookTask(core, task, queue);
-      case 'ModuleHookRun':
-        return handleHookTask(core, task, queue);
-      case 'ApplyKubeConfigValues':
-        return handleApplyConfig(core, task);
-      case 'DiscoverHelmReleases':
-        return handleDiscoverReleases(core, task);
-      case 'ModulePurge':
-        return handleModulePurge(core, task);
-      case 'ModuleEnsureCRDs':
-        return handleEnsureCrds(core, task);
-      case 'GlobalHookEnableKubernetesBindings': {
-        const hook = core.globalHooks.find((h) => h.name === task.hook);
-        if (!hook) return { status: 'Success' };
-        try {
-          const syncs = await core.kube.synchronizeGlobal([hook]);
-          const head = syncs.filter((t) => t.queue === MAIN);
-          for (const t of syncs) if (t.queue !== MAIN) core.enqueue(t);
-          return { status: 'Success', head };
-        } catch (e) {
-          core.metrics.inc('global_hook_errors_total', {
-            hook: hook.name,
-            binding: 'GlobalEnableKubernetesBindings',
-            queue: MAIN,
-            activation: 'OperatorStartup',
-          });
-          return { status: 'Fail', error: e instanceof Error ? e.message : String(e) };
-        }
-      }
-      case 'GlobalHookWaitKubernetesSynchronization': {
-        if (core.state.startup.value !== 'synchronization') return { status: 'Success' };
-        queue.setBlocked(true);
-        await new Promise<void>((resolve) => {
-          const off = core.onEvent(() => {
-            if (core.state.startup.value !== 'synchronization') {
-              off();
-              resolve();
-            }
-          });
+/** Runs one task with its handler (AO §4's task types). */
+async function dispatch(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
+  switch (task.type) {
+    case 'ConvergeModules':
+      return handleConverge(core, task, queue);
+    case 'ModuleRun':
+      return handleModuleRun(core, task, queue);
+    case 'ModuleDelete':
+      return handleModuleDelete(core, task, queue);
+    case 'ParallelModuleRun':
+      return handleParallelModuleRun(core, task, queue);
+    case 'GlobalHookRun':
+      return task.binding === 'onStartup'
+        ? handleGlobalStartupHook(core, task, queue)
+        : handleHookTask(core, task, queue);
+    case 'ModuleHookRun':
+      return handleHookTask(core, task, queue);
+    case 'ApplyKubeConfigValues':
+      return handleApplyConfig(core, task);
+    case 'DiscoverHelmReleases':
+      return handleDiscoverReleases(core, task);
+    case 'ModulePurge':
+      return handleModulePurge(core, task);
+    case 'ModuleEnsureCRDs':
+      return handleEnsureCrds(core, task);
+    case 'GlobalHookEnableKubernetesBindings': {
+      const hook = core.globalHooks.find((h) => h.name === task.hook);
+      if (!hook) return { status: 'Success' };
+      try {
+        const syncs = await core.kube.synchronizeGlobal([hook]);
+        const head = syncs.filter((t) => t.queue === MAIN);
+        for (const t of syncs) if (t.queue !== MAIN) core.enqueue(t);
+        return { status: 'Success', head };
+      } catch (e) {
+        core.metrics.inc('global_hook_errors_total', {
+          hook: hook.name,
+          binding: 'GlobalEnableKubernetesBindings',
+          queue: MAIN,
+          activation: 'OperatorStartup',
         });
-        return { status: 'Success' };
+        return { status: 'Fail', error: e instanceof Error ? e.message : String(e) };
       }
     }
-  };
+    case 'GlobalHookWaitKubernetesSynchronization': {
+      if (core.state.startup.value !== 'synchronization') return { status: 'Success' };
+      queue.setBlocked(true);
+      await new Promise<void>((resolve) => {
+        const off = core.onEvent(() => {
+          if (core.state.startup.value !== 'synchronization') {
+            off();
+            resolve();
+          }
+        });
+      });
+      return { status: 'Success' };
+    }
+  }
 }
 
 const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.map((s) => s.crontab));
@@ -160,18 +158,18 @@ export function createEngine(options: EngineOptions): Engine {
     ),
   );
   const stopSignal = new AbortController();
-  const core = new EngineCore({
-    ...options,
-    ...withStopSignal(options, stopSignal.signal),
-    clock: options.clock ?? new SystemClock(),
-    random: options.random ?? systemRandom,
-    store,
-    logger,
-    metrics: options.metrics ?? nullMetrics,
-  });
-  core.kube = new KubeBindings(core);
-  core.handler = dispatch(core);
-  core.onDynamicEnabledChanged = () => onDynamicEnabledChanged(core);
+  const core = new EngineCore(
+    {
+      ...options,
+      ...withStopSignal(options, stopSignal.signal),
+      clock: options.clock ?? new SystemClock(),
+      random: options.random ?? systemRandom,
+      store,
+      logger,
+      metrics: options.metrics ?? nullMetrics,
+    },
+    { dispatch, onDynamicEnabledChanged },
+  );
   const schedules = new Schedules(core);
   let convergeTiming: { startedAt: number; activation: string } | undefined;
   core.onEvent((e) => {

@@ -186,7 +186,7 @@ function recordDynamicEnabled(core: EngineCore, updates: { module: string; enabl
       changed = true;
     }
   }
-  if (changed) core.onDynamicEnabledChanged?.();
+  if (changed) core.dynamicEnabledChanged();
 }
 
 export type { JsonPatchOperation, Values };

@@ -6,7 +6,8 @@ import {
   BindingMonitor as Monitor,
   type SnapshotItem,
 } from '../cluster/index.js';
-import { type EngineCore, MAIN } from './engine-core.js';
+import type { EngineHost } from './engine-host.js';
+import { MAIN } from './queue-names.js';
 import type { Task } from './task.js';
 
 const ownerKey = (module: string | undefined) => module ?? '';
@@ -21,7 +22,7 @@ export class KubeBindings {
   private readonly monitors = new Map<string, BindingMonitor>();
   private readonly syncWaiters = new Map<string, () => void>();
 
-  constructor(private readonly core: EngineCore) {
+  constructor(private readonly core: EngineHost) {
     core.onEvent((e) => {
       if (e.type === 'SynchronizationCompleted' && e.module) this.syncWaiters.get(e.module)?.();
     });

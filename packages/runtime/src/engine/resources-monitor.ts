@@ -1,5 +1,6 @@
 import type { RenderResult, TimerHandle } from '@converge/core';
-import { type EngineCore, MAIN } from './engine-core.js';
+import type { EngineHost } from './engine-host.js';
+import { MAIN } from './queue-names.js';
 
 interface Watch {
   rendered: RenderResult;
@@ -18,7 +19,7 @@ const BASE_INTERVAL_MS = 270_000;
 export class ResourcesMonitor {
   private readonly watches = new Map<string, Watch>();
 
-  constructor(private readonly core: EngineCore) {}
+  constructor(private readonly core: EngineHost) {}
 
   /** Starts (or restarts with fresh manifests) the monitor of `module`. */
   start(module: string, rendered: RenderResult, restart: boolean): void {

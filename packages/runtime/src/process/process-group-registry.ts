@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger, StoreRecords } from '@converge/core';
 import {
   hasProcFs,
@@ -22,7 +23,8 @@ export interface ProcessGroupRecord {
   /** Clock ticks after boot (/proc/<pid>/stat field 22); absent without /proc. */
   startTime?: number;
   command: string[];
-  owner: { pid: number; startTime?: number };
+  /** The converge process that spawned it; `host` because a shared store may be written from several. */
+  owner: { pid: number; startTime?: number; host?: string };
 }
 
 /** A group a crashed run left, as `reapStale` found and ended it. */
@@ -46,7 +48,7 @@ export class ProcessGroupRegistry {
   private records: StoreRecords | undefined;
   /** Groups running now, so that attaching to a store later still records them. */
   private readonly live = new Map<number, ProcessGroupRecord>();
-  private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid) };
+  private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };
 
   constructor(private readonly options: ProcessGroupRegistryOptions = {}) {}
 
@@ -69,48 +71,57 @@ export class ProcessGroupRegistry {
     this.records?.put(key(child.pid), record);
     return () => {
       this.live.delete(child.pid);
+      if (!this.records) return;
       // Something the process started may still be in its group: keep the record for the next start.
       if (groupAlive(record)) return;
-      this.records?.delete(key(child.pid));
+      this.records.delete(key(child.pid));
     };
   };
 
   /**
    * Ends what is still alive of the groups recorded by processes that are gone: SIGTERM to the
    * group, then SIGKILL to what remains after the grace; each reaped group is logged at warn and its
-   * record deleted. Groups of live processes (this one included) are left alone.
+   * record deleted. Groups of live processes (this one included) and of other hosts are left alone.
    */
   async reapStale(logger?: Logger): Promise<ReapedGroup[]> {
     const records = this.records;
     if (!records) return [];
-    const reaped: ReapedGroup[] = [];
+    const stale: { key: string; record: ProcessGroupRecord; pids: number[] }[] = [];
     for (const k of records.keys(PREFIX)) {
       const record = records.get(k) as ProcessGroupRecord | undefined;
       if (!record || typeof record.pgid !== 'number' || !record.owner) {
         records.delete(k);
         continue;
       }
+      if (record.owner.host !== undefined && record.owner.host !== this.owner.host) continue;
       if (isProcessAlive(record.owner.pid, record.owner.startTime)) continue;
       const pids = groupPids(record);
-      if (pids.length > 0) {
-        const signal = await this.kill(record);
-        reaped.push({ pgid: record.pgid, command: record.command, pids, signal });
-        logger?.warn(
-          { pgid: record.pgid, pids, command: record.command, signal },
-          `killed process group ${record.pgid} (${record.command.join(' ')}) left running by a converge process that is gone`,
-        );
-      }
+      if (pids.length > 0) stale.push({ key: k, record, pids });
+      else records.delete(k);
+    }
+    // All groups at once: SIGTERM now, SIGKILL to whatever is left when the grace has passed.
+    for (const { record } of stale) signalGroup(record.pgid, 'SIGTERM');
+    const termed = await allGone(
+      stale.map((s) => s.record),
+      this.options.killGraceMs ?? 5_000,
+    );
+    const killed = stale.filter((s) => !termed.has(s.record.pgid));
+    for (const { record } of killed) signalGroup(record.pgid, 'SIGKILL');
+    await allGone(
+      killed.map((s) => s.record),
+      5_000,
+    );
+    const reaped: ReapedGroup[] = [];
+    for (const { key: k, record, pids } of stale) {
+      const signal = termed.has(record.pgid) ? 'SIGTERM' : 'SIGKILL';
+      reaped.push({ pgid: record.pgid, command: record.command, pids, signal });
+      logger?.warn(
+        { pgid: record.pgid, pids, command: record.command, signal },
+        `killed process group ${record.pgid} (${record.command.join(' ')}) left running by a converge process that is gone`,
+      );
       records.delete(k);
     }
     return reaped;
-  }
-
-  private async kill(record: ProcessGroupRecord): Promise<'SIGTERM' | 'SIGKILL'> {
-    signalGroup(record.pgid, 'SIGTERM');
-    if (await gone(record, this.options.killGraceMs ?? 5_000)) return 'SIGTERM';
-    signalGroup(record.pgid, 'SIGKILL');
-    await gone(record, 5_000);
-    return 'SIGKILL';
   }
 }
 
@@ -131,8 +142,13 @@ function groupPids(record: ProcessGroupRecord): number[] {
 }
 
 function groupAlive(record: ProcessGroupRecord): boolean {
-  if (!hasProcFs()) return isProcessAlive(record.pgid);
-  return groupPids(record).length > 0;
+  try {
+    // Signal 0 checks without a /proc scan; ESRCH: no process (not even a zombie) is in the group.
+    process.kill(-record.pgid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  return !hasProcFs() || groupPids(record).length > 0;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -143,12 +159,13 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Resolves true once the group has no live member, false when `withinMs` passed first. */
-async function gone(record: ProcessGroupRecord, withinMs: number): Promise<boolean> {
+/** The pgids of `groups` that have no live member within `withinMs` (polled every 25 ms). */
+async function allGone(groups: readonly ProcessGroupRecord[], withinMs: number): Promise<Set<number>> {
+  const done = new Set<number>();
   const deadline = Date.now() + withinMs;
   for (;;) {
-    if (groupPids(record).length === 0) return true;
-    if (Date.now() >= deadline) return false;
+    for (const g of groups) if (!done.has(g.pgid) && groupPids(g).length === 0) done.add(g.pgid);
+    if (done.size === groups.length || Date.now() >= deadline) return done;
     await new Promise((r) => setTimeout(r, 25));
   }
 }
