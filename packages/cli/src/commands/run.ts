@@ -170,7 +170,9 @@ export async function runCommand(
     view?.onEvent(e);
     if (killAfterSeq > 0 && e.seq === killAfterSeq) process.kill(process.pid, 'SIGKILL');
     if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
-      const hook = [...engine.events]
+      // This run's events (engine.events is the whole log, earlier runs included).
+      const hook = store
+        .read(firstSeq)
         .reverse()
         .find((x) => x.type === 'HookFailed' && (!e.module || x.module === e.module));
       failure = {
@@ -270,7 +272,7 @@ export async function runCommand(
     if (!o.once) return undefined;
     if (failure) return failure;
     if (Date.now() > deadline) {
-      const running = runningHooks(engine.events);
+      const running = runningHooks(store.read(firstSeq));
       return {
         code: 1,
         message: `timeout after ${o.timeout} before the first converge finished${
