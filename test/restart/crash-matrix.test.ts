@@ -2,6 +2,7 @@ import { replay } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
 import { type CodeModule, createTestEngine, type TestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
+import { beforeDeleteWithMarkers } from '../support/marker-bindings.js';
 import { markerChart } from '../support/recorder.js';
 
 /**
@@ -55,19 +56,7 @@ function modules(world: World): CodeModule[] {
         },
         {
           name: 'hooks/cleanup',
-          config: {
-            configVersion: 'v1',
-            beforeDeleteHelm: 10,
-            kubernetes: [
-              {
-                name: 'markers',
-                apiVersion: 'v1',
-                kind: 'ConfigMap',
-                executeHookOnEvent: [],
-                executeHookOnSynchronization: false,
-              },
-            ],
-          },
+          config: beforeDeleteWithMarkers,
           run: (input) => {
             enter(world, 'cleanup');
             const seen = (input.bindingContexts[0] as { snapshots?: Record<string, unknown[]> }).snapshots

@@ -3,6 +3,7 @@ import type { ConvergeEvent } from '@converge/protocol';
 import { MemoryEventStore } from '@converge/runtime';
 import { type CodeModule, createTestEngine, type TestEngine } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { beforeDeleteWithMarkers } from '../support/marker-bindings.js';
 import { markerChart } from '../support/recorder.js';
 
 let t: TestEngine | undefined;
@@ -21,19 +22,7 @@ function twoModules(calls: string[], cleanup: () => void = () => {}): CodeModule
       hooks: [
         {
           name: 'hooks/cleanup',
-          config: {
-            configVersion: 'v1',
-            beforeDeleteHelm: 10,
-            kubernetes: [
-              {
-                name: 'markers',
-                apiVersion: 'v1',
-                kind: 'ConfigMap',
-                executeHookOnEvent: [],
-                executeHookOnSynchronization: false,
-              },
-            ],
-          },
+          config: beforeDeleteWithMarkers,
           run: (input) => {
             const ctx = input.bindingContexts[0] as unknown as {
               snapshots: Record<string, { object: { metadata: { name: string } } }[]>;

@@ -18,7 +18,7 @@ import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
 import { isOwnedRelease, ownedLabels, withoutIgnored } from './release-ownership.js';
-import { ReleaseRecords } from './release-records.js';
+import { type ReleaseRecord, ReleaseRecords } from './release-records.js';
 import { helmIdentity, RenderCache } from './render-cache.js';
 import { renderChart } from './render-chart.js';
 import { type HelmEnv, resolveHelm } from './resolve-helm.js';
@@ -73,14 +73,8 @@ export interface InMemoryReleaseStoreOptions {
   records?: StoreRecords;
 }
 
-interface StoredRelease {
-  name: string;
-  namespace: string;
-  revision: number;
-  status: string;
-  checksum?: string;
-  labels: Record<string, string>;
-  manifest: string;
+/** A release as the store keeps it: its record plus the objects of its manifest. */
+interface StoredRelease extends ReleaseRecord {
   objects: KubeObject[];
 }
 
