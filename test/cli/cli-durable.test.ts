@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteEventReader } from '@converge/store-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // DESIGN.md "Embedded default": the in-memory cluster and releases persist beside the log, so a
@@ -30,6 +31,25 @@ const runQuickstart = () =>
     '--json',
   ]);
 
+/** The embedded cluster's objects and the releases as the default store keeps them, read-only. */
+function storedWorld() {
+  const store = openSqliteEventReader(join(work, '.converge', 'events.sqlite'));
+  try {
+    const records = store.records!;
+    const read = (prefix: string) =>
+      Object.fromEntries(records.keys(prefix).map((k) => [k.slice(prefix.length), records.get(k)]));
+    return {
+      objects: read('cluster/objects/') as Record<
+        string,
+        { metadata: { uid: string; resourceVersion: string } }
+      >,
+      releases: read('helm/releases/') as Record<string, { revision: number; status: string }>,
+    };
+  } finally {
+    void store.close();
+  }
+}
+
 /** The events of the default store (`.converge/events.sqlite` in the working directory). */
 function storedEvents(): Record<string, unknown>[] {
   const r = converge(['events', 'sqlite:.converge/events.sqlite', '--json']);
@@ -51,6 +71,13 @@ describe('converge run on the embedded default, twice in the same directory', ()
       ['echo-server', 1],
     ]);
 
+    const world = storedWorld();
+    expect(Object.keys(world.objects).length).toBeGreaterThan(0);
+    expect(world.releases).toMatchObject({
+      dashboard: { revision: 1, status: 'deployed' },
+      'echo-server': { revision: 1, status: 'deployed' },
+    });
+
     const second = runQuickstart();
     expect(second.code, second.stderr).toBe(0);
     const secondRun = storedEvents().filter((e) => (e.seq as number) > afterFirst.length);
@@ -66,5 +93,7 @@ describe('converge run on the embedded default, twice in the same directory', ()
       ['dashboard', 'unchanged'],
       ['echo-server', 'unchanged'],
     ]);
+    // The same objects (uids and resourceVersions) and releases are in the store after the second run.
+    expect(storedWorld()).toEqual(world);
   });
 });
