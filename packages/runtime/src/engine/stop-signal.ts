@@ -10,7 +10,12 @@ const RELEASE_CALL_OPTIONS: Record<string, number> = {
   absentResources: 2,
 };
 
-/** Returns `target` with the method at `methods[name]`'s argument index given `signal` too. */
+/**
+ * Returns `target` with the method at `methods[name]`'s argument index given a signal of its own
+ * that aborts when `signal` does. The call's signal lives as long as the call: executors add abort
+ * listeners to it and need not remove them, and the engine's signal holds one listener per call in
+ * flight, not one per call ever made (a week of hook runs; docs/performance.md, the soak).
+ */
 function withSignalAt<T extends object>(target: T, signal: AbortSignal, methods: Record<string, number>): T {
   return new Proxy(target, {
     get(t, prop) {
@@ -21,11 +26,35 @@ function withSignalAt<T extends object>(target: T, signal: AbortSignal, methods:
       return (...args: unknown[]) => {
         const call = (args[at] ?? {}) as ExecutorCallOptions;
         const next = [...args];
-        next[at] = { ...call, signal: call.signal ?? signal };
-        return value.apply(t, next);
+        if (call.signal) return value.apply(t, args);
+        const own = callSignal(signal);
+        next[at] = { ...call, signal: own.signal };
+        let out: unknown;
+        try {
+          out = value.apply(t, next);
+        } catch (e) {
+          own.done();
+          throw e;
+        }
+        if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function')
+          (out as PromiseLike<unknown>).then(own.done, own.done);
+        else own.done();
+        return out;
       };
     },
   });
+}
+
+/** A signal for one call that follows `parent` until `done()`. */
+function callSignal(parent: AbortSignal): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort();
+    return { signal: controller.signal, done: () => {} };
+  }
+  const follow = () => controller.abort();
+  parent.addEventListener('abort', follow, { once: true });
+  return { signal: controller.signal, done: () => parent.removeEventListener('abort', follow) };
 }
 
 /**
