@@ -34,12 +34,13 @@ function careless() {
   return { hooks, pending, seen };
 }
 
-const request = {
+const request: HookRunRequest = {
   hook: { name: 'h' },
   binding: 'schedule',
   bindingContexts: [],
   values: {},
   configValues: {},
+  timeoutMs: 0,
 };
 
 describe('the engine stop signal on executor calls', () => {
@@ -51,7 +52,7 @@ describe('the engine stop signal on executor calls', () => {
       engine.signal,
     );
     for (let i = 0; i < 1_000; i++) {
-      const run = wrapped.hooks.run({ ...request } as HookRunRequest);
+      const run = wrapped.hooks.run({ ...request });
       pending.shift()?.();
       await run;
     }
@@ -65,13 +66,13 @@ describe('the engine stop signal on executor calls', () => {
       { hooks, modules: {} as ModuleSource, releases: {} as ReleaseExecutor },
       engine.signal,
     );
-    const runs = [1, 2].map(() => wrapped.hooks.run({ ...request } as HookRunRequest));
+    const runs = [1, 2].map(() => wrapped.hooks.run({ ...request }));
     expect(getEventListeners(engine.signal, 'abort')).toHaveLength(2);
     engine.abort();
     expect(await Promise.all(runs)).toMatchObject([{ error: 'aborted' }, { error: 'aborted' }]);
     expect(seen.map((s) => s.aborted)).toEqual([true, true]);
     // A call made after the stop gets an aborted signal at once.
-    const late = wrapped.hooks.run({ ...request } as HookRunRequest);
+    const late = wrapped.hooks.run({ ...request });
     expect(seen[2].aborted).toBe(true);
     void late;
   });
