@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { untilLogged } from '../support/events-file.js';
 
 /** `converge run --cluster kube` against the test Kubernetes API server, with the bundled helm 3. */
 
@@ -210,26 +211,8 @@ describe('converge run --cluster kube', () => {
       out += c;
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    // Wait for the first converge to be in the log (an event, not a time): checked on every line
-    // the run prints and every change of the events file.
-    const converged = () => {
-      try {
-        return jsonLines(readFileSync(events, 'utf8')).some((e) => e.type === 'ConvergeCompleted');
-      } catch {
-        return false; // not written yet, or a line being written
-      }
-    };
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (!converged()) return;
-        watcher.close();
-        child.stdout.off('data', check);
-        resolve();
-      };
-      const watcher = watch(work, check);
-      child.stdout.on('data', check);
-      check();
-    });
+    // Wait for the first converge to be in the log (an event, not a time).
+    await untilLogged(events, 'ConvergeCompleted', child);
     expect(out).toContain('"hook":"hooks/watch-echo.sh"');
     const watchesBefore = server.requests.filter((r) => r.query.includes('watch=')).length;
     expect(watchesBefore).toBeGreaterThan(0);

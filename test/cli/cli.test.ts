@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { untilLogged } from '../support/events-file.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'node_modules', '.bin', 'converge');
@@ -237,9 +238,8 @@ describe('converge run without --once', () => {
       out += c;
     });
     // Wait until the first converge is done, then interrupt.
-    for (let i = 0; i < 200 && !out.includes('"hook":"hooks/watch-echo.sh"'); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    await untilLogged(events, 'ConvergeCompleted', child);
+    expect(out).toContain('"hook":"hooks/watch-echo.sh"');
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(130);
