@@ -96,11 +96,12 @@ export function runHelm(
             signalGroup(child.pid, 'SIGKILL');
           }, options.deadlineMs)
         : undefined;
-    options.signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       if (settled || aborted) return;
       aborted = true;
       termination = terminateGroup(child.pid, options.killAfterMs);
-    });
+    };
+    options.signal?.addEventListener('abort', onAbort);
     // Whatever helm left in its group goes too once it was aborted.
     child.on('exit', () => {
       if (aborted) signalGroup(child.pid, 'SIGKILL');
@@ -109,6 +110,7 @@ export function runHelm(
       if (settled) return;
       settled = true;
       untrack?.();
+      options.signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       termination?.cancel();
       reject(new HelmCommandError(operation, capStderr(error.message), null));
@@ -117,6 +119,7 @@ export function runHelm(
       if (settled) return;
       settled = true;
       untrack?.();
+      options.signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       termination?.cancel();
       const out = Buffer.concat(stdout).toString('utf8');

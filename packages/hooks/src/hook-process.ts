@@ -91,10 +91,16 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
     const killGroup = () => {
       signalGroup(child.pid, 'SIGKILL');
     };
+    const onAbort = () => {
+      if (done || result.aborted) return;
+      result.aborted = true;
+      termination = terminateGroup(child.pid, options.killAfterMs);
+    };
     const finish = () => {
       if (done) return;
       done = true;
       untrack?.();
+      options.signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       if (grace) clearTimeout(grace);
       termination?.cancel();
@@ -148,11 +154,7 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
         result.timedOut = true;
         killGroup();
       }, timeoutMs);
-    options.signal?.addEventListener('abort', () => {
-      if (done || result.aborted) return;
-      result.aborted = true;
-      termination = terminateGroup(child.pid, options.killAfterMs);
-    });
+    options.signal?.addEventListener('abort', onAbort);
   });
 }
 

@@ -85,10 +85,14 @@ export class CodeHookRunner implements HookRunner {
         }),
       );
       // An in-code hook cannot be killed: once aborted, the engine stops waiting for it.
-      const aborted = new Promise<'aborted'>((resolve) =>
-        signal?.addEventListener('abort', () => resolve('aborted')),
+      let onAbort = () => {};
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        signal?.addEventListener('abort', onAbort);
+      });
+      const out = await Promise.race([running, aborted]).finally(() =>
+        signal?.removeEventListener('abort', onAbort),
       );
-      const out = await Promise.race([running, aborted]);
       if (out === 'aborted') return { ok: false, error: 'aborted' };
       const outputs = out ?? {};
       return {

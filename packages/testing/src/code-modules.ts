@@ -88,12 +88,14 @@ export class CodeModuleSource implements ModuleSource {
     const { signal } = options;
     if (signal?.aborted) throw new Error(`enabled check of module ${module}: aborted`);
     // An in-code check cannot be killed: once aborted, the engine stops waiting for it.
-    const aborted = new Promise<never>((_, reject) =>
-      signal?.addEventListener('abort', () =>
-        reject(new Error(`enabled check of module ${module}: aborted`)),
-      ),
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error(`enabled check of module ${module}: aborted`));
+      signal?.addEventListener('abort', onAbort);
+    });
+    const r = await Promise.race([Promise.resolve(def.enabled(input)), aborted]).finally(() =>
+      signal?.removeEventListener('abort', onAbort),
     );
-    const r = await Promise.race([Promise.resolve(def.enabled(input)), aborted]);
     return typeof r === 'boolean' ? { enabled: r } : r;
   }
 }
