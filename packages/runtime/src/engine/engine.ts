@@ -246,7 +246,8 @@ export function createEngine(options: EngineOptions): Engine {
       core.globalDef = await options.modules.global();
       for (const m of await options.modules.modules()) core.moduleDefs.set(m.name, m);
       core.emit('EngineStarted', {
-        runId: options.runId ?? core.ids.next('run'),
+        // Unique in its log: a restarted engine's run is named after the seq it starts at.
+        runId: options.runId ?? `run-${store.lastSeq() + 1}`,
         namespace: core.namespace,
         modules: [...core.moduleDefs.values()].map((m) => ({
           name: m.name,
