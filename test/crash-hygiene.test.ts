@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePrivateTempDir, processGroupMembers } from '@converge/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LeftoverGroups } from './support/leftover-groups.js';
 
 /**
  * An operator process that embeds the engine (test/fixtures/crash-run/operator.mjs) is killed with
@@ -13,15 +14,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const operator = join(import.meta.dirname, 'fixtures', 'crash-run', 'operator.mjs');
 const work = mkdtempSync(join(tmpdir(), 'converge-crash-test-'));
-const leftover: number[] = [];
+const leftover = new LeftoverGroups();
 afterAll(() => {
-  for (const pgid of leftover) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
+  leftover.killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -80,7 +75,7 @@ describe('crash hygiene', () => {
       (l) => l.spawned !== undefined && l.command?.at(-1)?.endsWith('sleepy.sh') === true,
     );
     const pgid = hook.spawned as number;
-    leftover.push(pgid);
+    leftover.track(pgid);
     first.child.kill('SIGKILL');
     await exited(first.child);
     // The bug this guards against: the hook's process group outlives its operator …

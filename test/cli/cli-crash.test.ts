@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePrivateTempDir, processGroupMembers } from '@converge/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LeftoverGroups } from '../support/leftover-groups.js';
 
 /**
  * `converge run` killed with SIGKILL while a hook sleeps: the hook's process group survives it;
@@ -15,15 +16,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'node_modules', '.bin', 'converge');
 const work = mkdtempSync(join(tmpdir(), 'converge-cli-crash-'));
-const leftover: number[] = [];
+const leftover = new LeftoverGroups();
 afterAll(() => {
-  for (const pgid of leftover) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
+  leftover.killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -92,7 +87,7 @@ describe('converge run after a crash', () => {
     const first = converge(args, tmp);
     const sleeping = await first.waitFor((l) => /^sleeping in group \d+/.test(l.msg ?? ''));
     const pgid = Number(/group (\d+)/.exec(sleeping.msg ?? '')?.[1]);
-    leftover.push(pgid);
+    leftover.track(pgid);
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
     // The bug: the hook outlives converge, and so do its private files.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { replay } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
+import { isProcessAlive } from '@converge/runtime';
 import { openSqliteEventReader } from '@converge/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -96,15 +97,6 @@ function events(dir: string): ConvergeEvent[] {
   }
 }
 
-/** Whether `pid` runs (a zombie, dead but not yet reaped by an init that does not reap, does not). */
-const alive = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
 /** The invariants after the runs reached quiet (see the describe block). */
 function check(dir: string): void {
   const journal = readFileSync(join(dir, 'journal'), 'utf8').trim().split('\n');
@@ -130,7 +122,8 @@ function check(dir: string): void {
   expect(state.decisions.pendingDeletes).toEqual([]);
   // No hook process of a killed run is left.
   const pids = readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map(Number);
-  expect(pids.filter(alive)).toEqual([]);
+  // A zombie (dead, not yet reaped by an init that does not reap) does not count as alive.
+  expect(pids.filter((pid) => isProcessAlive(pid))).toEqual([]);
 }
 
 describe('restart with the real CLI after kill -9 (crash matrix sample)', () => {

@@ -171,16 +171,7 @@ export async function handleDiscoverReleases(core: EngineCore, task: Task): Prom
   } catch (e) {
     return { status: 'Fail', error: `list releases: ${e instanceof Error ? e.message : String(e)}` };
   }
-  // Never purge past a delete of a known module that has not finished: it runs its
-  // beforeDeleteHelm hooks first (the ModuleDelete of the converge retries until it does).
-  const deleting = (n: string) =>
-    core.moduleDefs.has(n) &&
-    (core.state.decisions.pendingDeletes.includes(n) ||
-      !['disabled', 'deleted', undefined].includes(core.state.modules[n]?.value as string));
-  const purge = names
-    .filter((n) => !deleting(n))
-    .sort()
-    .reverse();
+  const purge = names.sort().reverse();
   return {
     status: 'Success',
     after: purge.map((name) =>
