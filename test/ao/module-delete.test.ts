@@ -208,28 +208,4 @@ describe('the beforeDeleteHelm binding (users’ five behaviours)', () => {
     const bdh = seqs.findIndex((e) => e.type === 'HookSucceeded' && e.binding === 'beforeDeleteHelm');
     expect(seqs[bdh + 1]?.type).toBe('HelmReleaseUninstalled');
   });
-
-  it('AO-75 hooks are ordered by order number, then by name', async () => {
-    const log = new CallLog();
-    t = await createTestEngine({
-      modules: [
-        {
-          name: 'a',
-          chart: markerChart('a'),
-          hooks: [
-            hook(log, 'hooks/zeta', { beforeDeleteHelm: 7 }),
-            hook(log, 'hooks/alpha', { beforeDeleteHelm: 7 }),
-            hook(log, 'hooks/first', { beforeDeleteHelm: 1 }),
-          ],
-        },
-      ],
-    });
-    await t.start();
-    await t.setConfig({ aEnabled: false });
-    expect(log.names).toEqual([
-      'a/hooks/first:beforeDeleteHelm',
-      'a/hooks/alpha:beforeDeleteHelm',
-      'a/hooks/zeta:beforeDeleteHelm',
-    ]);
-  });
 });
