@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { openSqliteEventStore } from '@converge/store-sqlite';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   liveGroupMembers,
   type StuckModules,
@@ -14,23 +14,15 @@ import {
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'node_modules', '.bin', 'converge');
 
-/** One test's stuck modules directory and its `converge run` (tests run concurrently: each has its own). */
-interface Case {
-  dir: StuckModules;
-  child?: ChildProcessWithoutNullStreams;
-}
+let dir: StuckModules | undefined;
+let child: ChildProcessWithoutNullStreams | undefined;
 
-type Finished = TestContext['onTestFinished'];
-
-/** A new case, cleaned up (process killed, directory removed) when its test ends (the test context's hook: tests run concurrently). */
-function newCase(onTestFinished: Finished): Case {
-  const c: Case = { dir: writeStuckModules() };
-  onTestFinished(() => {
-    if (c.child && c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    rmSync(c.dir.root, { recursive: true, force: true });
-  });
-  return c;
-}
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+  if (dir) rmSync(dir.root, { recursive: true, force: true });
+  dir = undefined;
+});
 
 interface Exit {
   code: number | null;
@@ -40,12 +32,11 @@ interface Exit {
 
 /** Starts `converge run` on the stuck module with a sqlite store and a JSONL event file in its directory. */
 function runConverge(
-  c: Case,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { exited: Promise<Exit>; lines: (match: string) => Promise<void> } {
-  const d = c.dir;
-  const child = spawn(
+  const d = dir!;
+  child = spawn(
     bin,
     [
       'run',
@@ -59,7 +50,6 @@ function runConverge(
     ],
     { cwd: d.root, env },
   );
-  c.child = child;
   let stdout = '';
   let stderr = '';
   const waiters: { match: string; resolve: () => void }[] = [];
@@ -95,18 +85,16 @@ function loggedTypes(d: StuckModules): { jsonl: string[]; sqlite: string[] } {
 
 /** Runs the stuck module, waits until its hook sleeps, sends `signal`, and checks the exit. */
 async function stopWith(
-  onTestFinished: Finished,
   signal: NodeJS.Signals,
   expected: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const c = newCase(onTestFinished);
-  const { dir } = c;
-  const run = runConverge(c, ['--stop-grace', '1s'], env);
+  dir = writeStuckModules();
+  const run = runConverge(['--stop-grace', '1s'], env);
   const pgid = Number(await waitForFile(dir.pidFile));
   expect(liveGroupMembers(pgid).length).toBeGreaterThan(0);
   const started = performance.now();
-  c.child!.kill(signal);
+  child!.kill(signal);
   const exit = await run.exited;
   const elapsed = performance.now() - started;
   expect(exit.code, exit.stderr).toBe(expected);
@@ -120,43 +108,34 @@ async function stopWith(
 }
 
 describe('converge run never hangs on the way out', () => {
-  it.concurrent('SIGTERM during a hook stuck in `sleep 1000`: exit 143 within the grace + 10 s, the hook group gone, EngineStopped last', async ({
-    onTestFinished,
-  }) => {
-    await stopWith(onTestFinished, 'SIGTERM', 143);
+  it('SIGTERM during a hook stuck in `sleep 1000`: exit 143 within the grace + 10 s, the hook group gone, EngineStopped last', async () => {
+    await stopWith('SIGTERM', 143);
   });
 
-  it.concurrent('SIGINT during a hook stuck in `sleep 1000`: exit 130 within the grace + 10 s, the hook group gone, EngineStopped last', async ({
-    onTestFinished,
-  }) => {
-    await stopWith(onTestFinished, 'SIGINT', 130);
+  it('SIGINT during a hook stuck in `sleep 1000`: exit 130 within the grace + 10 s, the hook group gone, EngineStopped last', async () => {
+    await stopWith('SIGINT', 130);
   });
 
-  it.concurrent('SIGTERM to the bin run with the system PATH (the launcher re-executing on the node package): exit 143, nothing left', async ({
-    onTestFinished,
-  }) => {
+  it('SIGTERM to the bin run with the system PATH (the launcher re-executing on the node package): exit 143, nothing left', async () => {
     const systemPath = (process.env.PATH ?? '')
       .split(delimiter)
       .filter((p) => !p.includes('node_modules'))
       .join(delimiter);
-    await stopWith(onTestFinished, 'SIGTERM', 143, { ...process.env, PATH: systemPath });
+    await stopWith('SIGTERM', 143, { ...process.env, PATH: systemPath });
   });
 
-  it.concurrent('SIGTERM while a global hook’s --config hangs at startup: exit 143, the --config process group gone, EngineStopped last', async ({
-    onTestFinished,
-  }) => {
-    const c = newCase(onTestFinished);
-    const { dir } = c;
+  it('SIGTERM while a global hook’s --config hangs at startup: exit 143, the --config process group gone, EngineStopped last', async () => {
+    dir = writeStuckModules();
     const globalHooks = join(dir.root, 'global-hooks');
     mkdirSync(globalHooks);
     writeScript(join(globalHooks, '010-stuck.sh'), [
       `echo $$ > ${JSON.stringify(dir.pidFile)}`,
       'sleep 1000',
     ]);
-    const run = runConverge(c, ['--global-hooks', globalHooks, '--stop-grace', '1s']);
+    const run = runConverge(['--global-hooks', globalHooks, '--stop-grace', '1s']);
     const pgid = Number(await waitForFile(dir.pidFile));
     const started = performance.now();
-    c.child!.kill('SIGTERM');
+    child!.kill('SIGTERM');
     const exit = await run.exited;
     expect(exit.code, exit.stderr).toBe(143);
     expect(exit.stderr).toContain('SIGTERM during startup');
@@ -165,12 +144,9 @@ describe('converge run never hangs on the way out', () => {
     expect(loggedTypes(dir).sqlite.at(-1)).toBe('EngineStopped');
   });
 
-  it.concurrent('--once --timeout 2s with a hook stuck in `sleep 1000`: exit 1 naming the timeout and the hook, nothing left running', async ({
-    onTestFinished,
-  }) => {
-    const c = newCase(onTestFinished);
-    const { dir } = c;
-    const run = runConverge(c, ['--once', '--timeout', '2s', '--stop-grace', '1s']);
+  it('--once --timeout 2s with a hook stuck in `sleep 1000`: exit 1 naming the timeout and the hook, nothing left running', async () => {
+    dir = writeStuckModules();
+    const run = runConverge(['--once', '--timeout', '2s', '--stop-grace', '1s']);
     const pgid = Number(await waitForFile(dir.pidFile));
     // From the hook's start (the run's own start, a node startup, is not what this bounds).
     const started = performance.now();
@@ -185,17 +161,14 @@ describe('converge run never hangs on the way out', () => {
     expect(sqlite.at(-1)).toBe('EngineStopped');
   });
 
-  it.concurrent('a second SIGTERM during a 60 s stop grace aborts the stuck hook at once', async ({
-    onTestFinished,
-  }) => {
-    const c = newCase(onTestFinished);
-    const { dir } = c;
-    const run = runConverge(c, ['--stop-grace', '60s']);
+  it('a second SIGTERM during a 60 s stop grace aborts the stuck hook at once', async () => {
+    dir = writeStuckModules();
+    const run = runConverge(['--stop-grace', '60s']);
     const pgid = Number(await waitForFile(dir.pidFile));
     const started = performance.now();
-    c.child!.kill('SIGTERM');
+    child!.kill('SIGTERM');
     await run.lines('running tasks have the stop grace to end');
-    c.child!.kill('SIGTERM');
+    child!.kill('SIGTERM');
     const exit = await run.exited;
     expect(exit.code, exit.stderr).toBe(143);
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -203,12 +176,9 @@ describe('converge run never hangs on the way out', () => {
     expect(loggedTypes(dir).sqlite.at(-1)).toBe('EngineStopped');
   });
 
-  it.concurrent('--hook-timeout 1s kills a sleeping hook: HookFailed "timeout after 1000 ms", then a retry', async ({
-    onTestFinished,
-  }) => {
-    const c = newCase(onTestFinished);
-    const { dir } = c;
-    const run = runConverge(c, ['--once', '--hook-timeout', '1s', '--max-attempts', '2']);
+  it('--hook-timeout 1s kills a sleeping hook: HookFailed "timeout after 1000 ms", then a retry', async () => {
+    dir = writeStuckModules();
+    const run = runConverge(['--once', '--hook-timeout', '1s', '--max-attempts', '2']);
     const exit = await run.exited;
     expect(exit.code, exit.stderr).toBe(1);
     expect(exit.stderr).toContain('timeout after 1000 ms');
