@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,14 +181,9 @@ describe('the converge CLI', () => {
   });
 
   it('with no Node >= 22.13 to be found, the bin exits 2 saying so', () => {
-    // The launcher runs on a Node that reports 20.0.0 (a preload rewrites process.version), so the
-    // test checks the same path whatever Node this machine has; its copy has no node package near it.
-    const oldNode = join(work, 'old-node.mjs');
-    writeFileSync(
-      oldNode,
-      "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.0.0' } });\n" +
-        "Object.defineProperty(process, 'version', { value: 'v20.0.0' });\n",
-    );
+    // The launcher runs on a Node that reports v20.0.0 (test/support/report-node-20.mjs), so the test
+    // checks the same path whatever Node this machine has; its copy has no node package near it.
+    const oldNode = join(root, 'test', 'support', 'report-node-20.mjs');
     const lonely = join(work, 'lonely');
     cpSync(join(root, 'packages', 'cli', 'bin'), lonely, { recursive: true });
     const r = spawnSync(
