@@ -121,7 +121,6 @@ describe('KubeCluster.watch ≡ InMemoryCluster.watch', () => {
         await kubeEvents.count(after[i]);
       }
       await kubeEvents.count(c.expect.length);
-      await quietly(200);
       expect(kubeEvents.events.map(line)).toEqual(c.expect);
       // Deleted carries the last content with the deletion's resourceVersion, in resourceVersion order.
       const versions = kubeEvents.events.map((e) => Number(e.object.metadata.resourceVersion));
@@ -164,7 +163,6 @@ describe('KubeCluster.watch streams', () => {
     });
     kube.watch(selector, events.push);
     await kube.ready();
-    await quietly(1200); // a bookmark brings the watch to the newest version
     await rig.server.close();
     const again = await startKubeApiServer({ cluster, port });
     try {
