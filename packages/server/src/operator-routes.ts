@@ -1,0 +1,42 @@
+import { type Engine, PrometheusMetrics } from '@converge/runtime';
+import { convergeStatusJson, convergeStatusLines } from './converge-status.js';
+import { type Route, send, sendJson, sendText } from './route-table.js';
+
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * addon-operator's main HTTP routes (`pkg/addon-operator/http_server.go`): `/healthz` (always
+ * 200), `/readyz` (500 until the first converge is done, then 200), `/status/converge`
+ * (`?output=json`), `/metrics` and `/metrics/hooks` (Prometheus text; empty when the engine was
+ * created without a `PrometheusMetrics` sink).
+ */
+export function operatorRoutes(engine: Engine): Route[] {
+  const sink = engine.core.metrics;
+  const prometheus = sink instanceof PrometheusMetrics ? sink : undefined;
+  return [
+    { path: '/healthz', handle: (_q, res) => sendText(res, 200, 'OK') },
+    {
+      path: '/readyz',
+      handle: (_q, res) =>
+        engine.status().ready
+          ? sendText(res, 200, 'Startup converge done.')
+          : sendText(res, 500, 'Startup converge in progress'),
+    },
+    {
+      path: '/status/converge',
+      handle: (_q, res, { url }) => {
+        const s = engine.status();
+        if (url.searchParams.get('output') === 'json') sendJson(res, 200, convergeStatusJson(s));
+        else sendText(res, 200, convergeStatusLines(s).join('\n'));
+      },
+    },
+    {
+      path: '/metrics',
+      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, (await prometheus?.text()) ?? ''),
+    },
+    {
+      path: '/metrics/hooks',
+      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, ''),
+    },
+  ];
+}
