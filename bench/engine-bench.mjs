@@ -30,7 +30,11 @@ function bindingsFor(i) {
   return { configVersion: 'v1', [kinds[i]]: i + 1 };
 }
 
-export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {}) {
+/**
+ * `attach(engine)`, when given, runs before the clock starts and returns `detach(lastSeq)`, which
+ * runs after it stops (the inspector bench serves the engine and connects a client there).
+ */
+export async function convergeBench({ modules = 1000, hooksPerModule = 8, attach } = {}) {
   const defs = Array.from({ length: hooksPerModule }, (_, i) =>
     hookDefinitionFromConfig(
       `hooks/h${i}`,
@@ -93,6 +97,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
     random: seededRandom(1),
     store,
   });
+  const detach = attach ? await attach(engine) : undefined;
   const t0 = performance.now();
   await engine.start();
   await new Promise((resolve) => {
@@ -106,6 +111,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
     check();
   });
   const ms = performance.now() - t0;
+  await detach?.(store.lastSeq());
   await engine.stop();
   const events = store.read(1);
   return { ms, hookRuns, events, snapshot: store.loadSnapshot() };

@@ -10,8 +10,11 @@ export interface InspectorFeedOptions {
   intervalMs?: number;
   /** Events sent to a stream opened without `?after=` or `Last-Event-ID` (default 2000: the log's tail). */
   tailEvents?: number;
-  /** Events that force a write at once, inside the burst (default 256), so memory stays bounded. */
-  batchEvents?: number;
+  /**
+   * Events waiting for a write that force one at once, inside the engine's burst (default 50,000,
+   * about two converges of 1,000 modules): a bound on memory for an engine that does not yield.
+   */
+  maxPendingEvents?: number;
   /** A client that has more than this many bytes unsent is disconnected; it resumes on reconnect (default 8 MiB). */
   maxBufferedBytes?: number;
   /** A comment line is sent after this long without data (default 15 s). */
@@ -25,9 +28,12 @@ interface Client {
 /**
  * The inspector's event stream: every client gets the log's events after the seq it resumes from,
  * then each new event as it is appended, followed by a `state` message (the engine's own fold,
- * only the modules that changed) and a `queues` message when a queue changed. Writes are batched
- * (at most one per `intervalMs` unless `batchEvents` are waiting). The feed listens to the engine
- * only while a client is connected, so an unwatched server costs the engine nothing per event.
+ * only the modules that changed) and a `queues` message when a queue changed.
+ *
+ * The engine comes first: its append path only queues a reference to the event. Serializing and
+ * writing happen on a timer, so when the engine's event loop is free (a hook process running, a
+ * retry waiting), at most once per `intervalMs`, or at once when `maxPendingEvents` wait. The
+ * feed listens to the engine only while a client is connected: an unwatched server costs nothing.
  */
 export class InspectorFeed {
   private readonly clients = new Set<Client>();
@@ -41,7 +47,7 @@ export class InspectorFeed {
   private lastQueues = '';
   private readonly intervalMs: number;
   private readonly tailEvents: number;
-  private readonly batchEvents: number;
+  private readonly maxPendingEvents: number;
   private readonly maxBufferedBytes: number;
   private readonly keepAliveMs: number;
 
@@ -51,7 +57,7 @@ export class InspectorFeed {
   ) {
     this.intervalMs = options.intervalMs ?? 50;
     this.tailEvents = options.tailEvents ?? 2000;
-    this.batchEvents = options.batchEvents ?? 256;
+    this.maxPendingEvents = options.maxPendingEvents ?? 50_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.keepAliveMs = options.keepAliveMs ?? 15_000;
   }
@@ -111,9 +117,8 @@ export class InspectorFeed {
   private listen(): void {
     if (this.offEvent) return;
     this.offEvent = this.engine.onEvent((e) => {
-      this.pending.push(e);
-      if (this.pending.length >= this.batchEvents) this.write();
-      else this.schedule();
+      if (this.pending.push(e) >= this.maxPendingEvents) this.write();
+      else if (!this.timer) this.schedule();
     });
     this.offActivity = this.engine.onActivity(() => this.schedule());
     this.keepAlive = setInterval(() => this.send(keepAliveFrame), this.keepAliveMs);
