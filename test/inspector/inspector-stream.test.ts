@@ -58,8 +58,8 @@ describe('the live inspector over HTTP: page, event stream, time travel (serveEn
     expect(html).toContain('<style>');
     expect(html).toMatch(/<svg[^>]*data-machine="module"/);
     expect(html).toMatch(/<svg[^>]*data-machine="converge"/);
-    // Only the SVG namespace names a URL; no src/href points anywhere.
-    expect(html.match(/(src|href)\s*=\s*["'][^"']+/g) ?? []).toEqual([]);
+    // Only the SVG namespace names a URL; no src/href points anywhere but an empty data: icon.
+    expect(html.match(/(src|href)\s*=\s*["'][^"']+/g) ?? []).toEqual(['href="data:,']);
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\//);
   });
 

@@ -9,7 +9,9 @@ header .summary { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 
 #connection[data-state="reconnecting"]::before, #connection[data-state="closed"]::before { background: #f59e0b; }
 #mode { padding: 1px 8px; border-radius: 9px; background: #065f46; }
 body[data-mode="past"] #mode { background: #92400e; }
-body[data-mode="past"] header { background: #3f2d12; }
+body[data-mode="past"] > header { background: #3f2d12; }
+#queues-note { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
+body[data-mode="live"] #queues-note { display: none; }
 #live-button { font: inherit; padding: 1px 10px; border-radius: 4px; border: 1px solid #f9fafb; background: transparent; color: #f9fafb; cursor: pointer; }
 #engine .kv span, .kv span { margin-right: 16px; }
 .engine-charts { display: flex; gap: 12px; flex-wrap: wrap; margin-top: 6px; }
@@ -21,7 +23,7 @@ body[data-mode="past"] header { background: #3f2d12; }
 #queues tr.sleeping td { background: #fffbeb; }
 #queues .countdown { font-weight: 600; color: #b45309; font-variant-numeric: tabular-nums; }
 #queues .last-error { color: var(--fail); font-size: 12px; }
-#modules { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
+#modules { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 12px; }
 #modules .empty { color: var(--muted); }
 .module-card { background: #fff; border: 1px solid var(--line); border-left: 4px solid #9ca3af; padding: 6px 10px; min-width: 0; }
 .module-card[data-state="ready"] { border-left-color: #16a34a; }

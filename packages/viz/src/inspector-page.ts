@@ -34,6 +34,8 @@ export function renderInspectorPage(options: InspectorPageOptions = {}): string 
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    // No favicon request: the page fetches nothing but its own data routes.
+    '<link rel="icon" href="data:,">',
     `<title>${esc(title)}</title>`,
     `<style>${timelineCss}${inspectorCss}</style></head>`,
     `<body data-mode="live" data-base="${esc(base)}">`,
@@ -50,7 +52,8 @@ export function renderInspectorPage(options: InspectorPageOptions = {}): string 
     `<figure data-machine="startup"><figcaption>startup</figcaption>${chart('startup', 'startup')}</figure>`,
     '</div></section>',
     '<section><h2>Queues</h2><table id="queues"><thead><tr><th>queue</th><th>head task</th>',
-    '<th>tasks</th><th>retry</th></tr></thead><tbody></tbody></table></section>',
+    '<th>tasks</th><th>retry</th></tr></thead><tbody></tbody></table>',
+    '<p id="queues-note">Queues as they are now: the log does not record them.</p></section>',
     '<section><h2>Modules</h2><div id="modules"><p class="empty">No module yet.</p></div></section>',
     '<section><h2>Timeline</h2><div id="lanes"><div id="lanes-inner"></div></div></section>',
     '<div id="bottom"><section style="padding:0"><h2>Events</h2><ol id="event-list"></ol></section>',

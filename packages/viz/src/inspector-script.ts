@@ -54,7 +54,6 @@ export const inspectorScript = String.raw`
   const SKIP = { seq: 1, at: 1, v: 1, type: 1, module: 1, hook: 1, binding: 1, attempt: 1, error: 1 };
   function describe(e) {
     const parts = [];
-    if (e.module) parts.push(e.module);
     if (e.hook) parts.push(e.hook);
     if (e.binding) parts.push(e.binding);
     if (e.attempt !== undefined) parts.push('attempt ' + e.attempt);
