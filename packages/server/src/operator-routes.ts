@@ -1,4 +1,4 @@
-import { type Engine, PrometheusMetrics } from '@converge/runtime';
+import type { Engine } from '@converge/runtime';
 import { convergeStatusJson, convergeStatusLines } from './converge-status.js';
 import { type Route, send, sendJson, sendText } from './route-table.js';
 
@@ -8,11 +8,14 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
  * addon-operator's main HTTP routes (`pkg/addon-operator/http_server.go`): `/healthz` (always
  * 200), `/readyz` (500 until the first converge is done, then 200), `/status/converge`
  * (`?output=json`), `/metrics` and `/metrics/hooks` (Prometheus text; empty when the engine was
- * created without a `PrometheusMetrics` sink).
+ * created with a sink that has no exposition).
  */
 export function operatorRoutes(engine: Engine): Route[] {
-  const sink = engine.core.metrics;
-  const prometheus = sink instanceof PrometheusMetrics ? sink : undefined;
+  // The engine's sink (a PrometheusMetrics unless the embedder gave another) knows its exposition.
+  const prometheus = engine.core.metrics as {
+    text?: () => Promise<string>;
+    hookText?: () => Promise<string>;
+  };
   return [
     { path: '/healthz', handle: (_q, res) => sendText(res, 200, 'OK') },
     {
@@ -32,11 +35,11 @@ export function operatorRoutes(engine: Engine): Route[] {
     },
     {
       path: '/metrics',
-      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, (await prometheus?.text()) ?? ''),
+      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, (await prometheus.text?.()) ?? ''),
     },
     {
       path: '/metrics/hooks',
-      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, ''),
+      handle: async (_q, res) => send(res, 200, PROMETHEUS_TEXT, (await prometheus.hookText?.()) ?? ''),
     },
   ];
 }

@@ -9,7 +9,8 @@ import type { ConvergeEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
-import { nullMetrics } from '../metrics.js';
+import { PrometheusMetrics } from '../metrics.js';
+import { observeOperatorMetrics, withActivation } from '../operator-metrics.js';
 import { MemoryEventStore } from '../store/index.js';
 import { SealableStore } from '../store/sealable-store.js';
 import {
@@ -157,7 +158,7 @@ export function createEngine(options: EngineOptions): Engine {
     ),
   );
   const stopSignal = new AbortController();
-  const core = new EngineCore(
+  const core: EngineCore = new EngineCore(
     {
       ...options,
       ...withStopSignal(options, stopSignal.signal),
@@ -165,22 +166,14 @@ export function createEngine(options: EngineOptions): Engine {
       random: options.random ?? systemRandom,
       store,
       logger,
-      metrics: options.metrics ?? nullMetrics,
+      // addon-operator's metrics by default, so that serveEngine has them to serve.
+      metrics: withActivation(options.metrics ?? new PrometheusMetrics(), (): EngineState => core.state),
     },
     { dispatch, onDynamicEnabledChanged },
   );
   const schedules = new Schedules(core);
-  let convergeTiming: { startedAt: number; activation: string } | undefined;
+  observeOperatorMetrics(core, core.metrics);
   core.onEvent((e) => {
-    // convergence_seconds / convergence_total per activation (AO §5.6, scenario 43).
-    if (e.type === 'ConvergeStarted' && !convergeTiming)
-      convergeTiming = { startedAt: core.clock.now(), activation: e.reason };
-    if (e.type === 'ConvergeCompleted' && convergeTiming) {
-      const labels = { activation: convergeTiming.activation };
-      core.metrics.inc('convergence_seconds', labels, (core.clock.now() - convergeTiming.startedAt) / 1000);
-      core.metrics.inc('convergence_total', labels);
-      convergeTiming = undefined;
-    }
     if (e.type === 'ModuleHooksRegistered') {
       const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
       schedules.ensure(crontabsOf(hooks));
