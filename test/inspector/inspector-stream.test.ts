@@ -2,11 +2,13 @@ import { moduleStateName, replay } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
 import { type EngineServer, serveEngine } from '@converge/server';
 import { createTestEngine, type TestEngine } from '@converge/testing';
-import type {
-  InspectorHello,
-  InspectorPastState,
-  InspectorQueuesMessage,
-  InspectorStateMessage,
+import {
+  buildStateTable,
+  type InspectorHello,
+  type InspectorPastState,
+  type InspectorQueuesMessage,
+  type InspectorStateMessage,
+  stateAt,
 } from '@converge/viz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from './sse-client.js';
@@ -125,8 +127,16 @@ describe('the live inspector over HTTP: page, event stream, time travel (serveEn
     expect(byQuery.of<ConvergeEvent>('message').at(-1)).toEqual(t.events.at(-1));
   });
 
-  it('time travel: /inspector/state?seq=N is the fold of the log up to N', async () => {
+  it('time travel: /inspector/state?seq=N is the state the HTML timeline shows after event N', async () => {
     const events = [...t.events];
+    const table = buildStateTable(events);
+    for (const e of events) {
+      const res = (await (
+        await fetch(`${server.url}/inspector/state?seq=${e.seq}`)
+      ).json()) as InspectorPastState;
+      expect(res.state).toEqual(stateAt(table, e.seq));
+      expect(res.event).toEqual(e);
+    }
     const moduleFailed = events.find((e) => e.type === 'ModuleFailed')!;
     const res = await fetch(`${server.url}/inspector/state?seq=${moduleFailed.seq}`);
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import type { EngineState } from '@converge/core';
+import { applyEvent, type EngineState, initialEngineState } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
 import { convergeView, type ModuleView, moduleView, type StateView } from './timeline-state.js';
 
@@ -70,4 +70,17 @@ export function stateViewOf(state: EngineState, onlyModules?: Iterable<string>):
     enabled: [...state.enabled],
     errors: { ...state.errors },
   };
+}
+
+/**
+ * The state view after folding `events` (in seq order) into `from` with core's `applyEvent`: the
+ * fold `buildStateTable` runs for the timeline, without keeping a row per event, so it fits a log
+ * of any length. `from` (default: the initial state) is folded in place.
+ */
+export function foldStateView(
+  events: Iterable<ConvergeEvent>,
+  from: EngineState = initialEngineState(),
+): StateView {
+  for (const e of events) applyEvent(from, e);
+  return stateViewOf(from);
 }

@@ -3,6 +3,7 @@ import type { ConvergeEvent } from '@converge/protocol';
 import type { Engine } from '@converge/runtime';
 import { type InspectorHello, type InspectorStateMessage, stateViewOf } from '@converge/viz';
 import { queueSummary } from './queue-summary.js';
+import { readRetained } from './retained-events.js';
 import { eventFrame, keepAliveFrame, namedFrame, resumeSeq } from './sse-frames.js';
 
 export interface InspectorFeedOptions {
@@ -78,15 +79,16 @@ export class InspectorFeed {
     this.write();
     const store = this.engine.core.store;
     const last = store.lastSeq();
-    const from = after !== undefined ? after + 1 : Math.max(1, last - this.tailEvents + 1);
+    const wanted = after !== undefined ? after + 1 : Math.max(1, last - this.tailEvents + 1);
+    const events = wanted <= last ? readRetained(store, wanted) : [];
     const state = this.engine.state;
     const hello: InspectorHello = {
       lastSeq: last,
-      fromSeq: from,
+      fromSeq: events[0]?.seq ?? wanted,
       ...(state.runId === undefined ? {} : { runId: state.runId }),
     };
     const frames = ['retry: 2000\n\n', namedFrame('hello', hello)];
-    if (from <= last) for (const e of store.read(from)) frames.push(eventFrame(e));
+    for (const e of events) frames.push(eventFrame(e));
     const full: InspectorStateMessage = { ...stateViewOf(state), full: true };
     frames.push(namedFrame('state', full), namedFrame('queues', queueSummary(this.engine)));
     res.writeHead(200, {

@@ -6,7 +6,8 @@ import {
   restoreEngineState,
 } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
-import { buildStateTable, type InspectorPastState, type StateTable, stateAt } from '@converge/viz';
+import { foldStateView, type InspectorPastState } from '@converge/viz';
+import { readRetained } from './retained-events.js';
 
 /** Why the state after a seq cannot be shown: the seq is not in the log, or no longer retained. */
 export class PastStateError extends Error {
@@ -20,13 +21,12 @@ export class PastStateError extends Error {
 }
 
 /**
- * Time travel: the engine state after any seq of the log, folded with the timeline's own fold
- * (`buildStateTable` of `@converge/viz`, which folds with core's `applyEvent`). The table of the
- * whole log is built on the first request and rebuilt only when a later seq is asked for.
+ * Time travel: the engine state right after any seq of the log, folded with the timeline's fold
+ * (core's `applyEvent`, viz's state views; `foldStateView`). A seq after the store's newest
+ * snapshot is folded from that snapshot; an older one from the start of the log. Nothing is
+ * cached: a request costs one fold of at most the log, and no memory once answered.
  */
 export class PastStates {
-  private cache: { last: number; table: StateTable; events: Map<number, ConvergeEvent> } | undefined;
-
   constructor(private readonly store: EventStore) {}
 
   /** The state after `seq` and the event `seq` itself. */
@@ -34,40 +34,30 @@ export class PastStates {
     const last = this.store.lastSeq();
     if (!Number.isInteger(seq) || seq < 1 || seq > last)
       throw new PastStateError(`seq ${seq} is not in the log (it holds seq 1-${last})`, 404);
-    if (!this.cache || this.cache.last < seq) this.cache = this.build();
-    const event = this.cache.events.get(seq);
-    const state = stateAt(this.cache.table, seq);
-    if (!event || !state) {
-      const first = this.cache.table.rows[0]?.seq ?? last + 1;
+    const snap = this.store.loadSnapshot();
+    let from: EngineState;
+    let events: ConvergeEvent[];
+    if (snap && snap.seq < seq) {
+      from = restoreEngineState(snap.state as PersistedEngineState);
+      events = readRetained(this.store, snap.seq + 1);
+    } else {
+      from = initialEngineState();
+      events = readRetained(this.store, 1);
+    }
+    // A store that keeps a tail (a bounded memory store) may no longer have what the fold needs.
+    const needed = snap && snap.seq < seq ? snap.seq + 1 : 1;
+    if ((events[0]?.seq ?? needed) !== needed) {
+      const oldest = snap && events[0] && snap.seq + 1 >= events[0].seq ? snap.seq + 1 : undefined;
       throw new PastStateError(
-        `seq ${seq} is no longer retained by the store (the oldest state it can show is after seq ${first})`,
+        `seq ${seq} is no longer retained by the store` +
+          (oldest === undefined ? '' : ` (the oldest state it can show is after seq ${oldest})`),
         410,
       );
     }
-    return { state, event };
+    const upTo = events.filter((e) => e.seq <= seq);
+    const event = upTo.at(-1);
+    if (!event || event.seq !== seq)
+      throw new PastStateError(`seq ${seq} is not in the log (it holds seq 1-${last})`, 404);
+    return { state: foldStateView(upTo, from), event };
   }
-
-  private build(): { last: number; table: StateTable; events: Map<number, ConvergeEvent> } {
-    const all = this.store.read(1);
-    const first = all[0]?.seq ?? 1;
-    let from: EngineState = initialEngineState();
-    let events = all;
-    if (first > 1) {
-      // A bounded store keeps a tail: start from its snapshot, the states before it are gone.
-      const snap = this.store.loadSnapshot();
-      if (!snap || snap.seq + 1 < first)
-        return { last: all.at(-1)?.seq ?? 0, table: emptyTable(), events: new Map() };
-      from = restoreEngineState(snap.state as PersistedEngineState);
-      events = all.filter((e) => e.seq > snap.seq);
-    }
-    return {
-      last: all.at(-1)?.seq ?? 0,
-      table: buildStateTable(events, from),
-      events: new Map(events.map((e) => [e.seq, e])),
-    };
-  }
-}
-
-function emptyTable(): StateTable {
-  return buildStateTable([]);
 }
