@@ -1,13 +1,19 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import type { Engine } from '@converge/runtime';
+import { debugRoutes } from './debug-routes.js';
 import { createInspectorRoutes } from './inspector/index.js';
 import { formatHostPort, type ListenAddress, ListenError, parseListenAddress } from './listen-address.js';
 import { operatorRoutes } from './operator-routes.js';
 import { matchRoute, type Route, sendText } from './route-table.js';
 
 export interface ServeEngineOptions {
-  /** `ADDR:PORT` or an address; port 0 picks a free port (read it from the result's `url`). */
-  listen: string | ListenAddress;
+  /**
+   * `ADDR:PORT` or an address; port 0 picks a free port (read it from the result's `url`).
+   * Without it only the debug socket is served.
+   */
+  listen?: string | ListenAddress;
   /** Also serve addon-operator's debug routes on this unix socket path. */
   debugSocket?: string;
   /** Routes mounted after the operator's and the inspector's, before the 404 (an embedder's own). */
@@ -16,7 +22,7 @@ export interface ServeEngineOptions {
 
 /** A running server: close it before the engine's process exits. */
 export interface EngineServer {
-  /** `http://host:port` of the main server (the bound port when 0 was asked). */
+  /** `http://host:port` of the main server (the bound port when 0 was asked); "" when none is served. */
   readonly url: string;
   /** The debug socket's path when one is served. */
   readonly debugSocket?: string;
@@ -30,25 +36,56 @@ export interface EngineServer {
  * {@link ListenError} naming the address when it cannot be bound (a port in use among others).
  */
 export async function serveEngine(engine: Engine, options: ServeEngineOptions): Promise<EngineServer> {
-  const address = typeof options.listen === 'string' ? parseListenAddress(options.listen) : options.listen;
   const closing = new AbortController();
-  const routes = [...operatorRoutes(engine), ...createInspectorRoutes(engine), ...(options.routes ?? [])];
-  const server = createServer((req, res) => void handleRequest(routes, req, res, closing.signal));
-  await listenOn(server, address);
-  const bound = server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : address.port;
-  const url = `http://${formatHostPort({ host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host, port })}`;
+  let server: Server | undefined;
+  let url = '';
+  if (options.listen !== undefined) {
+    const address = typeof options.listen === 'string' ? parseListenAddress(options.listen) : options.listen;
+    const routes = [...operatorRoutes(engine), ...createInspectorRoutes(engine), ...(options.routes ?? [])];
+    const main = createServer((req, res) => void handleRequest(routes, req, res, closing.signal));
+    await listenOn(main, address);
+    server = main;
+    const bound = main.address();
+    const port = typeof bound === 'object' && bound ? bound.port : address.port;
+    url = `http://${formatHostPort({ host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host, port })}`;
+  }
+  let debugServer: Server | undefined;
+  if (options.debugSocket) {
+    try {
+      debugServer = await serveDebugSocket(engine, options.debugSocket, closing.signal);
+    } catch (e) {
+      if (server) await closeServer(server);
+      throw e;
+    }
+  }
   let closed: Promise<void> | undefined;
+  const socket = options.debugSocket;
   return {
     url,
+    ...(socket ? { debugSocket: socket } : {}),
     close() {
       closed ??= (async () => {
         closing.abort();
-        await closeServer(server);
+        await Promise.all([server && closeServer(server), debugServer && closeServer(debugServer)]);
+        if (socket) rmSync(socket, { force: true });
       })();
       return closed;
     },
   };
+}
+
+/**
+ * Serves addon-operator's debug routes for `engine` on the unix socket `path` (its directory is
+ * created; a socket file left there is replaced, as shell-operator's debug server does).
+ */
+export async function serveDebugSocket(engine: Engine, path: string, closing?: AbortSignal): Promise<Server> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true });
+  const routes = debugRoutes(engine);
+  const signal = closing ?? new AbortController().signal;
+  const server = createServer((req, res) => void handleRequest(routes, req, res, signal));
+  await listenOn(server, path);
+  return server;
 }
 
 /** Dispatches one request through `routes`; unknown paths get a 404, a throwing handler a 500. */
