@@ -9,7 +9,15 @@ import { convergeBench } from './engine-bench.mjs';
 
 const clientScript = new URL('./inspector-sse-client.mjs', import.meta.url).pathname;
 
-/** Serves the engine on a free port and waits until a client process has the stream open. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Serves the engine on a free port and waits until a client process has the stream open; the
+ * returned detach waits until that client has every event, then closes both.
+ */
 async function withInspector(engine) {
   const server = await serveEngine(engine, { listen: '127.0.0.1:0' });
   const child = spawn(process.execPath, [clientScript, server.url], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -30,52 +38,77 @@ async function withInspector(engine) {
   };
 }
 
-/**
- * Alternates converges without and with a served engine and a connected inspector; the figures
- * are the best of `rounds` of each: the converge's wall time (engine overhead), and for the served
- * one also the time until the client process had received the last event.
- */
-export async function inspectorBench({ rounds = 7, modules = 1000, hooksPerModule = 8 } = {}) {
-  let without = Number.POSITIVE_INFINITY;
-  let withInspectorMs = Number.POSITIVE_INFINITY;
-  let deliveredMs = Number.POSITIVE_INFINITY;
-  let hookRuns = 0;
-  let delivered = 0;
-  await convergeBench({ modules, hooksPerModule }); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    const plain = await convergeBench({ modules, hooksPerModule });
-    without = Math.min(without, plain.ms);
-    hookRuns = plain.hookRuns;
-    const served = await convergeBench({
-      modules,
-      hooksPerModule,
-      attach: async (engine) => {
-        const detach = await withInspector(engine);
-        return async (lastSeq) => {
-          const d = await detach(lastSeq);
-          delivered = d.count;
-          deliveredMs = Math.min(deliveredMs, d.deliveredMs);
-        };
-      },
-    });
-    withInspectorMs = Math.min(withInspectorMs, served.ms);
-  }
-  return { withoutMs: without, withMs: withInspectorMs, deliveredMs, hookRuns, delivered };
+/** One converge; `served` adds the server and a connected inspector. Wall and CPU time to idle. */
+async function converge(served, size) {
+  let cpu0 = 0;
+  let cpu = 0;
+  let delivered;
+  const r = await convergeBench({
+    ...size,
+    attach: async (engine) => {
+      const detach = served ? await withInspector(engine) : undefined;
+      cpu0 = cpuMs();
+      return async (lastSeq) => {
+        cpu = cpuMs() - cpu0;
+        if (detach) delivered = await detach(lastSeq);
+      };
+    },
+  });
+  return { ms: r.ms, cpu, hookRuns: r.hookRuns, delivered };
 }
 
-/** The row `npm run bench` prints. */
+/**
+ * Alternates converges without and with a served engine and a connected inspector; each figure is
+ * the best of `rounds`: the converge's wall time and this process's CPU time until the engine is
+ * idle (the engine overhead), and for the served one the time until the client had the last event.
+ */
+export async function inspectorBench({ rounds = 7, modules = 1000, hooksPerModule = 8 } = {}) {
+  const size = { modules, hooksPerModule };
+  const best = {
+    plainMs: Infinity,
+    plainCpu: Infinity,
+    servedMs: Infinity,
+    servedCpu: Infinity,
+    deliveredMs: Infinity,
+  };
+  let hookRuns = 0;
+  let events = 0;
+  await converge(false, size); // warm-up: JIT and module loading
+  await converge(true, size);
+  for (let r = 0; r < rounds; r++) {
+    const plain = await converge(false, size);
+    const served = await converge(true, size);
+    hookRuns = plain.hookRuns;
+    events = served.delivered.count;
+    best.plainMs = Math.min(best.plainMs, plain.ms);
+    best.plainCpu = Math.min(best.plainCpu, plain.cpu);
+    best.servedMs = Math.min(best.servedMs, served.ms);
+    best.servedCpu = Math.min(best.servedCpu, served.cpu);
+    best.deliveredMs = Math.min(best.deliveredMs, served.delivered.deliveredMs);
+  }
+  return { ...best, hookRuns, events };
+}
+
+const us = (ms, runs) => `${((ms / runs) * 1000).toFixed(1)} µs`;
+
+/** The rows `npm run bench` prints. */
 export async function inspectorRows() {
   const b = await inspectorBench();
   return [
     [
-      `engine overhead per hook run, served + inspector streaming (${b.delivered} events)`,
-      `${((b.withMs / b.hookRuns) * 1000).toFixed(1)} µs`,
-      `${(b.withMs / b.withoutMs).toFixed(3)}× without a server (${((b.withoutMs / b.hookRuns) * 1000).toFixed(1)} µs; target ≤ 1.05)`,
+      `engine overhead per hook run, served + inspector streaming ${b.events} events (wall)`,
+      us(b.servedMs, b.hookRuns),
+      `${(b.servedMs / b.plainMs).toFixed(3)}× without a server (${us(b.plainMs, b.hookRuns)}; target ≤ 1.05)`,
     ],
     [
-      '  … until the inspector process has received the last event',
-      `${((b.deliveredMs / b.hookRuns) * 1000).toFixed(1)} µs`,
-      `${(b.deliveredMs / b.withoutMs).toFixed(3)}× the converge without a server`,
+      '  the same in CPU time of the engine process',
+      us(b.servedCpu, b.hookRuns),
+      `${(b.servedCpu / b.plainCpu).toFixed(3)}× without a server (${us(b.plainCpu, b.hookRuns)})`,
+    ],
+    [
+      '  until the inspector process has received the last event',
+      us(b.deliveredMs, b.hookRuns),
+      `${(b.deliveredMs / b.plainMs).toFixed(3)}× the converge without a server`,
     ],
   ];
 }
