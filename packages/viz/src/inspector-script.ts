@@ -269,7 +269,7 @@ export const inspectorScript = String.raw`
       if (source.readyState !== EventSource.CLOSED) { setConnection('reconnecting'); return; }
       // The browser gave up (the server answered with an error): reopen after the last seq seen.
       setConnection('closed');
-      if (!reopenTimer) reopenTimer = setTimeout(connect, 2000);
+      if (!reopenTimer) reopenTimer = setTimeout(connect, 1000);
     };
     source.onmessage = (m) => addEvent(JSON.parse(m.data));
     source.addEventListener('hello', (m) => {

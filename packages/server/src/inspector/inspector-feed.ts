@@ -87,7 +87,7 @@ export class InspectorFeed {
       fromSeq: events[0]?.seq ?? wanted,
       ...(state.runId === undefined ? {} : { runId: state.runId }),
     };
-    const frames = ['retry: 2000\n\n', namedFrame('hello', hello)];
+    const frames = ['retry: 1000\n\n', namedFrame('hello', hello)];
     for (const e of events) frames.push(eventFrame(e));
     const full: InspectorStateMessage = { ...stateViewOf(state), full: true };
     frames.push(namedFrame('state', full), namedFrame('queues', queueSummary(this.engine)));
