@@ -10,3 +10,4 @@ export * from './metrics-catalog.js';
 export * from './process/index.js';
 export * from './process-group.js';
 export * from './store/index.js';
+export * from './tracing.js';

@@ -13,6 +13,7 @@ import { PrometheusMetrics } from '../metrics.js';
 import { observeOperatorMetrics, withActivation } from '../operator-metrics.js';
 import { MemoryEventStore } from '../store/index.js';
 import { SealableStore } from '../store/sealable-store.js';
+import { observeTraces } from '../tracing.js';
 import {
   configSections,
   handleApplyConfig,
@@ -173,6 +174,8 @@ export function createEngine(options: EngineOptions): Engine {
   );
   const schedules = new Schedules(core);
   observeOperatorMetrics(core, core.metrics);
+  // Spans from the event stream, no-op unless the embedder registered an OpenTelemetry SDK.
+  observeTraces(core);
   core.onEvent((e) => {
     if (e.type === 'ModuleHooksRegistered') {
       const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
