@@ -1,5 +1,13 @@
 import type { ConvergeEvent } from '@converge/protocol';
-import { type Context, context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  ProxyTracerProvider,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 
 /** The instrumentation scope converge's spans are created under. */
 export const TRACER_NAME = '@converge/runtime';
@@ -15,6 +23,15 @@ interface Open {
 
 const at = (e: ConvergeEvent) => new Date(e.at);
 
+/** The API's no-op provider: what an unset global tracer provider delegates to. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** True while no OpenTelemetry SDK is registered: spans would be dropped, so none are built. */
+function noSdk(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER;
+}
+
 /**
  * Turns the event stream into OpenTelemetry spans (through `@opentelemetry/api`, so nothing is
  * recorded unless the embedder registers an SDK): one per converge (`converge`), module run
@@ -23,12 +40,13 @@ const at = (e: ConvergeEvent) => new Date(e.at);
  * and carries the seq range of its events (`converge.seq.first`/`converge.seq.last`), so a trace
  * leads back to the log. Hooks nest under their module's run, module runs under the converge
  * that is open. Spans still open at `EngineStopped` end there, marked unfinished. Returns the
- * function that stops observing.
+ * function that stops observing. `tracer` defaults to the global provider's, looked up per event.
  */
 export function observeTraces(
   source: { onEvent(listener: (e: ConvergeEvent) => void): () => void },
-  tracer: Tracer = trace.getTracer(TRACER_NAME),
+  given?: Tracer,
 ): () => void {
+  const tracer = given ?? trace.getTracer(TRACER_NAME);
   let converge: Open | undefined;
   const runs = new Map<string, Open>();
   const hooks = new Map<string, Open>();
@@ -75,6 +93,9 @@ export function observeTraces(
   };
 
   const off = source.onEvent((e) => {
+    // Without an SDK (and a tracer given) nothing is built: the engine pays one check per event.
+    if (given === undefined && converge === undefined && runs.size === 0 && hooks.size === 0 && noSdk())
+      return;
     switch (e.type) {
       case 'ConvergeStarted':
         converge ??= start('converge', e, undefined, {
