@@ -20,7 +20,8 @@ export function operatorRoutes(engine: Engine): Route[] {
   };
   prometheus.enable?.();
   return [
-    { path: '/healthz', handle: (_q, res) => sendText(res, 200, 'OK') },
+    // addon-operator answers 200 with an empty body.
+    { path: '/healthz', handle: (_q, res) => send(res, 200, 'text/plain; charset=utf-8', '') },
     {
       path: '/readyz',
       handle: (_q, res) =>
