@@ -34,7 +34,7 @@ function bindingsFor(i) {
  * `attach(engine)`, when given, runs before the clock starts and returns `detach(lastSeq)`, which
  * runs after it stops (the inspector bench serves the engine and connects a client there).
  */
-export async function convergeBench({ modules = 1000, hooksPerModule = 8, attach } = {}) {
+export async function convergeBench({ modules = 1000, hooksPerModule = 8, metrics, attach } = {}) {
   const defs = Array.from({ length: hooksPerModule }, (_, i) =>
     hookDefinitionFromConfig(
       `hooks/h${i}`,
@@ -96,6 +96,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8, attach
     clock: new VirtualClock(),
     random: seededRandom(1),
     store,
+    ...(metrics ? { metrics } : {}),
   });
   const detach = attach ? await attach(engine) : undefined;
   const t0 = performance.now();

@@ -17,6 +17,8 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
   let server: EngineServer;
   const readyAt: { type: string; ready: boolean }[] = [];
   let readyzDuringRetry = 0;
+  const statusSeen: string[] = [];
+  const status = async () => statusSeen.push(await (await fetch(`${server.url}/status/converge`)).text());
   beforeAll(async () => {
     const log = new CallLog();
     t = await createTestEngine({
@@ -38,9 +40,12 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
     });
     server = await serveEngine(t.engine, { listen: '127.0.0.1:0' });
     t.engine.onEvent((e) => readyAt.push({ type: e.type, ready: t.engine.status().ready }));
+    await status();
     await t.start();
     readyzDuringRetry = (await fetch(`${server.url}/readyz`)).status;
+    await status();
     await t.advance(60_000);
+    await status();
     await t.tick(CRON);
     await t.advance(60_000);
   });
@@ -51,6 +56,11 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
 
   it('AO-22 /readyz is 500 while the first converge waits on the retry and 200 from its ConvergeCompleted on', async () => {
     expect(readyzDuringRetry).toBe(500);
+    expect(statusSeen).toEqual([
+      'STARTUP_CONVERGE_NOT_STARTED\n',
+      expect.stringMatching(/^STARTUP_CONVERGE_IN_PROGRESS: [1-9]\d* tasks\n$/),
+      'STARTUP_CONVERGE_DONE\nCONVERGE_WAIT_TASK\n',
+    ]);
     const completed = readyAt.findIndex((r) => r.type === 'ConvergeCompleted');
     expect(completed).toBeGreaterThan(0);
     expect(readyAt.slice(0, completed).every((r) => !r.ready)).toBe(true);
@@ -59,7 +69,7 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
     expect(res.status).toBe(200);
   });
 
-  it("AO-43 names, labels and values of addon-operator's metrics (§13.1)", async () => {
+  it("AO-43 AO-56 names, labels and values of addon-operator's metrics after a beforeHelm failure and its retry", async () => {
     const res = await fetch(`${server.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const m = parseExposition(await res.text());

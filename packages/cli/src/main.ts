@@ -194,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
           options: {
             output: { type: 'string', short: 'o' },
             'debug-socket': { type: 'string' },
+            // addon-operator's name for the same flag.
+            'debug-unix-socket': { type: 'string' },
             'show-empty': { type: 'boolean', default: false },
             global: { type: 'boolean', default: false },
           },
@@ -204,7 +206,9 @@ export async function main(argv: string[]): Promise<number> {
             sub: sub ?? '',
             args: positionals,
             ...(values.output !== undefined ? { output: values.output } : {}),
-            ...(values['debug-socket'] !== undefined ? { debugSocket: values['debug-socket'] } : {}),
+            ...((values['debug-socket'] ?? values['debug-unix-socket']) !== undefined
+              ? { debugSocket: values['debug-socket'] ?? values['debug-unix-socket'] }
+              : {}),
             showEmpty: values['show-empty'] ?? false,
             global: values.global ?? false,
           });

@@ -7,6 +7,8 @@ export * from './hook-metrics.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './metrics-catalog.js';
+export * from './operator-metrics.js';
 export * from './process/index.js';
 export * from './process-group.js';
 export * from './store/index.js';
+export * from './tracing.js';

@@ -240,3 +240,66 @@ type BucketedObserve = (
   value: number,
   buckets?: number[],
 ) => void;
+
+/**
+ * `createEngine`'s default sink: drops every metric until `enable()` is called (`serveEngine`
+ * does), then keeps addon-operator's metrics in a PrometheusMetrics from that moment on. An
+ * engine nobody scrapes pays nothing for metrics.
+ */
+export class OnDemandMetrics implements Metrics {
+  private prom: PrometheusMetrics | undefined;
+  private readonly scrapers = new Set<() => void>();
+  /** Hook-defined metrics, forwarded to the PrometheusMetrics' hook registry once enabled. */
+  readonly hookMetrics: Metrics = {
+    inc: (n, l, v) => this.prom?.hookMetrics.inc(n, l, v),
+    set: (n, l, v) => this.prom?.hookMetrics.set(n, l, v),
+    observe: (n: string, l: Record<string, string>, v: number, b?: number[]) =>
+      this.prom?.hookMetrics.observe(n, l, v, b),
+    remove: (n, l) => this.prom?.hookMetrics.remove(n, l),
+  };
+
+  constructor(private readonly prefix?: string) {}
+
+  /** Starts keeping metrics (idempotent); returns the PrometheusMetrics that holds them. */
+  enable(): PrometheusMetrics {
+    if (!this.prom) {
+      this.prom = new PrometheusMetrics(this.prefix);
+      for (const update of this.scrapers) this.prom.onScrape(update);
+    }
+    return this.prom;
+  }
+
+  get enabled(): boolean {
+    return this.prom !== undefined;
+  }
+
+  inc(name: string, labels: Record<string, string>, value?: number): void {
+    this.prom?.inc(name, labels, value);
+  }
+  set(name: string, labels: Record<string, string>, value: number): void {
+    this.prom?.set(name, labels, value);
+  }
+  observe(name: string, labels: Record<string, string>, value: number, buckets?: number[]): void {
+    this.prom?.observe(name, labels, value, buckets);
+  }
+  remove(name: string, labels: Record<string, string>): void {
+    this.prom?.remove(name, labels);
+  }
+  reset(name: string): void {
+    this.prom?.reset(name);
+  }
+  onScrape(update: () => void): () => void {
+    this.scrapers.add(update);
+    const off = this.prom?.onScrape(update);
+    return () => {
+      this.scrapers.delete(update);
+      off?.();
+    };
+  }
+  text(): Promise<string> {
+    return this.enable().text();
+  }
+  hookText(): Promise<string> {
+    return this.enable().hookText();
+  }
+}

@@ -33,8 +33,11 @@ const isConvergeQueue = (queue: string | undefined) =>
  * Hook-defined metrics (`hookMetrics`) pass through untouched.
  */
 export function withActivation(sink: Metrics, state: () => EngineState): Metrics {
+  const off = sink as { enabled?: boolean };
   const fill = (name: string, labels: Record<string, string>) => {
-    if (labels.activation !== undefined || !withActivationLabel.has(name)) return labels;
+    // A sink that keeps nothing yet (OnDemandMetrics before serveEngine) needs no label.
+    if (off.enabled === false || labels.activation !== undefined || !withActivationLabel.has(name))
+      return labels;
     const startup = state().startup.value !== 'ready' && isConvergeQueue(labels.queue);
     return { ...labels, activation: startup ? 'OperatorStartup' : '' };
   };
@@ -52,7 +55,7 @@ export function withActivation(sink: Metrics, state: () => EngineState): Metrics
     remove: (name, labels) => sink.remove?.(name, fill(name, labels)),
     hookMetrics: (sink as { hookMetrics?: Metrics }).hookMetrics ?? sink,
   };
-  for (const extra of ['reset', 'onScrape', 'text', 'hookText', 'registry', 'prefix'] as const) {
+  for (const extra of ['reset', 'onScrape', 'text', 'hookText', 'enable', 'registry', 'prefix'] as const) {
     const v = (sink as unknown as Record<string, unknown>)[extra];
     if (v !== undefined)
       (wrapped as unknown as Record<string, unknown>)[extra] = typeof v === 'function' ? v.bind(sink) : v;

@@ -8,16 +8,20 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
  * addon-operator's main HTTP routes (`pkg/addon-operator/http_server.go`): `/healthz` (always
  * 200), `/readyz` (500 until the first converge is done, then 200), `/status/converge`
  * (`?output=json`), `/metrics` and `/metrics/hooks` (Prometheus text; empty when the engine was
- * created with a sink that has no exposition).
+ * created with a sink that has no exposition, such as `nullMetrics` or a `MemoryMetrics`).
  */
 export function operatorRoutes(engine: Engine): Route[] {
-  // The engine's sink (a PrometheusMetrics unless the embedder gave another) knows its exposition.
+  // The engine's sink knows its exposition: createEngine's default (OnDemandMetrics) keeps
+  // addon-operator's metrics from the moment they are served, a PrometheusMetrics always.
   const prometheus = engine.core.metrics as {
     text?: () => Promise<string>;
     hookText?: () => Promise<string>;
+    enable?: () => unknown;
   };
+  prometheus.enable?.();
   return [
-    { path: '/healthz', handle: (_q, res) => sendText(res, 200, 'OK') },
+    // addon-operator answers 200 with an empty body.
+    { path: '/healthz', handle: (_q, res) => send(res, 200, 'text/plain; charset=utf-8', '') },
     {
       path: '/readyz',
       handle: (_q, res) =>

@@ -47,7 +47,9 @@ export async function serveEngine(engine: Engine, options: ServeEngineOptions): 
     server = main;
     const bound = main.address();
     const port = typeof bound === 'object' && bound ? bound.port : address.port;
-    url = `http://${formatHostPort({ host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host, port })}`;
+    // Every interface (0.0.0.0, ::) is reached through the loopback one.
+    const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+    url = `http://${formatHostPort({ host, port })}`;
   }
   let debugServer: Server | undefined;
   if (options.debugSocket) {

@@ -9,10 +9,11 @@ import type { ConvergeEvent } from '@converge/protocol';
 import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
-import { PrometheusMetrics } from '../metrics.js';
+import { OnDemandMetrics } from '../metrics.js';
 import { observeOperatorMetrics, withActivation } from '../operator-metrics.js';
 import { MemoryEventStore } from '../store/index.js';
 import { SealableStore } from '../store/sealable-store.js';
+import { observeTraces } from '../tracing.js';
 import {
   configSections,
   handleApplyConfig,
@@ -166,13 +167,15 @@ export function createEngine(options: EngineOptions): Engine {
       random: options.random ?? systemRandom,
       store,
       logger,
-      // addon-operator's metrics by default, so that serveEngine has them to serve.
-      metrics: withActivation(options.metrics ?? new PrometheusMetrics(), (): EngineState => core.state),
+      // addon-operator's metrics once serveEngine enables them (nothing is kept before).
+      metrics: withActivation(options.metrics ?? new OnDemandMetrics(), (): EngineState => core.state),
     },
     { dispatch, onDynamicEnabledChanged },
   );
   const schedules = new Schedules(core);
   observeOperatorMetrics(core, core.metrics);
+  // Spans from the event stream, no-op unless the embedder registered an OpenTelemetry SDK.
+  observeTraces(core);
   core.onEvent((e) => {
     if (e.type === 'ModuleHooksRegistered') {
       const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
