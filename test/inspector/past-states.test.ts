@@ -43,35 +43,31 @@ describe('time travel (PastStates) over snapshots and retained tails', () => {
     return store;
   };
 
-  it('after a snapshot, folds from it, and before it from the start: the timeline state either way', () => {
+  it('after a snapshot, folds from it, and before it from the start: the timeline state either way', async () => {
     const store = storeOf(events);
     const k = Math.floor(events.length / 2);
     store.saveSnapshot({ seq: k, state: persistEngineState(replay(events.slice(0, k))) });
     const table = buildStateTable(events);
-    const past = new PastStates(store);
-    for (const e of events) expect(past.at(e.seq)).toEqual({ state: stateAt(table, e.seq), event: e });
+    // Folded a few events per turn of the event loop, as a long log is.
+    const past = new PastStates(store, 3);
+    for (const e of events)
+      await expect(past.at(e.seq)).resolves.toEqual({ state: stateAt(table, e.seq), event: e });
   });
 
-  it('a bounded store answers 410 for what it no longer keeps, naming the oldest state it can show', () => {
+  it('a bounded store answers 410 for what it no longer keeps, naming the oldest state it can show', async () => {
     const retain = 10;
     const store = storeOf(events, retain);
     const last = events.at(-1)!.seq;
     const past = new PastStates(store);
-    const gone = (() => {
-      try {
-        past.at(last);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const gone = await past.at(last).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(PastStateError);
     expect((gone as PastStateError).status).toBe(410);
     const k = last - retain + 1;
     store.saveSnapshot({ seq: k, state: persistEngineState(replay(events.slice(0, k))) });
-    expect(past.at(last).state).toEqual(stateAt(buildStateTable(events), last));
-    expect(() => past.at(k)).toThrow(
+    expect((await past.at(last)).state).toEqual(stateAt(buildStateTable(events), last));
+    await expect(past.at(k)).rejects.toThrow(
       `seq ${k} is no longer retained by the store (the oldest state it can show is after seq ${k + 1})`,
     );
-    expect(() => past.at(last + 1)).toThrow(`seq ${last + 1} is not in the log`);
+    await expect(past.at(last + 1)).rejects.toThrow(`seq ${last + 1} is not in the log`);
   });
 });

@@ -41,7 +41,7 @@ export function createInspectorRoutes(engine: Engine, options: InspectorOptions 
     },
     {
       path: '/inspector/state',
-      handle: (_req, res, { url }) => {
+      handle: async (_req, res, { url }) => {
         const raw = url.searchParams.get('seq');
         if (raw === null || !/^\d+$/.test(raw)) {
           sendText(
@@ -52,7 +52,7 @@ export function createInspectorRoutes(engine: Engine, options: InspectorOptions 
           return;
         }
         try {
-          sendJson(res, 200, past.at(Number(raw)));
+          sendJson(res, 200, await past.at(Number(raw)));
         } catch (e) {
           if (e instanceof PastStateError) sendText(res, e.status, e.message);
           else throw e;

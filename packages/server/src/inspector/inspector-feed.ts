@@ -73,6 +73,11 @@ export class InspectorFeed {
    * `tailEvents` events when neither is given) and follows the log until `signal` aborts.
    */
   open(req: IncomingMessage, res: ServerResponse, url: URL, signal: AbortSignal): void {
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.end();
+      return;
+    }
     const after = resumeSeq(req.headers['last-event-id'], url.searchParams.get('after'));
     this.listen();
     // What is pending goes to the clients already connected; the store covers it for this one.

@@ -20,17 +20,24 @@ export class PastStateError extends Error {
   }
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Time travel: the engine state right after any seq of the log, folded with the timeline's fold
  * (core's `applyEvent`, viz's state views; `foldStateView`). A seq after the store's newest
- * snapshot is folded from that snapshot; an older one from the start of the log. Nothing is
- * cached: a request costs one fold of at most the log, and no memory once answered.
+ * snapshot is folded from that snapshot; an older one from the start of the log, in chunks
+ * (default 5,000 events) with the event loop free in between, so a long fold never stalls the engine. Nothing is cached: a request costs one fold of
+ * at most the log, and no memory once answered.
  */
 export class PastStates {
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** Events folded per turn of the event loop. */
+    private readonly chunk = 5_000,
+  ) {}
 
   /** The state after `seq` and the event `seq` itself. */
-  at(seq: number): InspectorPastState {
+  async at(seq: number): Promise<InspectorPastState> {
     const last = this.store.lastSeq();
     if (!Number.isInteger(seq) || seq < 1 || seq > last)
       throw new PastStateError(`seq ${seq} is not in the log (it holds seq 1-${last})`, 404);
@@ -58,6 +65,11 @@ export class PastStates {
     const event = upTo.at(-1);
     if (!event || event.seq !== seq)
       throw new PastStateError(`seq ${seq} is not in the log (it holds seq 1-${last})`, 404);
-    return { state: foldStateView(upTo, from), event };
+    let state = foldStateView([], from);
+    for (let i = 0; i < upTo.length; i += this.chunk) {
+      if (i > 0) await nextTurn();
+      state = foldStateView(upTo.slice(i, i + this.chunk), from);
+    }
+    return { state, event };
   }
 }
