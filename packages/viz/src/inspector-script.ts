@@ -145,10 +145,12 @@ export const inspectorScript = String.raw`
     return c;
   }
 
-  function render(view) {
-    for (const name of Object.keys(live.modules)) card(name);
+  // Renders the cards of 'only' (a Set of module names), or of every module when it is null.
+  function render(view, only) {
+    if (!only) for (const name of Object.keys(live.modules)) card(name);
     for (const name of Object.keys(view.modules)) card(name);
     for (const [name, c] of cards) {
+      if (only && !only.has(name)) continue;
       const m = view.modules[name];
       const state = m ? m.state : 'unknown';
       c.setAttribute('data-state', state);
@@ -164,13 +166,31 @@ export const inspectorScript = String.raw`
       $('engine-kv').innerHTML = '<span>startup <b data-field="startup">' + esc(view.startup) + '</b></span>' +
         '<span>converge <b data-field="converge">' + esc(conv.phase) + '</b>' + (conv.convergeId ? ' ' + esc(conv.convergeId) : '') +
         (conv.pending.length ? ' pending [' + esc(conv.pending.join(', ')) + ']' : '') + '</span>' +
-        '<span>completed ' + conv.completed + '</span><span>enabled <b data-field="enabled">' + esc(view.enabled.join(', ') || '(none)') + '</b></span>';
+        '<span>completed ' + conv.completed + '</span><span>enabled <b data-field="enabled">' + esc(listed(view.enabled)) + '</b></span>';
       highlight(document.querySelector('#engine svg[data-machine="converge"]'), conv.phase);
     }
     highlight(document.querySelector('#engine svg[data-machine="startup"]'), view.startup);
   }
 
+  function listed(names) {
+    if (names.length === 0) return '(none)';
+    return names.length <= 12 ? names.join(', ') : names.slice(0, 10).join(', ') + ' and ' + (names.length - 10) + ' more';
+  }
+
+  // The modules whose card may change with state message s: theirs, and those whose enabled flag or error changed.
+  function touched(s) {
+    const names = new Set(Object.keys(s.modules));
+    const before = new Set(live.enabled);
+    const after = new Set(s.enabled);
+    for (const n of before) if (!after.has(n)) names.add(n);
+    for (const n of after) if (!before.has(n)) names.add(n);
+    for (const n of Object.keys(live.errors)) if (live.errors[n] !== s.errors[n]) names.add(n);
+    for (const n of Object.keys(s.errors)) if (live.errors[n] !== s.errors[n]) names.add(n);
+    return names;
+  }
+
   function applyState(s) {
+    const only = s.full ? null : touched(s);
     if (s.full) live.modules = s.modules;
     else Object.assign(live.modules, s.modules);
     live.seq = s.seq;
@@ -178,7 +198,7 @@ export const inspectorScript = String.raw`
     live.converge = s.converge;
     live.enabled = s.enabled;
     live.errors = s.errors;
-    if (!past) render(live);
+    if (!past) render(live, only);
   }
 
   function renderQueues() {
