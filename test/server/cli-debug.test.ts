@@ -178,6 +178,34 @@ describe('converge run serves HTTP and the debug socket; the debug CLI talks to 
     expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
   });
 
+  it('--once serves only when --listen is given', async () => {
+    const once = (name: string, extra: string[]) =>
+      converge([
+        'run',
+        join(quickstart, 'modules'),
+        '--global-hooks',
+        join(quickstart, 'global-hooks'),
+        '--store',
+        `sqlite:${join(work, name, 'events.sqlite')}`,
+        '--once',
+        '--json',
+        ...extra,
+      ]);
+    const [listening, quiet] = await Promise.all([
+      once('listen', ['--listen', '127.0.0.1:0']),
+      once('quiet', []),
+    ]);
+    expect(listening.code).toBe(0);
+    expect(quiet.code).toBe(0);
+    const served = listening.stdout.split('\n').find((l) => l.includes('"msg":"serving"'));
+    expect(JSON.parse(served ?? '{}')).toMatchObject({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      debugSocket: join(work, 'listen', 'debug.socket'),
+    });
+    expect(existsSync(join(work, 'listen', 'debug.socket'))).toBe(false);
+    expect(quiet.stdout).not.toContain('"msg":"serving"');
+  });
+
   it('SIGTERM stops the run, the server and removes the debug socket', async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(143);

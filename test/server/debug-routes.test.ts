@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EngineServer, serveEngine } from '@converge/server';
+import { type EngineServer, ListenError, serveEngine } from '@converge/server';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -68,6 +68,13 @@ describe("addon-operator's debug routes on the unix socket", () => {
     expect(discovery.body).toContain('/queue/list.{json,yaml,text}[?showEmpty=true]');
     expect(discovery.body).toContain('/module/{name}/{config,values}.{json,yaml}[?global=true]');
     expect((await get(socket, '/module/list.xml')).status).toBe(404);
+  });
+
+  it('a socket another server answers on is not taken over: a ListenError naming it, the first server intact', async () => {
+    const err = await serveEngine(t.engine, { debugSocket: socket }).catch((e) => e);
+    expect(err).toBeInstanceOf(ListenError);
+    expect(err.message).toBe(`cannot listen on ${socket}: another process serves this debug socket`);
+    expect((await get(socket, '/')).status).toBe(200);
   });
 
   it('the main queue shows the failing ModuleRun at its head, sleeping on its retry, in text, json and yaml', async () => {

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import {
   DEFAULT_LISTEN,
   ListenAddressError,
   parseListenAddress,
   resolveListenAddress,
 } from '@converge/server';
+import { resolveDebugSocket } from 'converge';
 import { describe, expect, it } from 'vitest';
 
 describe('--listen ADDR:PORT and its environment fallbacks', () => {
@@ -31,6 +33,24 @@ describe('--listen ADDR:PORT and its environment fallbacks', () => {
     expect(resolveListenAddress(undefined, {})).toEqual(DEFAULT_LISTEN);
     expect(() => resolveListenAddress(undefined, { ADDON_OPERATOR_LISTEN_PORT: 'http' })).toThrow(
       "ADDON_OPERATOR_LISTEN_PORT 'http' is not a port number",
+    );
+  });
+});
+
+describe('the debug socket path', () => {
+  it('--debug-socket, else DEBUG_UNIX_SOCKET, else beside the sqlite store (one socket per store)', () => {
+    expect(
+      resolveDebugSocket('/run/x.socket', 'sqlite:/data/events.sqlite', { DEBUG_UNIX_SOCKET: '/y' }),
+    ).toBe('/run/x.socket');
+    expect(resolveDebugSocket(undefined, 'sqlite:/data/events.sqlite', { DEBUG_UNIX_SOCKET: '/y' })).toBe(
+      '/y',
+    );
+    expect(resolveDebugSocket(undefined, 'sqlite:/data/events.sqlite', {})).toBe('/data/debug.socket');
+    expect(resolveDebugSocket(undefined, 'sqlite:/data/replica-a.sqlite', {})).toBe(
+      '/data/replica-a.debug.socket',
+    );
+    expect(resolveDebugSocket(undefined, undefined, {})).toBe(
+      join(process.cwd(), '.converge', 'debug.socket'),
     );
   });
 });

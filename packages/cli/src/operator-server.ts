@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Engine } from '@converge/runtime';
 import { type EngineServer, ListenError, resolveListenAddress, serveEngine } from '@converge/server';
 
@@ -19,8 +19,9 @@ export interface OperatorServeFlags {
 
 /**
  * The debug socket a command serves or a debug subcommand talks to: `--debug-socket`, else
- * `DEBUG_UNIX_SOCKET` (addon-operator's variable), else `debug.socket` beside the sqlite store
- * (`.converge/debug.socket` for the default store).
+ * `DEBUG_UNIX_SOCKET` (addon-operator's variable), else beside the sqlite store: `debug.socket`
+ * for a store named `events.sqlite` (`.converge/debug.socket` for the default store), else
+ * `<name>.debug.socket`.
  */
 export function resolveDebugSocket(
   flag: string | undefined,
@@ -29,10 +30,11 @@ export function resolveDebugSocket(
 ): string {
   if (flag) return resolve(flag);
   if (env.DEBUG_UNIX_SOCKET) return resolve(env.DEBUG_UNIX_SOCKET);
-  const sqlite = store?.startsWith('sqlite:') ? store.slice('sqlite:'.length) : undefined;
-  return sqlite
-    ? join(dirname(resolve(sqlite)), 'debug.socket')
-    : join(process.cwd(), '.converge', 'debug.socket');
+  const sqlite = store?.startsWith('sqlite:') ? resolve(store.slice('sqlite:'.length)) : undefined;
+  if (!sqlite || basename(sqlite) === 'events.sqlite')
+    return join(sqlite ? dirname(sqlite) : join(process.cwd(), '.converge'), 'debug.socket');
+  // Stores side by side in one directory get sockets of their own: `a.sqlite` → `a.debug.socket`.
+  return join(dirname(sqlite), `${basename(sqlite, extname(sqlite))}.debug.socket`);
 }
 
 /**

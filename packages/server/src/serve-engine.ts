@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Engine } from '@converge/runtime';
 import { debugRoutes } from './debug-routes.js';
@@ -52,9 +53,11 @@ export async function serveEngine(engine: Engine, options: ServeEngineOptions): 
     url = `http://${formatHostPort({ host, port })}`;
   }
   let debugServer: Server | undefined;
+  let socketIno: number | undefined;
   if (options.debugSocket) {
     try {
       debugServer = await serveDebugSocket(engine, options.debugSocket, closing.signal);
+      socketIno = statSync(options.debugSocket).ino;
     } catch (e) {
       if (server) await closeServer(server);
       throw e;
@@ -69,7 +72,7 @@ export async function serveEngine(engine: Engine, options: ServeEngineOptions): 
       closed ??= (async () => {
         closing.abort();
         await Promise.all([server && closeServer(server), debugServer && closeServer(debugServer)]);
-        if (socket) rmSync(socket, { force: true });
+        if (socket) removeOwnSocket(socket, socketIno);
       })();
       return closed;
     },
@@ -78,16 +81,46 @@ export async function serveEngine(engine: Engine, options: ServeEngineOptions): 
 
 /**
  * Serves addon-operator's debug routes for `engine` on the unix socket `path` (its directory is
- * created; a socket file left there is replaced, as shell-operator's debug server does).
+ * created). A socket file left by a process that is gone is replaced, as shell-operator's debug
+ * server does; one that a live process still answers on is a {@link ListenError} naming it.
  */
 export async function serveDebugSocket(engine: Engine, path: string, closing?: AbortSignal): Promise<Server> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  rmSync(path, { force: true });
+  if (existsSync(path)) {
+    if (await answers(path))
+      throw new ListenError(
+        `cannot listen on ${path}: another process serves this debug socket`,
+        path,
+        'EADDRINUSE',
+      );
+    rmSync(path, { force: true });
+  }
   const routes = debugRoutes(engine);
   const signal = closing ?? new AbortController().signal;
   const server = createServer((req, res) => void handleRequest(routes, req, res, signal));
   await listenOn(server, path);
   return server;
+}
+
+/** True when something accepts connections on the unix socket `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/** Removes the socket file at `path` if it is still the one `ino` names (another server may have replaced it). */
+function removeOwnSocket(path: string, ino: number | undefined): void {
+  try {
+    if (ino === undefined || statSync(path).ino === ino) rmSync(path, { force: true });
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Dispatches one request through `routes`; unknown paths get a 404, a throwing handler a 500. */
