@@ -43,6 +43,18 @@ describe('hooks without a file extension (addon-operator searchModuleShellHooks)
     expect(t.state.modules.plain?.value).toBe('ready');
   });
 
+  it('AO-91 a module enabled only in its own values.yaml stays disabled, and a ModuleNotEnabled event says why', () => {
+    expect(t.state.enabled).not.toContain('backend');
+    expect(t.events.filter((e) => e.type === 'ModuleNotEnabled')).toEqual([
+      expect.objectContaining({
+        module: 'backend',
+        flag: 'backendEnabled',
+        reason:
+          "`backendEnabled` is not set in the modules directory's values.yaml, by a global hook or in the config; the module's own values.yaml sets `backendEnabled: true`, which does not count (only the modules directory's values.yaml, global hooks and the config do, as in addon-operator)",
+      }),
+    ]);
+  });
+
   it('TV-80 a file that prints a batch config for "hook config" without "Found N items" is not registered', () => {
     expect(
       t.events.some((e) => e.type.startsWith('Hook') && 'hook' in e && String(e.hook).includes('lookalike')),

@@ -17,7 +17,10 @@ export class FileConfigSource implements ConfigSource {
   constructor(private readonly path: string | undefined) {}
 
   async load(): Promise<ConfigDocument> {
-    if (!this.path) return (this.current = {});
+    if (!this.path) {
+      this.current = {};
+      return this.current;
+    }
     this.lastText = await readFile(this.path, 'utf8').catch(() => undefined);
     this.current = await readConfigFile(this.path);
     return this.current;

@@ -165,8 +165,12 @@ export async function runCommand(
   let failure: RunOutcome | undefined;
   // Fault injection for crash tests (test/restart): SIGKILL right after this seq is in the log.
   const killAfterSeq = Number(process.env.CONVERGE_TEST_KILL_AFTER_SEQ ?? 0);
+  // Modules left disabled, with why (the run's summary names them).
+  const notEnabled: Record<string, string> = {};
   engine.onEvent((e: ConvergeEvent) => {
     writer?.append(e);
+    if (e.type === 'ModuleNotEnabled') notEnabled[e.module] = e.reason;
+    if (e.type === 'ModuleEnabled') delete notEnabled[e.module];
     view?.onEvent(e);
     if (killAfterSeq > 0 && e.seq === killAfterSeq) process.kill(process.pid, 'SIGKILL');
     if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
@@ -228,7 +232,16 @@ export async function runCommand(
     await store.close();
     const range = `events ${firstSeq}..${Math.max(firstSeq - 1, lastSeq)}`;
     if (view) view.stop(`${outcome.message} (${range})`);
-    else logger.info({ code: outcome.code, runId, events: range }, outcome.message);
+    else
+      logger.info(
+        {
+          code: outcome.code,
+          runId,
+          events: range,
+          ...(Object.keys(notEnabled).length > 0 ? { notEnabled } : {}),
+        },
+        outcome.message,
+      );
     return outcome;
   };
   view?.start();
