@@ -2,6 +2,7 @@
 // patches, the helm CLI for releases, and the addon-operator ConfigMap for config.
 //   node operator.mjs --kubeconfig ~/.kube/config [--context C] [--namespace NS] [--once]
 //   node operator.mjs --test-api --once   # no cluster: the test Kubernetes API server, in process
+import './node-version.mjs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HelmCliReleaseExecutor } from '@converge/helm';
