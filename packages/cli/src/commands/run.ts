@@ -2,7 +2,7 @@ import { hostname, constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
-import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { createJqEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
@@ -71,7 +71,7 @@ export async function runCommand(
   } catch (e) {
     return { code: 2, message: (e as Error).message };
   }
-  const jq = new JqProcessEngine();
+  const jq = await createJqEngine();
   // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
   const groups = new ProcessGroupRegistry();
   const trackProcessGroup = groups.track;
