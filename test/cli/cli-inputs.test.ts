@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,14 @@ describe('converge run and validate read their inputs as addon-operator does', (
         module: 'backend',
         message: expect.stringContaining(`not enabled without a config: ${backendReason}`),
       },
+    ]);
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, 'backendEnabled: false\n');
+    const withConfig = JSON.parse(converge(['validate', modules, '--config', config, '--json']).stdout);
+    expect(withConfig.notes.map((n: { message: string }) => n.message)).toEqual([
+      expect.stringMatching(
+        /^not enabled: `backendEnabled: false` in the config; the module's own values.yaml sets/,
+      ),
     ]);
     const text = converge(['validate', modules]);
     expect(text.stdout).toContain(

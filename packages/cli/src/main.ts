@@ -15,7 +15,7 @@ const usage = `usage:
   converge replay <log> [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> -o timeline.html
-  converge validate <modulesDir> [--global-hooks DIR] [--json]
+  converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
 <log> is a JSONL file or sqlite:PATH. <modulesDir> is a :-separated list of directories; without it
 $MODULES_DIR is read, and $GLOBAL_HOOKS_DIR without --global-hooks, as addon-operator reads them.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
@@ -174,10 +174,15 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { 'global-hooks': { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            'global-hooks': { type: 'string' },
+            config: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
         });
         return await validateCommand({
           ...moduleDirs(positionals, values['global-hooks']),
+          ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
       }

@@ -1,12 +1,21 @@
 import { join, resolve } from 'node:path';
-import { enabledBeforeScript, type Logger, notEnabledReason, valuesKey } from '@converge/core';
+import {
+  type ConfigDocument,
+  enabledBeforeScript,
+  type Logger,
+  notEnabledReason,
+  valuesKey,
+} from '@converge/core';
 import { renderChart } from '@converge/helm';
 import { loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { resourcesBesideTheirDefinition } from '../chart-crds.js';
+import { readConfigFile } from '../config-file.js';
 
 export interface ValidateOptions {
   modulesDir: string;
   globalHooks?: string;
+  /** `--config FILE`: the config whose `<key>Enabled` flags count, as in `converge run`. */
+  config?: string;
   json: boolean;
 }
 
@@ -46,6 +55,14 @@ export async function validateModules(
   } catch (e) {
     return [{ file: modulesDir, message: e instanceof Error ? e.message : String(e) }];
   }
+  let config: ConfigDocument = {};
+  if (o.config) {
+    try {
+      config = await readConfigFile(resolve(o.config));
+    } catch (e) {
+      problems.push({ file: resolve(o.config), message: e instanceof Error ? e.message : String(e) });
+    }
+  }
   for (const p of source.problems) {
     // Loader problems read `<file>: <what>`; split off the file when it is there.
     const m = /^(\/[^:]+):\s(.*)$/s.exec(p);
@@ -84,12 +101,12 @@ export async function validateModules(
     } catch (e) {
       problems.push({ ...problemOf(e, source.hooksDir(def.name) ?? modulesDir), module: def.name });
     }
-    const pre = enabledBeforeScript(def, { dynamic: {}, config: {} });
+    const pre = enabledBeforeScript(def, { dynamic: {}, config });
     if (!pre.enabled)
       notes.push({
         file: source.moduleDir(def.name) ?? modulesDir,
         module: def.name,
-        message: `not enabled without a config: ${notEnabledReason(def, pre.by).reason}`,
+        message: `not enabled${o.config ? '' : ' without a config'}: ${notEnabledReason(def, pre.by).reason}`,
       });
     const staticValues = def.staticValues ?? {};
     const withConfigDefaults = def.configDefaults?.(staticValues) ?? staticValues;
