@@ -95,8 +95,28 @@ function parse(argv: string[]): Parsed {
 
 /** The JSON values of a text, as a stream of whitespace-separated values (for --slurpfile). */
 function jsonValues(text: string): string[] {
+  const whole = text.trim();
+  if (!whole) return [];
+  try {
+    JSON.parse(whole);
+    return [whole];
+  } catch {
+    // several values: one per line (NDJSON) is the common case, else search each value's end
+  }
+  const lines = whole.split('\n').filter((l) => l.trim());
+  if (
+    lines.every((l) => {
+      try {
+        JSON.parse(l);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+  )
+    return lines;
   const values: string[] = [];
-  let rest = text.trim();
+  let rest = whole;
   while (rest) {
     let end = rest.length;
     for (; end > 0; end--) {

@@ -63,6 +63,9 @@ describe('the jq command hooks get when no jq is installed', () => {
     expect(failed.status).toBe(5);
     expect(failed.stderr).toContain(`jq: error (at ${file}`);
     expect(run(['.a |'], '{}').status).toBe(3);
+    const stream = join(dir, 'stream.json');
+    writeFileSync(stream, '{"a":1}{"b":\n2}');
+    expect(run(['-nc', '--slurpfile', 'x', stream, '$x']).stdout).toBe('[{"a":1},{"b":2}]\n');
   });
 
   it('TV-98 is appended to a hook’s PATH only when PATH has no jq', () => {
