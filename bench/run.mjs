@@ -4,6 +4,7 @@ import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './e
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { inspectorRows } from './inspector-bench.mjs';
+import { jqRows } from './jq-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
 import { soakRows } from './soak-bench.mjs';
 import { storeRows } from './store-bench.mjs';
@@ -74,6 +75,8 @@ rows.push(...(await storeRows()));
 rows.push(...soakRows());
 // Issue 10: the same converge served over HTTP with a live inspector following its event stream.
 rows.push(...(await inspectorRows()));
+// Issue 13: jq engines and the jq command against Debian's jq.
+rows.push(...(await jqRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.
