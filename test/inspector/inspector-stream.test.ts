@@ -127,6 +127,21 @@ describe('the live inspector over HTTP: page, event stream, time travel (serveEn
     expect(byQuery.of<ConvergeEvent>('message').at(-1)).toEqual(t.events.at(-1));
   });
 
+  it('the state messages, merged as the page merges them, give the state the HTML timeline shows after the last event', async () => {
+    const events = [...t.events];
+    const last = events.at(-1)!.seq;
+    await live.until(
+      (m) => m.event === 'state' && (JSON.parse(m.data) as InspectorStateMessage).seq === last,
+      `state #${last}`,
+    );
+    let merged: InspectorStateMessage | undefined;
+    for (const s of live.of<InspectorStateMessage>('state')) {
+      merged = s.full || !merged ? s : { ...s, modules: { ...merged.modules, ...s.modules } };
+    }
+    const { full: _full, ...view } = merged!;
+    expect(view).toEqual(stateAt(buildStateTable(events), last));
+  });
+
   it('time travel: /inspector/state?seq=N is the state the HTML timeline shows after event N', async () => {
     const events = [...t.events];
     const table = buildStateTable(events);
