@@ -170,6 +170,15 @@ describe('the live inspector over HTTP: page, event stream, time travel (serveEn
     expect(now.state.enabled).toEqual(t.engine.state.enabled);
   });
 
+  it("a seq beyond the log (a store that was replaced) starts the client over at the log's tail", async () => {
+    const last = t.events.at(-1)!.seq;
+    const c = await SseClient.open(`${server.url}/inspector/events`, { 'last-event-id': String(last + 500) });
+    clients.push(c);
+    await c.until((m) => m.event === 'state', 'the full state');
+    expect(c.of<InspectorHello>('hello')[0]).toMatchObject({ reset: true, fromSeq: 1, lastSeq: last });
+    expect(c.of<ConvergeEvent>('message')).toEqual([...t.events]);
+  });
+
   it('time travel answers 404 for a seq the log does not hold and 400 without one, naming it', async () => {
     const beyond = t.events.at(-1)!.seq + 100;
     const res = await fetch(`${server.url}/inspector/state?seq=${beyond}`);

@@ -274,6 +274,20 @@ export const inspectorScript = String.raw`
   });
   $('live-button').addEventListener('click', backToLive);
 
+  // The server holds another log than the one shown (its store was replaced): forget the old one.
+  function startOver() {
+    if (past) backToLive();
+    list.innerHTML = '';
+    lanesInner.innerHTML = '';
+    modulesBox.innerHTML = '<p class="empty">No module yet.</p>';
+    lanes.clear();
+    cards.clear();
+    shown.length = 0;
+    live.modules = {};
+    lastSeq = 0;
+    index = 0;
+  }
+
   function setConnection(state) {
     const el = $('connection');
     el.setAttribute('data-state', state);
@@ -294,6 +308,7 @@ export const inspectorScript = String.raw`
     source.onmessage = (m) => addEvent(JSON.parse(m.data));
     source.addEventListener('hello', (m) => {
       const h = JSON.parse(m.data);
+      if (h.reset) startOver();
       if (h.runId) $('run-id').textContent = h.runId;
     });
     source.addEventListener('state', (m) => applyState(JSON.parse(m.data)));

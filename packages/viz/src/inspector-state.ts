@@ -14,6 +14,11 @@ export interface InspectorHello {
   fromSeq: number;
   /** The run id of the engine being served. */
   runId?: string;
+  /**
+   * The seq the client resumed after is beyond this log (its store was replaced): the client
+   * drops what it has; the stream starts at the log's tail.
+   */
+  reset?: boolean;
 }
 
 /**

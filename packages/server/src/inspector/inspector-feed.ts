@@ -78,24 +78,15 @@ export class InspectorFeed {
       res.end();
       return;
     }
-    const after = resumeSeq(req.headers['last-event-id'], url.searchParams.get('after'));
+    const asked = resumeSeq(req.headers['last-event-id'], url.searchParams.get('after'));
     this.listen();
-    // What is pending goes to the clients already connected; the store covers it for this one.
-    this.write();
-    const store = this.engine.core.store;
-    const last = store.lastSeq();
-    const wanted = after !== undefined ? after + 1 : Math.max(1, last - this.tailEvents + 1);
-    const events = wanted <= last ? readRetained(store, wanted) : [];
-    const state = this.engine.state;
-    const hello: InspectorHello = {
-      lastSeq: last,
-      fromSeq: events[0]?.seq ?? wanted,
-      ...(state.runId === undefined ? {} : { runId: state.runId }),
-    };
-    const frames = ['retry: 1000\n\n', namedFrame('hello', hello)];
-    for (const e of events) frames.push(eventFrame(e));
-    const full: InspectorStateMessage = { ...stateViewOf(state), full: true };
-    frames.push(namedFrame('state', full), namedFrame('queues', queueSummary(this.engine)));
+    let frames: string[];
+    try {
+      frames = this.opening(asked);
+    } catch (e) {
+      if (this.clients.size === 0) this.unlisten();
+      throw e;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -108,6 +99,31 @@ export class InspectorFeed {
     const leave = () => this.drop(client);
     if (signal.aborted) leave();
     else signal.addEventListener('abort', leave, { once: true });
+  }
+
+  /** The first frames of a stream that resumes after `asked` (undefined: the log's tail). */
+  private opening(asked: number | undefined): string[] {
+    // What is pending goes to the clients already connected; the store covers it for this one.
+    this.write();
+    const store = this.engine.core.store;
+    const last = store.lastSeq();
+    // A seq beyond the log is from another log (a store that was replaced): start over.
+    const reset = asked !== undefined && asked > last;
+    const after = reset ? undefined : asked;
+    const wanted = after !== undefined ? after + 1 : Math.max(1, last - this.tailEvents + 1);
+    const events = wanted <= last ? readRetained(store, wanted) : [];
+    const state = this.engine.state;
+    const hello: InspectorHello = {
+      lastSeq: last,
+      fromSeq: events[0]?.seq ?? wanted,
+      ...(state.runId === undefined ? {} : { runId: state.runId }),
+      ...(reset ? { reset } : {}),
+    };
+    const frames = ['retry: 1000\n\n', namedFrame('hello', hello)];
+    for (const e of events) frames.push(eventFrame(e));
+    const full: InspectorStateMessage = { ...stateViewOf(state), full: true };
+    frames.push(namedFrame('state', full), namedFrame('queues', queueSummary(this.engine)));
+    return frames;
   }
 
   /** Ends every stream and stops listening to the engine. */
