@@ -23,7 +23,10 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
     const log = new CallLog();
     t = await createTestEngine({
       metrics: new PrometheusMetrics(P),
-      globalHooks: [hook(log, '010-startup.sh', { onStartup: 1 })],
+      globalHooks: [
+        hook(log, '010-startup.sh', { onStartup: 1 }),
+        hook(log, 'watch.sh', { kubernetes: [{ name: 'cms', apiVersion: 'v1', kind: 'ConfigMap' }] }),
+      ],
       modules: [
         {
           name: 'demo',
@@ -108,6 +111,9 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
       1,
     );
     expect(m.get(sample(`${P}tasks_queue_length`, { queue: 'main' }))).toBe(0);
+    // The chart's ConfigMap is the one object the global hook's binding holds.
+    const cms = { module: '', hook: 'watch.sh', binding: 'cms', queue: 'main', kind: 'ConfigMap' };
+    expect(m.get(sample(`${P}kube_snapshot_objects`, cms))).toBe(1);
     expect(m.get(sample(`${P}live_ticks`))).toBeGreaterThanOrEqual(1);
     const waited = m.get(
       sample(`${P}task_wait_in_queue_seconds_total`, {

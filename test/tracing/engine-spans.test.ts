@@ -37,6 +37,7 @@ describe('tracing: spans per converge, module run, hook run and helm operation',
     });
     await t.start();
     await t.advance(60_000);
+    await t.setConfig({ demoEnabled: false });
     spans = exporter.getFinishedSpans();
   });
   afterAll(async () => {
@@ -54,7 +55,10 @@ describe('tracing: spans per converge, module run, hook run and helm operation',
 
   it('one converge span covers ConvergeStarted..ConvergeCompleted, with its reason and times from the log', () => {
     const [converge] = named('converge');
-    expect(named('converge')).toHaveLength(1);
+    expect(named('converge').map((s) => s.attributes['converge.reason'])).toEqual([
+      'OperatorStartup',
+      'ReloadAllModules',
+    ]);
     expect(converge?.attributes['converge.reason']).toBe('OperatorStartup');
     const [started] = seqOf('ConvergeStarted');
     const [completed] = seqOf('ConvergeCompleted');
@@ -101,5 +105,15 @@ describe('tracing: spans per converge, module run, hook run and helm operation',
     const [upgraded] = seqOf('HelmReleaseUpgraded');
     expect(range(upgrade as ReadableSpan)).toEqual([upgraded, upgraded]);
     expect(upgrade?.attributes).toMatchObject({ 'helm.release': 'demo', 'helm.revision': 1 });
+  });
+
+  it('disabling the module is a module delete span with the helm uninstall under it', () => {
+    const [del] = named('module delete');
+    expect(named('module delete')).toHaveLength(1);
+    expect(parentOf(del as ReadableSpan)).toBe(named('converge')[1]?.spanContext().spanId);
+    expect(range(del as ReadableSpan)).toEqual([seqOf('ModuleDeleteStarted')[0], seqOf('ModuleDeleted')[0]]);
+    const [uninstall] = named('helm uninstall');
+    expect(parentOf(uninstall as ReadableSpan)).toBe(del?.spanContext().spanId);
+    expect(uninstall?.attributes['converge.seq.last']).toBe(seqOf('HelmReleaseUninstalled')[0]);
   });
 });

@@ -177,6 +177,12 @@ export const ADDON_OPERATOR_METRICS: readonly MetricSpec[] = [
     help: 'Head info of each non-empty task queue (module, task_type, hook)',
   },
   {
+    name: 'kube_snapshot_objects',
+    kind: 'gauge',
+    labels: ['module', 'hook', 'binding', 'queue', 'kind'],
+    help: 'Number of objects in the snapshot of a kubernetes binding',
+  },
+  {
     name: 'live_ticks',
     kind: 'counter',
     labels: [],

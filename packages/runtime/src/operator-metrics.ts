@@ -10,6 +10,16 @@ export interface OperatorMetricsSource {
   readonly queues: ReadonlyMap<string, { readonly tasks: readonly QueuedTaskView[] }>;
 }
 
+/** The objects one kubernetes binding holds (`kube_snapshot_objects`). */
+export interface SnapshotCount {
+  module: string;
+  hook: string;
+  binding: string;
+  queue: string;
+  kind: string;
+  count: number;
+}
+
 /** The fields of a queued task the queue metrics name. */
 export interface QueuedTaskView {
   type: string;
@@ -107,9 +117,14 @@ export function countTaskWait(metrics: Metrics, task: QueuedTaskView, queue: str
  * registration), `mm_module_info` (each enabled-state refresh), `mm_module_maintenance` (config),
  * `convergence_seconds`/`convergence_total` (AO §5.6) and, on each scrape of a sink with
  * `onScrape`, `tasks_queue_length`, `tasks_queue_head_info` and `live_ticks` (addon-operator
- * updates those every 5 s and 10 s). Returns the function that stops it.
+ * updates those every 5 s and 10 s) and `kube_snapshot_objects` from `snapshots` (shell-operator
+ * sets it on every informer event). Returns the function that stops it.
  */
-export function observeOperatorMetrics(source: OperatorMetricsSource, metrics: Metrics): () => void {
+export function observeOperatorMetrics(
+  source: OperatorMetricsSource,
+  metrics: Metrics,
+  snapshots: () => readonly SnapshotCount[] = () => [],
+): () => void {
   const startedAt = source.clock.now();
   const modules = new Map<string, string>();
   let convergeStarted: { at: number; activation: string } | undefined;
@@ -169,6 +184,8 @@ export function observeOperatorMetrics(source: OperatorMetricsSource, metrics: M
       const module = head.type === 'ParallelModuleRun' ? '' : (head.module ?? '');
       metrics.set('tasks_queue_head_info', { queue, module, task_type: head.type, hook: head.hook ?? '' }, 1);
     }
+    reset(metrics, 'kube_snapshot_objects');
+    for (const { count, ...labels } of snapshots()) metrics.set('kube_snapshot_objects', labels, count);
     const due = Math.floor((source.clock.now() - startedAt) / 10_000) + 1;
     if (due > ticks) {
       metrics.inc('live_ticks', {}, due - ticks);

@@ -27,6 +27,7 @@ import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
+import { kubeSnapshotCounts } from './kube-snapshot-metrics.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
 import { withStopSignal } from './stop-signal.js';
@@ -173,7 +174,7 @@ export function createEngine(options: EngineOptions): Engine {
     { dispatch, onDynamicEnabledChanged },
   );
   const schedules = new Schedules(core);
-  observeOperatorMetrics(core, core.metrics);
+  observeOperatorMetrics(core, core.metrics, () => kubeSnapshotCounts(core));
   // Spans from the event stream, no-op unless the embedder registered an OpenTelemetry SDK.
   observeTraces(core);
   core.onEvent((e) => {
