@@ -195,6 +195,8 @@ export const eventSchemas = {
     reason: z.enum(['absent', 'status']),
     resources: z.array(z.string()).optional(),
     status: z.string().optional(),
+    /** The release status could not be read (counted as not deployed, as addon-operator does). */
+    error: z.string().optional(),
   }),
   ModuleCrdsEnsured: ev('ModuleCrdsEnsured', { ...moduleField, crds: z.array(z.string()) }),
   ModuleReady: ev('ModuleReady', moduleField),
