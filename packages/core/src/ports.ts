@@ -176,6 +176,10 @@ export interface HookDefinition extends HookDescriptor {
   watches: HookWatch[];
   /** Config version; v0 hooks skip Synchronization and get v0 binding contexts. */
   configVersion: 'v0' | 'v1';
+  /** `settings.executionMinInterval` / `executionBurst`: the hook's rate limit (none when absent). */
+  settings?: { executionMinIntervalMs: number; executionBurst: number };
+  /** In-process hooks only: schedule runs before the first converge is done (Go hooks' EnableSchedulesOnStartup). */
+  enableSchedulesOnStartup?: boolean;
 }
 
 export interface HookWatch {

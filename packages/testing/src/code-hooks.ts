@@ -9,7 +9,7 @@ import type {
   ObjectPatchOperation,
   Values,
 } from '@converge/core';
-import { type JsonPatchOperation, type KubeObject, parseHookConfig } from '@converge/protocol';
+import { type JsonPatchOperation, type KubeObject, parseInProcessHookConfig } from '@converge/protocol';
 import { hookDefinitionFromConfig } from '@converge/runtime';
 
 /** What an in-code hook receives: the same inputs a shell hook reads from its files. */
@@ -54,8 +54,14 @@ export class CodeHookRunner implements HookRunner {
   ) {}
 
   private define(hook: CodeHook, kind: 'global' | 'module'): HookDefinition {
-    const effective = parseHookConfig(hook.config, { file: hook.name, hook: hook.name, kind });
-    return hookDefinitionFromConfig(hook.name, effective, hook.filters);
+    // In-process hooks follow addon-operator's Go hooks: fractional orders, EnableSchedulesOnStartup.
+    const { config, enableSchedulesOnStartup } = parseInProcessHookConfig(hook.config, {
+      file: hook.name,
+      hook: hook.name,
+      kind,
+    });
+    const def = hookDefinitionFromConfig(hook.name, config, hook.filters);
+    return enableSchedulesOnStartup ? { ...def, enableSchedulesOnStartup } : def;
   }
 
   async globalHooks(): Promise<HookDefinition[]> {
