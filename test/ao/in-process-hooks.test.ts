@@ -1,3 +1,4 @@
+import { defineHook } from '@converge/sdk';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 import { alwaysFail, CallLog, checkReplayThenStop, hook } from '../support/recorder.js';
@@ -73,5 +74,47 @@ describe('in-process hooks follow addon-operator’s Go hooks', () => {
       hooks: { orders: object }[];
     };
     expect(registered.hooks.map((h) => h.orders)).toContainEqual({ beforeAll: 1.5 });
+  });
+
+  it('AO-56 a failing SDK hook still applies its metrics and its ignoreHookError /status patches, nothing else', async () => {
+    const widget = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'default' } };
+    const failing = defineHook({
+      name: 'hooks/status',
+      config: { configVersion: 'v1', beforeHelm: 1 },
+      run: ({ metrics, patches, values }) => {
+        metrics.set('attempts', 7);
+        patches.mergePatch({ status: { phase: 'Failed' } }, 'v1', 'ConfigMap', 'default', 'w', {
+          subresource: '/status',
+          ignoreHookError: true,
+        });
+        patches.mergePatch({ status: { other: 'x' } }, 'v1', 'ConfigMap', 'default', 'w', {
+          subresource: '/status',
+        });
+        patches.mergePatch({ data: { x: '1' } }, 'v1', 'ConfigMap', 'default', 'w', {
+          ignoreHookError: true,
+        });
+        values.set('a.touched', true);
+        throw new Error('reconcile failed');
+      },
+    });
+    t = await createTestEngine({ objects: [widget], modules: [{ name: 'a', hooks: [failing] }] });
+    await t.start();
+    expect(t.events.find((e) => e.type === 'HookFailed')).toMatchObject({
+      hook: 'hooks/status',
+      error: 'reconcile failed',
+    });
+    expect(t.metrics.get('attempts', { hook: 'hooks/status', module: 'a' })).toBe(7);
+    const stored = t.cluster.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'default',
+      name: 'w',
+    }) as {
+      status?: unknown;
+      data?: unknown;
+    };
+    expect(stored.status).toEqual({ phase: 'Failed' });
+    expect(stored.data).toBeUndefined();
+    expect(t.events.some((e) => e.type === 'ValuesChanged')).toBe(false);
   });
 });

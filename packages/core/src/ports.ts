@@ -240,7 +240,17 @@ export type HookRunResult =
       objectPatches: ObjectPatchOperation[];
       metrics: HookMetricOperation[];
     }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      error: string;
+      /**
+       * Outputs applied despite the failure, as addon-operator does for a failed Go hook
+       * (pkg/module_manager/models/hooks/kind/gohook.go): the metrics it collected and its
+       * `/status` patches marked ignoreHookError. Only in-process hooks give them.
+       */
+      metrics?: HookMetricOperation[];
+      objectPatches?: ObjectPatchOperation[];
+    };
 
 /**
  * Discovers and runs hooks. `globalHooks`/`moduleHooks` reject with HookConfigError on a bad
