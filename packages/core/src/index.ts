@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './rate-limit.js';
 export * from './engine-state.js';
 export * from './event-subscribers.js';
 export * from './machines/converge-machine.js';

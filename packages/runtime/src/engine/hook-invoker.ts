@@ -32,6 +32,9 @@ const bindingNamesOf = (contexts: BindingContext[]) => contexts.map((c) => Strin
  * then HookSucceeded or HookFailed. Any output error fails the hook; nothing is half-recorded.
  */
 export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise<HookOutcome> {
+  // settings.executionMinInterval / executionBurst: wait for a token first (hook-rate-limits.ts).
+  const allowed = core.rateLimits.wait(inv.module, inv.hook, inv.queue);
+  if (allowed !== true && !(await allowed)) return { ok: false, error: 'engine stopped' };
   const scope = inv.module ?? 'global';
   const base = {
     hook: inv.hook.name,
