@@ -1,4 +1,5 @@
 export * from './binding-monitor.js';
+export * from './built-in-resources.js';
 export * from './checksum.js';
 export * from './errors.js';
 export * from './in-memory-cluster.js';
