@@ -6,6 +6,7 @@ import { ClusterRecords } from './cluster-records.js';
 import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
 import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
 import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
+import { refuseRemovedApi } from './removed-apis.js';
 import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from './selectors.js';
 
 export interface InMemoryClusterOptions {
@@ -143,12 +144,14 @@ export class InMemoryCluster implements ClusterStore {
     if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
       throw new TypeError('an object needs apiVersion, kind and metadata.name');
     }
+    refuseRemovedApi(object);
     const next: KubeObject = structuredClone(object);
     const ref = this.identity.normalizeRef(refOf(next));
     if (ref.namespace === undefined) delete next.metadata.namespace;
     else next.metadata.namespace = ref.namespace;
     const key = this.identity.key(ref);
     const before = this.objects.get(key);
+    withNamespacePhase(next, before);
     if (before) {
       next.metadata.uid = before.metadata.uid;
       next.metadata.resourceVersion = before.metadata.resourceVersion;
@@ -411,4 +414,19 @@ function compareStrings(a: string, b: string): number {
 
 function counterUid(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/**
+ * A Namespace without `status.phase` gets the one it had, else `Active`, as the API server's
+ * namespace strategy sets it, so hooks that select Active namespaces find them.
+ */
+function withNamespacePhase(next: KubeObject, before: KubeObject | undefined): void {
+  if (next.apiVersion !== 'v1' || next.kind !== 'Namespace') return;
+  const status = (next as { status?: Record<string, unknown> }).status;
+  if (typeof status?.phase === 'string') return;
+  const previous = (before as { status?: { phase?: unknown } } | undefined)?.status?.phase;
+  (next as { status?: Record<string, unknown> }).status = {
+    ...(status ?? {}),
+    phase: typeof previous === 'string' ? previous : 'Active',
+  };
 }

@@ -7,4 +7,5 @@ export * from './jq-engine.js';
 export * from './merge-patch.js';
 export * from './object-identity.js';
 export * from './object-patch.js';
+export * from './removed-apis.js';
 export * from './selectors.js';
