@@ -1,5 +1,4 @@
 export * from './backoff.js';
-export * from './rate-limit.js';
 export * from './engine-state.js';
 export * from './event-subscribers.js';
 export * from './machines/converge-machine.js';
@@ -11,5 +10,6 @@ export * from './machines/steps.js';
 export * from './persisted-state.js';
 export * from './planning.js';
 export * from './ports.js';
+export * from './rate-limit.js';
 export * from './run-decisions.js';
 export * from './values/index.js';

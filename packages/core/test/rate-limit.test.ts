@@ -21,7 +21,10 @@ describe('hook rate limit (shell-operator CreateRateLimiter, x/time/rate token b
   it('TV-10 no executionMinInterval means no limit; executionBurst 0 means a burst of 1', () => {
     expect(rateLimitOf(undefined)).toBeUndefined();
     expect(rateLimitOf({ executionMinIntervalMs: 0, executionBurst: 3 })).toBeUndefined();
-    expect(rateLimitOf({ executionMinIntervalMs: 1000, executionBurst: 0 })).toEqual({ intervalMs: 1000, burst: 1 });
+    expect(rateLimitOf({ executionMinIntervalMs: 1000, executionBurst: 0 })).toEqual({
+      intervalMs: 1000,
+      burst: 1,
+    });
     expect(delays([0, 0, 0], { intervalMs: 1000, burst: 1 })).toEqual([0, 1000, 2000]);
   });
 });
