@@ -3,12 +3,15 @@ import {
   enabledBeforeScript,
   groupByOrder,
   moduleStateName,
+  type NotEnabledReason,
   nextConvergeStep,
+  notEnabledReason,
   sortModules,
   type Values,
   valuesKey,
 } from '@converge/core';
 import type { ConvergeReason } from '@converge/protocol';
+import { reportNotEnabled } from '../not-enabled-reports.js';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { invokeHook } from './hook-invoker.js';
 import type { Task, TaskResult } from './task.js';
@@ -124,9 +127,13 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
 export async function decideEnabled(
   core: EngineCore,
   configValuesOf: (module: string) => Values = (m) => core.values.hookConfigValues(m),
-): Promise<{ enabled: string[]; reasons: Record<string, string> } | { module: string; error: string }> {
+): Promise<
+  | { enabled: string[]; reasons: Record<string, string>; notEnabled: Map<string, NotEnabledReason> }
+  | { module: string; error: string }
+> {
   const enabled: string[] = [];
   const reasons: Record<string, string> = {};
+  const notEnabled = new Map<string, NotEnabledReason>();
   for (const def of sortModules([...core.moduleDefs.values()])) {
     const pre = enabledBeforeScript(def, {
       dynamic: core.state.decisions.dynamicEnabled,
@@ -134,6 +141,7 @@ export async function decideEnabled(
     });
     if (!pre.enabled) {
       reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
+      notEnabled.set(def.name, notEnabledReason(def, pre.by));
       continue;
     }
     if (def.hasEnabledScript) {
@@ -147,6 +155,7 @@ export async function decideEnabled(
           reasons[def.name] = r.reason
             ? `disabled by ScriptEnabled: ${r.reason}`
             : 'disabled by ScriptEnabled';
+          notEnabled.set(def.name, notEnabledReason(def, 'ScriptEnabled', r));
           continue;
         }
       } catch (e) {
@@ -156,7 +165,7 @@ export async function decideEnabled(
     reasons[def.name] = `enabled by ${pre.by}`;
     enabled.push(def.name);
   }
-  return { enabled, reasons };
+  return { enabled, reasons, notEnabled };
 }
 
 /**
@@ -168,6 +177,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const before = [...core.state.enabled];
   let enabled: string[];
   let reasons: Record<string, string> = {};
+  let notEnabled = new Map<string, NotEnabledReason>();
   // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
   if (
     core.state.decisions.graphDirty ||
@@ -179,7 +189,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
       core.emit('DiscoveryFailed', { convergeId, module: decided.module, error: decided.error });
       return { error: decided.error };
     }
-    ({ enabled, reasons } = decided);
+    ({ enabled, reasons, notEnabled } = decided);
   } else {
     enabled = before;
   }
@@ -206,6 +216,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   for (const m of diff.toDisable)
     core.emit('ModuleDisabled', { module: m, reason: reasons[m] ?? 'disabled' });
   for (const m of diff.toEnable) core.emit('ModuleEnabled', { module: m, reason: reasons[m] ?? 'enabled' });
+  reportNotEnabled(core, convergeId, notEnabled, enabled, diff.toDisable);
   reapplyConfigOfReenabled(core, diff.toEnable);
   core.emit('ModulesPlanned', { convergeId, enabled, groups, toEnable: diff.toEnable, toDisable });
   return { tasks: moduleTasks(core, toDisable, groups, task.convergeReason ?? 'OperatorStartup') };
