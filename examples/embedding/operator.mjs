@@ -66,7 +66,7 @@ process.on('SIGTERM', stop);
 if (once) {
   engine.idle$.subscribe(async (idle) => {
     if (idle && engine.state.startup.value === 'ready') {
-      console.log('converged:', JSON.stringify(engine.core.values.moduleValues('greeter')));
+      console.log('converged:', JSON.stringify(engine.moduleValues('greeter')));
       await stop();
     }
   });

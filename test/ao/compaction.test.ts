@@ -1,3 +1,4 @@
+import { internalsForTestKitAndServer } from '@converge/runtime';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 import { alwaysFail, CallLog, checkReplayThenStop, hook } from '../support/recorder.js';
@@ -48,7 +49,7 @@ describe('queue compaction (AO §1.6)', () => {
     // 240 tasks queued behind a failing head; each hook's tasks merged when it reached 100,
     // so only the ~20 + 20 queued after the merges stay separate.
     expect(q.length).toBeLessThan(50);
-    const head = t.engine.core.queue('q').tasks[0];
+    const head = internalsForTestKitAndServer(t.engine).queue('q').tasks[0];
     expect(head.contexts?.length).toBeGreaterThanOrEqual(100);
     expect(t.metrics.get('tasks_queue_compaction_operations_total', { queue_name: 'q' })).toBeGreaterThan(0);
     expect(t.queues().gq.tasks.length).toBe(121);

@@ -22,7 +22,7 @@ describe('examples/before-delete-cleanup', () => {
       expect(t.cluster.get(widget)?.metadata.finalizers).toEqual(['example.com/cleanup']);
       // Watch the Widget: when the uninstall deletes it, its finalizers must already be gone.
       let finalizersAtDeletion: unknown = 'not deleted';
-      const unwatch = t.engine.core.cluster.watch({ apiVersion: 'example.com/v1', kind: 'Widget' }, (ev) => {
+      const unwatch = t.clusterStore.watch({ apiVersion: 'example.com/v1', kind: 'Widget' }, (ev) => {
         if (ev.type === 'Deleted') finalizersAtDeletion = ev.object.metadata.finalizers ?? [];
       });
       await t.setConfig({ widgetsEnabled: false });

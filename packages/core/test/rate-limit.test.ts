@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitOf, reserveToken, type TokenBucket } from '../src/index.js';
+import { rateLimitOf, reserveToken, type TokenBucket } from '../src/rate-limit.js';
 
 /** Delays of runs asked for at `times`, each waiting for its token (golang.org/x/time/rate Wait). */
 function delays(times: number[], limit = { intervalMs: 5000, burst: 2 }): number[] {

@@ -1,12 +1,11 @@
-export * from './chart-source.js';
-export * from './helm-cli-executor.js';
-export * from './helm-process.js';
-export * from './in-memory-release-store.js';
-export * from './manifest-order.js';
-export * from './object-scope.js';
-export * from './release-cluster-reads.js';
-export * from './release-ownership.js';
-export * from './render-cache.js';
-export * from './render-chart.js';
-export * from './resolve-helm.js';
-export * from './yaml-docs.js';
+// The public API of @converge/helm, by name (docs/api.md lists each one; `npm run lint` checks both).
+export { HelmCliReleaseExecutor, type HelmCliReleaseExecutorOptions } from './helm-cli-executor.js';
+export { HelmCommandError, type HelmRunOptions } from './helm-process.js';
+export {
+  InMemoryReleaseStore,
+  type InMemoryReleaseStoreOptions,
+  type SeedRelease,
+} from './in-memory-release-store.js';
+export { OWNER_LABEL } from './release-ownership.js';
+export { type RenderChartOptions, renderChart } from './render-chart.js';
+export { extractedBinary, type ResolveHelmOptions, resolveHelm } from './resolve-helm.js';

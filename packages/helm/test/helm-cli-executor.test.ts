@@ -6,13 +6,12 @@ import { describe, expect, it } from 'vitest';
 import {
   HelmCliReleaseExecutor,
   type HelmCliReleaseExecutorOptions,
-  HelmCommandError,
   labelsFlag,
-  manifestChecksum,
-  parseManifestObjects,
-  RenderCache,
-  STDERR_CAP,
-} from '../src/index.js';
+} from '../src/helm-cli-executor.js';
+import { HelmCommandError, STDERR_CAP } from '../src/helm-process.js';
+import { RenderCache } from '../src/render-cache.js';
+import { manifestChecksum } from '../src/render-chart.js';
+import { parseManifestObjects } from '../src/yaml-docs.js';
 import { FakeHelm, historyJson, metadataJson, NOT_FOUND, releaseJson } from './fake-helm-cli.js';
 import { FIXTURES, helmBinaries, helmTemplate, tempDir, writeScript, writeTree } from './helpers.js';
 

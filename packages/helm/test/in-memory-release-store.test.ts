@@ -3,7 +3,8 @@ import type { ClusterStore } from '@converge/core';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
 import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
-import { InMemoryReleaseStore, type InMemoryReleaseStoreOptions, manifestChecksum } from '../src/index.js';
+import { InMemoryReleaseStore, type InMemoryReleaseStoreOptions } from '../src/in-memory-release-store.js';
+import { manifestChecksum } from '../src/render-chart.js';
 import { FIXTURES, helmBinaries, tempDir, writeTree } from './helpers.js';
 
 const NS = 'converge';

@@ -1,6 +1,6 @@
 import { InMemoryCluster, MemoryEventStore } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
-import { InMemoryReleaseStore } from '../src/index.js';
+import { InMemoryReleaseStore } from '../src/in-memory-release-store.js';
 import { tempDir, writeTree } from './helpers.js';
 
 const NS = 'converge';

@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import type { RenderResult } from '@converge/core';
 import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
+import { InMemoryReleaseStore } from '../src/in-memory-release-store.js';
 import {
   BYPASS_FUNCTIONS,
   canonicalJson,
   dynamicFunctionIn,
-  InMemoryReleaseStore,
-  manifestChecksum,
   RenderCache,
   type RenderCacheKey,
-} from '../src/index.js';
+} from '../src/render-cache.js';
+import { manifestChecksum } from '../src/render-chart.js';
 import { FIXTURES, helmBinaries, tempDir, writeTree } from './helpers.js';
 
 const chartFiles = (template: string) => ({

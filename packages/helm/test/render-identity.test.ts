@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import { HelmNotFoundError } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { type HelmMajor, manifestChecksum, renderChart, renderPlainChart } from '../src/index.js';
+import type { HelmMajor } from '../src/manifest-order.js';
+import { manifestChecksum, renderChart, renderPlainChart } from '../src/render-chart.js';
 import { FIXTURES, helmBinaries, helmTemplate, tempDir, writeScript, writeTree } from './helpers.js';
 
 const MAJORS: HelmMajor[] = [3, 4];

@@ -2,7 +2,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { HelmNotFoundError, isConvergeError } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { extractedBinaryCandidates, helmMajorVersion, resolveHelm } from '../src/index.js';
+import { extractedBinaryCandidates, helmMajorVersion, resolveHelm } from '../src/resolve-helm.js';
 import { requireExtracted, tempDir, writeScript } from './helpers.js';
 
 /** Fake helm binaries in a temp dir: explicit, HELM_BIN, two PATH dirs (the first not executable). */

@@ -1,21 +1,15 @@
-export * from './batch-hook.js';
-export * from './chart-files.js';
-export * from './enabled-script.js';
-export * from './hook-discovery.js';
-export * from './hook-env.js';
-export * from './hook-files.js';
-export * from './hook-loader.js';
-export * from './hook-log.js';
-export * from './hook-output-files.js';
-export * from './hook-process.js';
-export * from './hook-runner.js';
-export * from './jq-engine-choice.js';
-export * from './jq-process-engine.js';
-export * from './jq-results.js';
-export * from './jq-wasm.js';
-export * from './json-stream.js';
-export * from './loaded-hook.js';
-export * from './modules-dir.js';
+// The public API of @converge/hooks, by name (docs/api.md lists each one; `npm run lint` checks both).
+export { decodesAsBatchConfig } from './batch-hook.js';
+export { BUNDLED_JQ_DIR, findOnPath, type HookEnvOptions } from './hook-env.js';
+export {
+  HookOutputError,
+  parseMetricsFile,
+  parseObjectPatchFile,
+  parseValuesPatchFile,
+} from './hook-output-files.js';
+export { ProcessHookRunner, type ProcessHookRunnerOptions } from './hook-runner.js';
+export { type ClosableJqEngine, createJqEngine } from './jq-engine-choice.js';
+export { JqProcessEngine, type JqProcessEngineOptions, jqPatchFunction } from './jq-process-engine.js';
+export { JqWasmEngine } from './jq-wasm.js';
+export { type LoadModulesDirOptions, loadModulesDir } from './modules-dir.js';
 export { ModulesDirError } from './modules-dir-files.js';
-export * from './openapi-schemas.js';
-export * from './shell-hook.js';

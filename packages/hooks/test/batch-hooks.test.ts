@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchItemCount } from '../src/index.js';
+import { batchItemCount } from '../src/batch-hook.js';
 import { fixtureRunner, modulesDir, request } from './support.js';
 
 let tmpRoot: string;

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EnabledScriptError, loadModulesDir, type ModulesDirSource, runEnabledScript } from '../src/index.js';
+import { EnabledScriptError, runEnabledScript } from '../src/enabled-script.js';
+import { loadModulesDir, type ModulesDirSource } from '../src/modules-dir.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const enabledDir = join(fixtures, 'modules-enabled');

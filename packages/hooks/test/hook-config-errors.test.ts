@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HookConfigError } from '@converge/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessHookRunner } from '../src/index.js';
+import { ProcessHookRunner } from '../src/hook-runner.js';
 import { fixtureRunner, modulesDir } from './support.js';
 
 async function configError(promise: Promise<unknown>): Promise<HookConfigError> {

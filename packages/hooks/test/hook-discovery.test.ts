@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanHookFiles } from '../src/index.js';
+import { scanHookFiles } from '../src/hook-discovery.js';
 import { fixtureRunner, fixtures } from './support.js';
 
 let tmp: string | undefined;

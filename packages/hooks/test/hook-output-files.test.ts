@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { HookLogLineParser, type HookLogRecord } from '../src/hook-log.js';
 import {
-  HookLogLineParser,
-  type HookLogRecord,
   HookOutputError,
-  parseJsonStream,
   parseMetricsFile,
   parseObjectPatchFile,
   parseValuesPatchFile,
-} from '../src/index.js';
+} from '../src/hook-output-files.js';
+import { parseJsonStream } from '../src/json-stream.js';
 
 describe('values patch files (HP §3.1)', () => {
   it('reads one array, several arrays, NDJSON operations; ignores other JSON values', () => {

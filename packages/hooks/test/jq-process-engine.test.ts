@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { HookConfigError } from '@converge/protocol';
 import { collectJqResults } from '@converge/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JqError, JqProcessEngine, jqPatchFunction, ProcessHookRunner } from '../src/index.js';
+import { ProcessHookRunner } from '../src/hook-runner.js';
+import { JqProcessEngine, jqPatchFunction } from '../src/jq-process-engine.js';
+import { JqError } from '../src/jq-results.js';
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
 const engine = new JqProcessEngine({ timeoutMs: 10_000 });

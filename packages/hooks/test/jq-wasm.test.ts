@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { collectJqResults } from '@converge/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLED_JQ_DIR,
-  hookBaseEnv,
-  JqError,
-  JqWasmEngine,
-  jqPatchFunction,
-  withBundledJq,
-} from '../src/index.js';
+import { BUNDLED_JQ_DIR, hookBaseEnv, withBundledJq } from '../src/hook-env.js';
+import { jqPatchFunction } from '../src/jq-process-engine.js';
+import { JqError } from '../src/jq-results.js';
+import { JqWasmEngine } from '../src/jq-wasm.js';
 
 let engine: JqWasmEngine;
 let dir: string;

@@ -17,7 +17,7 @@ import {
 import { CodeHookRunner, MemoryConfigSource } from '@converge/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadModulesDir } from '../src/index.js';
+import { loadModulesDir } from '../src/modules-dir.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const e2eDir = join(fixtures, 'modules-e2e');
@@ -118,8 +118,8 @@ describe('createEngine with the modules-directory source', () => {
     ).toBeDefined();
 
     // Static values, config-schema defaults and the global section reach the module's values.
-    expect(t.engine.core.values.moduleValues('charted')).toEqual({ greeting: 'hello', replicas: 2 });
-    expect(t.engine.core.values.globalValues()).toEqual({ clusterName: 'e2e' });
+    expect(t.engine.moduleValues('charted')).toEqual({ greeting: 'hello', replicas: 2 });
+    expect(t.engine.globalValues()).toEqual({ clusterName: 'e2e' });
 
     // AO-89: the enabled script of a later module sees the modules enabled before it.
     const seen = JSON.parse(readFileSync(join(t.dump, 'scripted-on-values.json'), 'utf8'));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { enabledKey, ModuleNameError, valuesKey } from '@converge/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadModulesDir, ModulesDirError } from '../src/index.js';
+import { loadModulesDir } from '../src/modules-dir.js';
+import { ModulesDirError } from '../src/modules-dir-files.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const naming = join(fixtures, 'modules-naming');

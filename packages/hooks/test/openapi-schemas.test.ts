@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeValues, type Values } from '@converge/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type DirModuleDefinition, loadModulesDir } from '../src/modules-dir.js';
+import { ModulesDirError } from '../src/modules-dir-files.js';
 import {
   compileSchemaChecks,
-  type DirModuleDefinition,
-  loadModulesDir,
-  ModulesDirError,
   prepareOpenApiSchemas,
   withAdditionalPropertiesFalse,
   withRequiredForHelm,
-} from '../src/index.js';
+} from '../src/openapi-schemas.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const schemasDir = join(fixtures, 'modules-schemas');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HookRunRequest, Logger } from '@converge/core';
-import { ProcessHookRunner, type ProcessHookRunnerOptions } from '../src/index.js';
+import { ProcessHookRunner, type ProcessHookRunnerOptions } from '../src/hook-runner.js';
 
 export const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const modulesDir = join(fixtures, 'hooks-modules');

@@ -1,7 +1,6 @@
-export * from './discovery.js';
-export * from './errors.js';
-export * from './kube-cluster.js';
-export * from './kube-config-map-source.js';
-export * from './leader-election.js';
-export * from './load-kube-config.js';
-export * from './transport.js';
+// The public API of @converge/kube, by name (docs/api.md lists each one; `npm run lint` checks both).
+export { KubeConfigError, KubeConnectionError, UnknownKindError } from './errors.js';
+export { KubeCluster, type KubeClusterOptions } from './kube-cluster.js';
+export { KubeConfigMapSource, type KubeConfigMapSourceOptions } from './kube-config-map-source.js';
+export { ADDON_OPERATOR_LEASE, LeaderElector, type LeaderElectorOptions } from './leader-election.js';
+export { type LoadKubeConfigOptions, loadKubeConfig } from './load-kube-config.js';

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HookConfigError,
-  mapBatchHookConfig,
-  parseHookConfig,
-  parseSettingsCheckResult,
-  SchemaValidationError,
-} from '../src/index.js';
+import { mapBatchHookConfig, parseSettingsCheckResult } from '../src/batch-config.js';
+import { HookConfigError, SchemaValidationError } from '../src/errors.js';
+import { parseHookConfig } from '../src/hook-config.js';
 
 const moduleCtx = { file: 'hooks/mybin', kind: 'module' as const };
 const globalCtx = { file: 'hooks/gbin', kind: 'global' as const };

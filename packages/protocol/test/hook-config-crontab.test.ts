@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrontabError, GoDurationError, parseCrontab, parseGoDuration } from '../src/index.js';
+import { CrontabError, GoDurationError, parseCrontab, parseGoDuration } from '../src/crontab.js';
 
 const utc = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type EffectiveHookConfig, HookConfigError, isConvergeError, parseHookConfig } from '../src/index.js';
+import { HookConfigError, isConvergeError } from '../src/errors.js';
+import { parseHookConfig } from '../src/hook-config.js';
+import type { EffectiveHookConfig } from '../src/hook-config-effective.js';
 
 const FILE = 'modules/001-demo/hooks/demo.sh';
 const HOOK = 'hooks/demo.sh';

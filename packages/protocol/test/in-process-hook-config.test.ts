@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HookConfigError, parseHookConfig, parseInProcessHookConfig } from '../src/index.js';
+import { HookConfigError } from '../src/errors.js';
+import { parseHookConfig } from '../src/hook-config.js';
+import { parseInProcessHookConfig } from '../src/in-process-hook-config.js';
 
 const ctx = { file: 'hooks/x', hook: 'hooks/x', kind: 'module' as const };
 

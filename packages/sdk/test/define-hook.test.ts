@@ -1,7 +1,7 @@
 import type { KubeObject } from '@converge/protocol';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineHook } from '../src/index.js';
+import { defineHook } from '../src/define-hook.js';
 
 let t: TestEngine | undefined;
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hookMetadata, hookMetadataName, SdkUsageError } from '../src/index.js';
+import { SdkUsageError } from '../src/errors.js';
+import { hookMetadata, hookMetadataName } from '../src/hook-metadata.js';
 
 describe('hookMetadataName', () => {
   it('TV-89 strips trailing characters of the set {., g, o}: nodes, confi, l', () => {

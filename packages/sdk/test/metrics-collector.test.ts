@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsCollector } from '../src/index.js';
+import { MetricsCollector } from '../src/metrics-collector.js';
 
 describe('MetricsCollector', () => {
   it('TV-87 Inc, Set with a group and Expire("") produce the SDK metric lines', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatchCollector } from '../src/index.js';
+import { PatchCollector } from '../src/patch-collector.js';
 
 const cm = {
   apiVersion: 'v1',

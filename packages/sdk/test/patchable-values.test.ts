@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PatchableValues, SdkUsageError } from '../src/index.js';
+import { SdkUsageError } from '../src/errors.js';
+import { PatchableValues } from '../src/patchable-values.js';
 
 describe('PatchableValues', () => {
   it('TV-86 Get does not see Set; remove of a missing path is dropped; ops in call order', () => {

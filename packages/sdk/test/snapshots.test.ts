@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotsOf } from '../src/index.js';
+import { snapshotsOf } from '../src/snapshots.js';
 
 describe('snapshotsOf', () => {
   it('TV-85 flattens filter results and objects, drops {} items and appends across contexts', () => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { valuesKey } from '@converge/core';
-import type { Engine } from '@converge/runtime';
+import { type Engine, internalsForTestKitAndServer } from '@converge/runtime';
 import { type DebugFormat, DebugRouteError, sendFormatted } from './debug-format.js';
 import { mainQueueDump, queueListDump, queueListText, queueText } from './queue-dump.js';
 import type { Route } from './route-table.js';
@@ -39,7 +39,7 @@ const truthy = (v: string | null) => v !== null && /^(1|t|true)$/i.test(v);
  * addon-operator offers it. Served on the debug unix socket.
  */
 export function debugRoutes(engine: Engine): Route[] {
-  const core = engine.core;
+  const core = internalsForTestKitAndServer(engine);
   const moduleNamed = (name: string) => {
     if (!core.moduleDefs.has(name)) throw new DebugRouteError(`module not found: ${name}`, 404);
     return name;

@@ -1,9 +1,10 @@
-export * from './converge-status.js';
-export * from './debug-format.js';
-export * from './debug-routes.js';
-export * from './inspector/index.js';
-export * from './listen-address.js';
-export * from './operator-routes.js';
-export * from './queue-dump.js';
-export * from './route-table.js';
-export * from './serve-engine.js';
+// The public API of @converge/server, by name (docs/api.md lists each one; `npm run lint` checks both).
+export { PastStateError, PastStates } from './inspector/past-states.js';
+export {
+  DEFAULT_LISTEN,
+  ListenAddressError,
+  ListenError,
+  parseListenAddress,
+  resolveListenAddress,
+} from './listen-address.js';
+export { type EngineServer, type ServeEngineOptions, serveEngine } from './serve-engine.js';

@@ -1,4 +1,4 @@
-import type { Engine } from '@converge/runtime';
+import { type Engine, internalsForTestKitAndServer } from '@converge/runtime';
 import { convergeStatusJson, convergeStatusLines } from './converge-status.js';
 import { type Route, send, sendJson, sendText } from './route-table.js';
 
@@ -13,7 +13,7 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 export function operatorRoutes(engine: Engine): Route[] {
   // The engine's sink knows its exposition: createEngine's default (OnDemandMetrics) keeps
   // addon-operator's metrics from the moment they are served, a PrometheusMetrics always.
-  const prometheus = engine.core.metrics as {
+  const prometheus = internalsForTestKitAndServer(engine).metrics as {
     text?: () => Promise<string>;
     hookText?: () => Promise<string>;
     enable?: () => unknown;

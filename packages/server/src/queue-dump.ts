@@ -1,5 +1,10 @@
-import type { Engine } from '@converge/runtime';
-import { describeTask, MAIN } from '@converge/runtime';
+import {
+  describeTask,
+  type Engine,
+  type EngineInternals,
+  internalsForTestKitAndServer,
+  MAIN,
+} from '@converge/runtime';
 
 /** One queue as shell-operator's queue dump shows it (`pkg/task/dump/dump.go`). */
 export interface QueueDump {
@@ -20,7 +25,7 @@ export interface QueueListDump {
   };
 }
 
-type Queue = Engine['core']['queues'] extends ReadonlyMap<string, infer Q> ? Q : never;
+type Queue = EngineInternals['queues'] extends ReadonlyMap<string, infer Q> ? Q : never;
 
 /** The worker's status line of a queue: what its head is doing. */
 function statusOf(q: Queue, now: number): string {
@@ -47,9 +52,9 @@ const byName = (a: QueueDump, b: QueueDump) =>
 
 /** `/queue/main`: the main queue. */
 export function mainQueueDump(engine: Engine): QueueDump {
-  const q = engine.core.queues.get(MAIN);
+  const q = internalsForTestKitAndServer(engine).queues.get(MAIN);
   return q
-    ? dumpOf(q, engine.core.clock.now())
+    ? dumpOf(q, internalsForTestKitAndServer(engine).clock.now())
     : { name: MAIN, tasksCount: 0, status: 'Queue is not created' };
 }
 
@@ -62,12 +67,12 @@ export function queueText(d: QueueDump): string {
 
 /** `/queue/list`: every queue; empty ones listed only with `showEmpty`. */
 export function queueListDump(engine: Engine, showEmpty: boolean): QueueListDump {
-  const now = engine.core.clock.now();
+  const now = internalsForTestKitAndServer(engine).clock.now();
   const active: QueueDump[] = [];
   const empty: QueueDump[] = [];
   let mainTasks = 0;
   let others = { active: 0, empty: 0, tasks: 0 };
-  for (const q of engine.core.queues.values()) {
+  for (const q of internalsForTestKitAndServer(engine).queues.values()) {
     const d = dumpOf(q, now);
     if (q.name === MAIN) mainTasks = d.tasksCount;
     else if (d.tasksCount === 0) others = { ...others, empty: others.empty + 1 };

@@ -22,6 +22,7 @@ import {
   createEngine,
   type Engine,
   InMemoryCluster,
+  internalsForTestKitAndServer,
   MemoryEventStore,
   MemoryLogger,
   MemoryMetrics,
@@ -354,7 +355,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     },
     releaseStore,
     configSource,
-    values: (module) => engine.core.values.moduleValues(module),
+    values: (module) => engine.moduleValues(module),
     queues: () => engine.queues(),
     ...(kubeApi ? { kubeApi, kubeconfig } : {}),
   };
@@ -363,7 +364,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
 
 /** A dead engine takes no more tasks and watches nothing; its pending calls never return. */
 function abandon(engine: Engine): void {
-  const core = engine.core;
+  const core = internalsForTestKitAndServer(engine);
   core.stopped = true;
   for (const q of core.queues.values()) q.stop();
   core.kube.stopAll();

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import {
-  guardLabel,
-  type MachineName,
-  machines,
-  type Statechart,
-  statechartOf,
-  toDot,
-  toJson,
-  toMermaid,
-  toSvg,
-} from '../src/index.js';
+import { type MachineName, machines, toDot, toJson, toMermaid, toSvg } from '../src/statechart-export.js';
+import { guardLabel, type Statechart, statechartOf } from '../src/statechart-model.js';
 
 /** A state node as xstate builds it; walked here independently of the export. */
 interface Node {

@@ -2,16 +2,12 @@ import { applyEvent, initialEngineState, moduleStateName } from '@converge/core'
 import type { ConvergeEvent } from '@converge/protocol';
 import { type CodeHook, createTestEngine } from '@converge/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildStateTable,
-  layoutTimeline,
-  machines,
-  renderTimeline,
-  stateAt,
-  statechartOf,
-  type TimelineData,
-} from '../src/index.js';
+import { machines } from '../src/statechart-export.js';
+import { statechartOf } from '../src/statechart-model.js';
+import { renderTimeline, type TimelineData } from '../src/timeline.js';
 import { timelineScript } from '../src/timeline-assets.js';
+import { layoutTimeline } from '../src/timeline-layout.js';
+import { buildStateTable, stateAt } from '../src/timeline-state.js';
 
 const chart = (module: string) => ({
   'Chart.yaml': `apiVersion: v2\nname: ${module}\nversion: 0.1.0\n`,

@@ -3,6 +3,7 @@ import {
   type EngineState,
   type HookDefinition,
   type TimerHandle,
+  type Values,
   valuesKey,
 } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
@@ -25,6 +26,7 @@ import {
 import { convergeTask, handleConverge, handleEnsureCrds, isConvergeTask } from './converge-handler.js';
 import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
+import { registerEngineInternals } from './engine-internals.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
 import { kubeSnapshotCounts } from './kube-snapshot-metrics.js';
@@ -69,7 +71,10 @@ export interface Engine {
   status(): EngineStatus;
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
-  readonly core: EngineCore;
+  /** The values a module's hooks and chart see now (global values under `global`). */
+  moduleValues(module: string): Values;
+  /** The global values now. */
+  globalValues(): Values;
 }
 
 export interface StopOptions {
@@ -198,7 +203,6 @@ export function createEngine(options: EngineOptions): Engine {
   );
 
   const engine: Engine = {
-    core,
     get state() {
       return core.state;
     },
@@ -225,6 +229,8 @@ export function createEngine(options: EngineOptions): Engine {
             : 'CONVERGE_WAIT_TASK';
       return { ready, converge, tasks };
     },
+    moduleValues: (module) => core.values.moduleValues(module),
+    globalValues: () => core.values.globalValues(),
     queues() {
       const out: Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }> = {};
       for (const [name, q] of core.queues) {
@@ -363,6 +369,7 @@ export function createEngine(options: EngineOptions): Engine {
   // `--config` runs, like a running task's processes.
   const startRun = engine.start.bind(engine);
   engine.start = () => core.track(startRun);
+  registerEngineInternals(engine, core);
   return engine;
 }
 

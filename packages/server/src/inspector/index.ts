@@ -1,4 +1,4 @@
-import type { Engine } from '@converge/runtime';
+import { type Engine, internalsForTestKitAndServer } from '@converge/runtime';
 import { renderInspectorPage } from '@converge/viz';
 import { type Route, send, sendJson, sendText } from '../route-table.js';
 import { InspectorFeed, type InspectorFeedOptions } from './inspector-feed.js';
@@ -29,7 +29,7 @@ export interface InspectorOptions extends InspectorFeedOptions {
 export function createInspectorRoutes(engine: Engine, options: InspectorOptions = {}): Route[] {
   const page = renderInspectorPage({ title: options.title ?? 'converge inspector', base: 'inspector/' });
   const feed = new InspectorFeed(engine, options);
-  const past = new PastStates(engine.core.store);
+  const past = new PastStates(internalsForTestKitAndServer(engine).store);
   return [
     {
       path: '/',

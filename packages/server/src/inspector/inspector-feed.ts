@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConvergeEvent } from '@converge/protocol';
-import type { Engine } from '@converge/runtime';
+import { type Engine, internalsForTestKitAndServer } from '@converge/runtime';
 import { type InspectorHello, type InspectorStateMessage, stateViewOf } from '@converge/viz';
 import { queueSummary } from './queue-summary.js';
 import { readRetained } from './retained-events.js';
@@ -105,7 +105,7 @@ export class InspectorFeed {
   private opening(asked: number | undefined): string[] {
     // What is pending goes to the clients already connected; the store covers it for this one.
     this.write();
-    const store = this.engine.core.store;
+    const store = internalsForTestKitAndServer(this.engine).store;
     const last = store.lastSeq();
     // A seq beyond the log is from another log (a store that was replaced): start over.
     const reset = asked !== undefined && asked > last;

@@ -1,4 +1,4 @@
-import type { Engine } from '@converge/runtime';
+import { type Engine, internalsForTestKitAndServer } from '@converge/runtime';
 import type { InspectorQueue, InspectorQueuesMessage } from '@converge/viz';
 
 /** A task as the inspector names it: `Type:module:binding:hook`, the parts it has. */
@@ -15,7 +15,7 @@ function taskName(t: { type: string; module?: string; binding?: string; hook?: s
  */
 export function queueSummary(engine: Engine): InspectorQueuesMessage {
   const queues: InspectorQueue[] = [];
-  for (const [name, q] of engine.core.queues) {
+  for (const [name, q] of internalsForTestKitAndServer(engine).queues) {
     const head = q.tasks[0];
     queues.push({
       name,
@@ -27,5 +27,5 @@ export function queueSummary(engine: Engine): InspectorQueuesMessage {
       ...(head?.lastError !== undefined ? { lastError: head.lastError } : {}),
     });
   }
-  return { now: engine.core.clock.now(), queues };
+  return { now: internalsForTestKitAndServer(engine).clock.now(), queues };
 }
