@@ -3,6 +3,7 @@ export { backoffDelayMs, REPEAT_DELAY_MS } from './backoff.js';
 export {
   applyEvent,
   type EngineState,
+  evolve,
   initialEngineState,
   type ReplayOptions,
   replay,

@@ -21,3 +21,4 @@ export {
 } from './statechart-export.js';
 export { renderTimeline, type TimelineOptions } from './timeline.js';
 export { buildStateTable, stateAt } from './timeline-state.js';
+export { GraphvizUnavailableError } from './viz-loader.js';
