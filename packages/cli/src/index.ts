@@ -4,4 +4,6 @@ export * from './commands/run.js';
 export * from './commands/validate.js';
 export * from './commands/viz.js';
 export * from './config-file.js';
+export * from './fleet/assignment.js';
+export * from './fleet/targets-file.js';
 export { main } from './main.js';
