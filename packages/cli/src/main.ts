@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { eventsCommand } from './commands/events.js';
+import { fleetCommand, fleetStatusCommand } from './commands/fleet.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -16,6 +17,9 @@ const usage = `usage:
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--json]
+  converge fleet --targets FILE --store postgres://URL [--replica ID] [--lease-duration DUR]
+                 [--hook-timeout DUR] [--stop-grace DUR]
+  converge fleet status --store postgres://URL [--json]
 <log> is a JSONL file or sqlite:PATH.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
@@ -169,6 +173,41 @@ export async function main(argv: string[]): Promise<number> {
           globalHooks: values['global-hooks'],
           json: values.json ?? false,
         });
+      }
+      case 'fleet': {
+        if (rest[0] === 'status') {
+          const { values } = parseArgs({
+            args: rest.slice(1),
+            options: { store: { type: 'string' }, json: { type: 'boolean', default: false } },
+          });
+          if (!values.store) throw new UsageError('fleet status needs --store postgres://URL');
+          return await fleetStatusCommand({ store: values.store, json: values.json ?? false });
+        }
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            targets: { type: 'string' },
+            store: { type: 'string' },
+            replica: { type: 'string' },
+            'lease-duration': { type: 'string' },
+            'hook-timeout': { type: 'string' },
+            'stop-grace': { type: 'string', default: '30s' },
+            listen: { type: 'string' },
+          },
+        });
+        if (!values.targets) throw new UsageError('fleet needs --targets FILE');
+        if (!values.store) throw new UsageError('fleet needs --store postgres://URL');
+        const outcome = await fleetCommand({
+          targets: values.targets,
+          store: values.store,
+          ...(values.replica ? { replica: values.replica } : {}),
+          ...(values['lease-duration'] ? { leaseDuration: values['lease-duration'] } : {}),
+          ...(values['hook-timeout'] ? { hookTimeout: values['hook-timeout'] } : {}),
+          ...(values['stop-grace'] ? { stopGrace: values['stop-grace'] } : {}),
+          ...(values.listen !== undefined ? { listen: values.listen } : {}),
+        });
+        process.stderr.write(`converge: ${outcome.message}\n`);
+        return outcome.code;
       }
       case undefined:
       case '-h':
