@@ -3,3 +3,4 @@ export * from './code-modules.js';
 export * from './kube-api/kube-api-server.js';
 export * from './memory-config-source.js';
 export * from './test-engine.js';
+export * from './postgres-server.js';
