@@ -51,6 +51,7 @@ export class MemoryFleetShared {
           return {
             store,
             epoch,
+            onFenced: () => {},
             renew: () =>
               gate(() => {
                 if (!mine()) return false;

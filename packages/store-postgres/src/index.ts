@@ -1,1 +1,2 @@
 export * from './postgres-url.js';
+export * from './fleet-rows.js';

@@ -26,6 +26,8 @@ export interface FleetStream {
   renew(): Promise<boolean>;
   /** Flushes, closes the store and gives the lease up at once, so the next owner need not wait. */
   release(): Promise<void>;
+  /** Calls `listener` once when a write finds the stream taken over (the store refuses it). */
+  onFenced(listener: () => void): void;
 }
 
 /** One row of `converge fleet status`. */

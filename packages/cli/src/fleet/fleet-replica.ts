@@ -148,6 +148,13 @@ export class FleetReplica {
     logger.info({ target: name, epoch: stream.epoch }, 'fleet: took the target lease; starting its engine');
     const owned: Owned = { stream, ready: false };
     this.owned.set(name, owned);
+    stream.onFenced(() => {
+      logger.warn(
+        { target: name, epoch: stream.epoch },
+        'fleet: the target stream was taken over (fenced); stopping its engine',
+      );
+      void this.giveUp(name, 0, false);
+    });
     owned.starting = this.o.startEngine(target, stream).then(
       (engine) => {
         owned.engine = engine;
