@@ -1,5 +1,6 @@
 // `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
+import { fleetRows } from './fleet-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
@@ -61,6 +62,8 @@ rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
 rows.push(...(await storeRows()));
 // Issue 9, safe to leave running: heap of a simulated week against its first hour.
 rows.push(...soakRows());
+// Issue 11: a fleet of engines on the Postgres store, and two scale figures of one engine.
+rows.push(...fleetRows());
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.

@@ -12,3 +12,4 @@ export * from './fleet/fleet-status.js';
 export * from './fleet/target-engine.js';
 export * from './fleet/targets-file.js';
 export { main } from './main.js';
+export * from './fleet/postgres-fleet-backend.js';
