@@ -42,7 +42,7 @@ beforeAll(async () => {
     join(chart, 'templates', 'greeting.yaml'),
     'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  greeting: {{ .Values.greeter.greeting | quote }}\n',
   );
-  writeFileSync(join(work, 'modules', 'values.yaml'), 'greeter: {}\n');
+  writeFileSync(join(work, 'modules', 'values.yaml'), 'greeterEnabled: true\ngreeter: {}\n');
   for (const n of names) {
     servers[n]?.writeKubeconfig(join(work, `${n}.kubeconfig`), { context: n });
     writeFileSync(join(work, `${n}-config.yaml`), stringify({ greeter: { greeting: `hi ${n}` } }));
@@ -143,10 +143,10 @@ describe('converge fleet', () => {
     const backend = await openFleetBackend(pg.url);
     try {
       await backend.registerTargets(['fence-test']);
-      const first = await backend.openStream('fence-test', 'r-one', 300);
+      const first = await backend.openStream('fence-test', 'r-one', 1_500);
       expect(first?.epoch).toBe(1);
       // Held: another replica gets nothing while the lease lasts.
-      expect(await backend.openStream('fence-test', 'r-two', 300)).toBeUndefined();
+      expect(await backend.openStream('fence-test', 'r-two', 1_500)).toBeUndefined();
       first?.store.append([{ type: 'EngineStarted', runId: 'one', at: new Date().toISOString() }]);
       const second = await until('the lease expired and r-two took it', () =>
         backend.openStream('fence-test', 'r-two', 5_000),
@@ -180,9 +180,11 @@ describe('converge fleet', () => {
   it('two replicas converge three clusters; after a SIGKILL the survivor takes the target over and converges a config change there', async () => {
     const rows = new PostgresFleetRows(pg.url);
     const targetRows = async () => (await rows.status()).filter((r) => names.includes(r.target));
+    const started: Replica[] = [];
     try {
       const a = replica('replica-a');
       const b = replica('replica-b');
+      started.push(a, b);
       const all = await until('all three targets ready, spread over both replicas', async () => {
         const r = await targetRows();
         return r.length === 3 && r.every((x) => x.ready) && new Set(r.map((x) => x.owner)).size === 2
@@ -235,8 +237,12 @@ describe('converge fleet', () => {
       // A clean leave gives the leases up at once.
       for (const r of await targetRows()) expect(r.owner).toBeNull();
       expect(survivor.out()).toContain('left the fleet');
+    } catch (e) {
+      // What the replicas logged, to see why.
+      for (const r of started) process.stderr.write(`--- ${r.id}\n${r.out().slice(-6000)}\n`);
+      throw e;
     } finally {
       await rows.close();
     }
-  });
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ export * from './fleet/assignment.js';
 export * from './fleet/fleet-backend.js';
 export * from './fleet/fleet-replica.js';
 export * from './fleet/fleet-status.js';
+export * from './fleet/postgres-fleet-backend.js';
 export * from './fleet/target-engine.js';
 export * from './fleet/targets-file.js';
 export { main } from './main.js';
-export * from './fleet/postgres-fleet-backend.js';

@@ -207,6 +207,10 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.listen !== undefined ? { listen: values.listen } : {}),
         });
         process.stderr.write(`converge: ${outcome.message}\n`);
+        // Everything is stopped and released by now; if a handle still holds the process (seen:
+        // the Postgres store's worker channel after many stores came and went), exit anyway.
+        // The timer is unref'd: it never keeps the process alive by itself.
+        setTimeout(() => process.exit(outcome.code), 2_000).unref();
         return outcome.code;
       }
       case undefined:

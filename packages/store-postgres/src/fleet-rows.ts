@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { ensureSchema } from './postgres-queries.js';
+import { redactPostgresUrl } from './postgres-url.js';
 
 /**
  * What the replicas of a `converge fleet` share beside the streams, in the store's schema:
@@ -77,10 +79,19 @@ CREATE TABLE IF NOT EXISTS ${s}.fleet_targets (
 export class PostgresFleetRows {
   private readonly pool: pg.Pool;
   private readonly schema: string;
+  private readonly create: boolean;
   private ready: Promise<void> | undefined;
 
-  constructor(url: string, options: { schema?: string; maxConnections?: number } = {}) {
+  /**
+   * `create: false` (a reader such as `converge fleet status`) creates nothing and rejects when
+   * the database holds no fleet.
+   */
+  constructor(
+    private readonly url: string,
+    options: { schema?: string; maxConnections?: number; create?: boolean } = {},
+  ) {
     this.schema = ident(options.schema ?? 'converge');
+    this.create = options.create ?? true;
     this.pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 2 });
     this.pool.on('error', () => {});
   }
@@ -212,6 +223,18 @@ export class PostgresFleetRows {
     this.ready ??= (async () => {
       const client = await this.pool.connect();
       try {
+        if (!this.create) {
+          const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+            `${this.schema}.fleet_targets`,
+          ]);
+          if (rows[0]?.t == null)
+            throw new Error(
+              `${redactPostgresUrl(this.url)}: no converge fleet in this database (schema ${this.schema})`,
+            );
+          return;
+        }
+        // The store's own tables first (leases, streams), then the fleet's.
+        await ensureSchema(client, this.schema, redactPostgresUrl(this.url));
         // Serialized with other replicas creating the same tables (CREATE … IF NOT EXISTS races).
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}.fleet`]);

@@ -87,6 +87,19 @@ export async function fleetCommand(
     signalled ??= signal;
     wake?.();
   };
+  // A write an engine makes after its target was taken over throws StoreFencedError wherever it
+  // happens to be; the replica is already stopping that engine (FleetStream.onFenced), and the
+  // other engines go on. Anything else that escapes still ends the process, as it would unhandled.
+  const onEscaped = (e: unknown) => {
+    if ((e as { code?: string } | undefined)?.code === 'STORE_FENCED') {
+      logger.warn({ error: (e as Error).message }, 'fleet: a write of a deposed engine was refused');
+      return;
+    }
+    process.stderr.write(`converge: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', onEscaped);
+  process.on('unhandledRejection', onEscaped);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -105,7 +118,10 @@ export async function fleetCommand(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onEscaped);
+    process.off('unhandledRejection', onEscaped);
     await backend.close();
+    logger.debug({ active: process.getActiveResourcesInfo() }, 'fleet: left');
   }
 }
 
@@ -114,7 +130,7 @@ export async function fleetStatusCommand(
   o: { store: string; json: boolean },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const backend = await openFleetBackend(o.store);
+  const backend = await openFleetBackend(o.store, { readOnly: true });
   try {
     const rows = await backend.status();
     out.write(o.json ? `${JSON.stringify(rows)}\n` : formatFleetStatus(rows));

@@ -90,20 +90,11 @@ export class FleetReplica {
     if (this.stopped) return;
     const { backend, replica, leaseMs, logger } = this.o;
     const every = renewIntervalOf(leaseMs);
+    const began = Date.now();
     try {
       await backend.heartbeat(replica, leaseMs);
-      // Renew first: a lease lost here was taken over, and its engine must stop writing now.
-      for (const [target, o] of [...this.owned]) {
-        if (o.stopping) continue;
-        const kept = await o.stream.renew().catch(() => true);
-        if (!kept) {
-          logger.warn(
-            { target, epoch: o.stream.epoch },
-            'fleet: lost the target lease (fenced); stopping its engine',
-          );
-          await this.giveUp(target, 0, false);
-        }
-      }
+      logger.debug({ ms: Date.now() - began }, 'fleet: heartbeat');
+      await this.renewAll();
       const view = await backend.view();
       const owners = new Map<string, string>();
       for (const [t, l] of view.leases) if (l.expiresAt > view.now) owners.set(t, l.owner);
@@ -127,15 +118,34 @@ export class FleetReplica {
         }
         if ((this.backoff.get(target) ?? 0) > now) continue;
         await this.acquire(target);
+        // Opening a stream blocks this thread for a while (its store is synchronous): renew
+        // what is held, the stream just opened included, before its lease can run out.
+        await this.renewAll();
       }
       // Wake when a dead replica's heartbeat expires: its targets move then.
       for (const [r, exp] of view.replicas)
         if (r !== replica && exp > view.now) wake = Math.min(wake, exp - view.now + 20);
       for (const [target, o] of this.owned) if (o.engine) this.publishReady(target, o);
+      logger.debug({ ms: Date.now() - began, wake, plan }, 'fleet: round');
       this.schedule(wake);
     } catch (e) {
       logger.warn({ error: e instanceof Error ? e.message : String(e) }, 'fleet: round failed; retrying');
       this.schedule(every);
+    }
+  }
+
+  /** Renews every held lease; a lease lost here was taken over, and its engine stops at once. */
+  private async renewAll(): Promise<void> {
+    for (const [target, o] of [...this.owned]) {
+      if (o.stopping) continue;
+      const kept = await o.stream.renew().catch(() => true);
+      if (!kept) {
+        this.o.logger.warn(
+          { target, epoch: o.stream.epoch },
+          'fleet: lost the target lease (taken over); stopping its engine',
+        );
+        void this.giveUp(target, 0, false);
+      }
     }
   }
 

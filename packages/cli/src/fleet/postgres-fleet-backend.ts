@@ -1,3 +1,4 @@
+import type { EventStore } from '@converge/core';
 import type { StoreFencedError } from '@converge/protocol';
 import {
   isPostgresUrl,
@@ -9,17 +10,58 @@ import {
 import type { FleetBackend, FleetStream, TargetLease } from './fleet-backend.js';
 
 /**
+ * `store` with its writes reporting a refused write to `onWriteError` before rethrowing it, so a
+ * fenced writer is noticed on the write that finds out, whoever made it (the engine, mostly).
+ */
+function fenceAware(store: EventStore, onWriteError: (e: unknown) => void): EventStore {
+  const guard =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      try {
+        return f(...a);
+      } catch (e) {
+        onWriteError(e);
+        throw e;
+      }
+    };
+  const records = store.records;
+  return {
+    append: guard((events) => store.append(events)),
+    read: (from) => store.read(from),
+    lastSeq: () => store.lastSeq(),
+    subscribe: (listener) => store.subscribe(listener),
+    saveSnapshot: guard((snapshot) => store.saveSnapshot(snapshot)),
+    loadSnapshot: () => store.loadSnapshot(),
+    flush: () => store.flush(),
+    close: () => store.close(),
+    ...(records
+      ? {
+          records: {
+            get: (key: string) => records.get(key),
+            put: guard((key: string, value: unknown) => records.put(key, value)),
+            delete: guard((key: string) => records.delete(key)),
+            keys: (prefix?: string) => records.keys(prefix),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
  * The fleet's shared state on the PostgreSQL store at `url`: heartbeats and readiness in the
  * fleet's own rows (PostgresFleetRows), target leases as the streams' writer leases
  * (PostgresLeases), so the replica holding a target's lease is its stream's only writer and a
- * takeover's new epoch fences the previous one.
+ * takeover's new epoch fences the previous one. `readOnly` (fleet status) creates nothing.
  */
-export async function openFleetBackend(url: string): Promise<FleetBackend> {
+export async function openFleetBackend(
+  url: string,
+  options: { readOnly?: boolean } = {},
+): Promise<FleetBackend> {
   if (!isPostgresUrl(url))
     throw new Error(
       `converge fleet needs a postgres:// store, got ${JSON.stringify(redactPostgresUrl(url))}`,
     );
-  const rows = new PostgresFleetRows(url);
+  const rows = new PostgresFleetRows(url, { create: options.readOnly !== true });
   const leases = new PostgresLeases(url);
   return {
     registerTargets: (targets) => rows.registerTargets(targets),
@@ -58,8 +100,14 @@ export async function openFleetBackend(url: string): Promise<FleetBackend> {
         await leases.release(lease).catch(() => undefined);
         throw e;
       }
+      const onWriteError = (e: unknown) => {
+        if ((e as { code?: string }).code === 'STORE_FENCED' && !fenced) {
+          fenced = true;
+          for (const l of fencedListeners.splice(0)) l();
+        }
+      };
       return {
-        store,
+        store: fenceAware(store, onWriteError),
         epoch: lease.epoch,
         async renew() {
           if (fenced) return false;
