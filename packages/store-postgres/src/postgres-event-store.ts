@@ -7,18 +7,13 @@ import {
   type StoreRecords,
   type Unsubscribe,
 } from '@converge/core';
-import {
-  type ConvergeEvent,
-  eventVersions,
-  type NewEvent,
-  type StoreFencedError,
-  type StoreHolder,
-} from '@converge/protocol';
+import { type ConvergeEvent, eventVersions, type NewEvent, type StoreFencedError } from '@converge/protocol';
 import { PostgresRecords } from './postgres-records.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './postgres-schema.js';
 import { redactPostgresUrl } from './postgres-url.js';
 import { SyncBridge } from './sync-bridge.js';
 import { deserializeError } from './worker-errors.js';
+import { currentHolder } from './writer-holder.js';
 
 /** The stream a store opens when none is named (the CLI's default outside `--cluster kube`). */
 export const DEFAULT_STREAM = 'embedded';
@@ -88,6 +83,7 @@ export class PostgresEventStore implements EventStore {
   private last: number;
   private closed = false;
   private fencedError: StoreFencedError | undefined;
+  private readonly onFenced: ((error: StoreFencedError) => void) | undefined;
 
   constructor(
     readonly url: string,
@@ -103,10 +99,9 @@ export class PostgresEventStore implements EventStore {
     this.subscribers = new EventSubscribers(options.onListenerError);
     this.bridge = SyncBridge.acquire();
     this.id = this.bridge.newStoreId();
+    this.onFenced = options.onFenced;
     this.bridge.onNotice(this.id, (notice) => {
-      if (notice.type !== 'fenced' || this.fencedError) return;
-      this.fencedError = deserializeError(notice.error) as StoreFencedError;
-      options.onFenced?.(this.fencedError);
+      if (notice.type === 'fenced') this.markFenced(deserializeError(notice.error) as StoreFencedError);
     });
     const owner =
       options.lease?.owner ?? options.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -229,10 +224,17 @@ export class PostgresEventStore implements EventStore {
     try {
       return this.bridge.call<T>(request, this.timeoutMs);
     } catch (e) {
-      if ((e as { code?: string }).code === 'STORE_FENCED' && !this.fencedError)
-        this.fencedError = e as StoreFencedError;
+      if ((e as { code?: string }).code === 'STORE_FENCED') this.markFenced(e as StoreFencedError);
       throw e;
     }
+  }
+
+  /** Remembers the loss (later writes throw it) and tells `onFenced` once, outside the failed call. */
+  private markFenced(error: StoreFencedError): void {
+    if (this.fencedError || this.closed) return;
+    this.fencedError = error;
+    const told = this.onFenced;
+    if (told) queueMicrotask(() => told(error));
   }
 
   private assertOpen(): void {
@@ -244,16 +246,6 @@ export class PostgresEventStore implements EventStore {
     if (this.readOnly) throw new Error(`${this.source}: the event store is open read-only`);
     if (this.fencedError) throw this.fencedError;
   }
-}
-
-/** The holder a writer records in its lease: pid, host, now, and the run id when known. */
-function currentHolder(runId?: string): StoreHolder {
-  return {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    ...(runId ? { runId } : {}),
-  };
 }
 
 /**

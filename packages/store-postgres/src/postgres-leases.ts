@@ -4,6 +4,7 @@ import type { Queryable } from './postgres-queries.js';
 import { ensureSchema } from './postgres-queries.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './postgres-schema.js';
 import { redactPostgresUrl } from './postgres-url.js';
+import { currentHolder } from './writer-holder.js';
 
 /**
  * Writer leases: one row per stream (owner, epoch, expiry, holder) in the store's `leases` table.
@@ -181,7 +182,9 @@ export class PostgresLeases {
   }
 
   acquire(stream: string, options: AcquireLeaseOptions): Promise<AcquireResult> {
-    return this.withSchema(() => acquireLease(this.pool, this.schema, stream, options));
+    // The replica's process is recorded as the holder unless the caller names one.
+    const holder = options.holder ?? currentHolder();
+    return this.withSchema(() => acquireLease(this.pool, this.schema, stream, { ...options, holder }));
   }
 
   renew(
