@@ -11,16 +11,18 @@ const usage = `usage:
                [--cluster embedded|kube [--kubeconfig F] [--context C]] [--namespace NS]
                [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
                [--once] [--max-attempts N] [--timeout DUR] [--hook-timeout DUR] [--stop-grace DUR]
-               [--events FILE.jsonl] [--store sqlite:PATH] [--json]
-  converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
-  converge replay <log> [--until SEQ] [--json]
+               [--events FILE.jsonl] [--store sqlite:PATH|postgres://URL [--stream NAME]] [--json]
+  converge events <log> [--stream NAME] [--follow] [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
+  converge replay <log> [--stream NAME] [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
-  converge viz timeline <log> -o timeline.html
+  converge viz timeline <log> [--stream NAME] -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--json]
   converge fleet --targets FILE --store postgres://URL [--replica ID] [--lease-duration DUR]
                  [--hook-timeout DUR] [--stop-grace DUR]
   converge fleet status --store postgres://URL [--json]
-<log> is a JSONL file or sqlite:PATH.
+<log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
+--store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:
+the kube context under --cluster kube, else embedded) under a fenced lease: one writer per stream.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
@@ -66,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
             'stop-grace': { type: 'string', default: '30s' },
             events: { type: 'string' },
             store: { type: 'string' },
+            stream: { type: 'string' },
             json: { type: 'boolean', default: false },
             namespace: { type: 'string' },
             'leader-election': { type: 'boolean', default: false },
@@ -88,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
           stopGrace: values['stop-grace'] ?? '30s',
           events: values.events,
           store: values.store,
+          ...(values.stream ? { stream: values.stream } : {}),
           json: values.json ?? false,
           namespace: values.namespace ?? process.env.ADDON_OPERATOR_NAMESPACE ?? 'default',
           ...(values['leader-election']
@@ -113,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
             from: { type: 'string' },
             to: { type: 'string' },
             json: { type: 'boolean', default: false },
+            stream: { type: 'string' },
+            follow: { type: 'boolean', default: false },
           },
         });
         return await eventsCommand({
@@ -122,16 +128,23 @@ export async function main(argv: string[]): Promise<number> {
           from: int(values.from, 'from'),
           to: int(values.to, 'to'),
           json: values.json ?? false,
+          ...(values.stream ? { stream: values.stream } : {}),
+          follow: values.follow ?? false,
         });
       }
       case 'replay': {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { until: { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            until: { type: 'string' },
+            json: { type: 'boolean', default: false },
+            stream: { type: 'string' },
+          },
         });
         return await replayCommand({
           log: positional(positionals, 0, '<log>'),
+          ...(values.stream ? { stream: values.stream } : {}),
           until: int(values.until, 'until'),
           json: values.json ?? false,
         });
@@ -145,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
             machine: { type: 'string', default: 'module' },
             format: { type: 'string', default: 'mermaid' },
             output: { type: 'string', short: 'o' },
+            stream: { type: 'string' },
           },
         });
         if (sub === 'machine')
@@ -158,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
           return await vizTimelineCommand({
             log: positional(positionals, 0, '<log>'),
             output: values.output,
+            ...(values.stream ? { stream: values.stream } : {}),
           });
         }
         throw new UsageError(`unknown viz subcommand ${JSON.stringify(sub ?? '')}`);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
-import { ADDON_OPERATOR_LEASE } from '@converge/kube';
+import { ADDON_OPERATOR_LEASE, loadKubeConfig } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
   createEngine,
@@ -36,6 +36,8 @@ export interface RunOptions {
   stopGrace?: string;
   events?: string;
   store?: string;
+  /** The stream of a PostgreSQL store (default: the kube context under --cluster kube, else embedded). */
+  stream?: string;
   json: boolean;
   namespace: string;
 }
@@ -83,8 +85,18 @@ export async function runCommand(
   // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
   // It opens first: the embedded cluster and releases live in its records.
   let store: EventStore;
+  // A writer whose PostgreSQL stream is taken over ends the run (exit 1); its engine has stopped.
+  let fenced: string | undefined;
+  let wakeOnFenced: (() => void) | undefined;
   try {
-    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, {
+      runId,
+      stream: o.stream ?? defaultStream(o),
+      onFenced: (error) => {
+        fenced = error.message;
+        wakeOnFenced?.();
+      },
+    });
   } catch (e) {
     jq.close();
     return { code: 1, message: e instanceof Error ? e.message : String(e) };
@@ -262,6 +274,7 @@ export async function runCommand(
     };
     const timer = setInterval(check, 50);
     wakeOnSignal = check;
+    wakeOnFenced = check;
   });
   return finish(outcome);
 
@@ -269,6 +282,7 @@ export async function runCommand(
     if (interrupted)
       return { code: exitCodeOf(interrupted), message: `${interrupted}: stopped, log flushed` };
     if (lostLease) return { code: 1, message: lostLease };
+    if (fenced) return { code: 1, message: fenced };
     if (!o.once) return undefined;
     if (failure) return failure;
     if (Date.now() > deadline) {
@@ -340,4 +354,22 @@ function leaderElectorOf(
     onStoppedLeading: () => lost(`lost the lease ${where}; stopping`),
   });
   return elector;
+}
+
+/**
+ * The stream a run writes when `--stream` is not given: the kube context's name under `--cluster
+ * kube` (the one `--context`, `$KUBE_CONTEXT` or the kubeconfig's current context names), else
+ * `embedded`. Only a PostgreSQL store has streams.
+ */
+function defaultStream(o: RunOptions): string {
+  if (o.cluster !== 'kube') return 'embedded';
+  if (o.context) return o.context;
+  if (process.env.KUBE_CONTEXT) return process.env.KUBE_CONTEXT;
+  try {
+    const file = o.kubeconfig ?? (process.env.KUBE_CONFIG || undefined);
+    return loadKubeConfig(file ? { kubeconfig: resolve(file) } : {}).getCurrentContext() || 'embedded';
+  } catch {
+    // The cluster target reports a bad kubeconfig with its own message.
+    return 'embedded';
+  }
 }

@@ -1,0 +1,316 @@
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import {
+  StoreCorruptionError,
+  StoreFencedError,
+  type StoreHolder,
+  StoreLockedError,
+} from '@converge/protocol';
+import pg from 'pg';
+import { acquireLease, getLease, releaseLease, renewLease } from './postgres-leases.js';
+import {
+  ensureSchema,
+  getRecord,
+  loadSnapshot,
+  readEvents,
+  recordKeys,
+  type StreamAt,
+  seqBeyondHead,
+  streamHead,
+} from './postgres-queries.js';
+import { rowChecksum } from './postgres-rows.js';
+import { FENCED_SQLSTATE, SEQ_CONFLICT_SQLSTATE } from './postgres-schema.js';
+import { serializeError } from './worker-errors.js';
+import type { OpenRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+/**
+ * The worker thread behind PostgresEventStore: it owns the `pg` connections and runs each request
+ * of the (blocked) main thread, answering on the response port and waking it through the shared
+ * flag. Lease renewals run here on their own timer, so a busy main thread never lets a lease lapse.
+ */
+
+const {
+  flag: flagBuffer,
+  responses,
+  notices,
+} = workerData as {
+  flag: SharedArrayBuffer;
+  responses: MessagePort;
+  notices: MessagePort;
+};
+const flag = new Int32Array(flagBuffer);
+
+interface OpenStore extends StreamAt {
+  id: number;
+  /** A writer's own connection (it holds the stream's session lock); readers use the shared pool. */
+  client?: pg.Client;
+  db: pg.Pool | pg.Client;
+  readOnly: boolean;
+  epoch: number;
+  owner: string;
+  durationMs: number;
+  /** Renews a lease this store acquired itself; absent for readers and fleet-managed leases. */
+  renewTimer?: ReturnType<typeof setInterval>;
+  fenced?: StoreFencedError;
+  broken?: Error;
+}
+
+const stores = new Map<number, OpenStore>();
+const pools = new Map<string, pg.Pool>();
+/** `url schema` pairs whose schema this worker has created or checked already. */
+const ensured = new Set<string>();
+
+function poolFor(url: string): pg.Pool {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, max: 2 });
+    pool.on('error', () => {});
+    pools.set(url, pool);
+  }
+  return pool;
+}
+
+/** Tells the main thread about something that happened outside a request (a lost lease). */
+function announce(message: {
+  type: 'fenced';
+  store: number;
+  error: ReturnType<typeof serializeError>;
+}): void {
+  notices.postMessage(message);
+}
+
+function fence(
+  store: OpenStore,
+  current: { epoch?: number; owner?: string; holder?: StoreHolder } | undefined,
+) {
+  if (store.fenced) return store.fenced;
+  const holder = current?.holder ? { ...current.holder, owner: current.owner } : undefined;
+  store.fenced = new StoreFencedError(store.source, store.epoch, current?.epoch, holder);
+  if (store.renewTimer) clearInterval(store.renewTimer);
+  store.renewTimer = undefined;
+  announce({ type: 'fenced', store: store.id, error: serializeError(store.fenced) });
+  return store.fenced;
+}
+
+/** Runs a write; a fenced or seq-conflict error of the database becomes the store's typed error. */
+async function write<T>(store: OpenStore, run: () => Promise<T>): Promise<T> {
+  if (store.fenced) throw store.fenced;
+  if (store.broken) throw store.broken;
+  try {
+    return await run();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === FENCED_SQLSTATE) {
+      let detail: { epoch?: number; owner?: string; holder?: StoreHolder } | undefined;
+      try {
+        detail = JSON.parse((e as { detail?: string }).detail ?? '{}');
+      } catch {
+        detail = undefined;
+      }
+      throw fence(store, detail);
+    }
+    if (code === SEQ_CONFLICT_SQLSTATE)
+      throw new Error(
+        `${store.source}: another writer appended to the stream (its head is seq ${(e as { detail?: string }).detail}); nothing was appended`,
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number }> {
+  const at: StreamAt = { schema: req.schema, stream: req.stream, source: req.source };
+  if (req.readOnly) {
+    const db = poolFor(req.url);
+    const lastSeq = await streamHead(db, at);
+    stores.set(req.store, { ...at, id: req.store, db, readOnly: true, epoch: 0, owner: '', durationMs: 0 });
+    return { lastSeq, epoch: 0 };
+  }
+  const client = new pg.Client({ connectionString: req.url });
+  const store: OpenStore = {
+    ...at,
+    id: req.store,
+    client,
+    db: client,
+    readOnly: false,
+    epoch: 0,
+    owner: req.owner,
+    durationMs: req.durationMs,
+  };
+  client.on('error', (e) => {
+    store.broken = new Error(`${req.source}: the connection to PostgreSQL was lost: ${e.message}`, {
+      cause: e,
+    });
+  });
+  await client.connect();
+  try {
+    if (!ensured.has(`${req.url} ${req.schema}`)) {
+      await ensureSchema(client, req.schema, req.source);
+      ensured.add(`${req.url} ${req.schema}`);
+    }
+    if (req.lease) {
+      // A lease held by the caller (a fleet replica): check it, never renew it here.
+      const current = await getLease(client, req.schema, req.stream);
+      if (!current || current.epoch !== req.lease.epoch || current.owner !== req.lease.owner) {
+        store.epoch = req.lease.epoch;
+        throw new StoreFencedError(req.source, req.lease.epoch, current?.epoch, current?.holder);
+      }
+      store.epoch = current.epoch;
+    } else {
+      // The stream's session lock tells a live writer from one whose process (and so session) died.
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+        [`converge-stream:${req.schema}:${req.stream}`],
+      );
+      const sessionLock = rows[0].locked;
+      const result = sessionLock
+        ? await acquireLease(client, req.schema, req.stream, {
+            owner: req.owner,
+            durationMs: req.durationMs,
+            holder: req.holder,
+            sessionLock: true,
+          })
+        : { acquired: false as const, heldBy: await getLease(client, req.schema, req.stream) };
+      if (!result.acquired) throw new StoreLockedError(req.source, result.heldBy?.holder);
+      store.epoch = result.lease.epoch;
+      const every = Math.max(50, Math.floor(req.durationMs / 3));
+      store.renewTimer = setInterval(() => {
+        renewLease(
+          client,
+          req.schema,
+          { stream: req.stream, owner: req.owner, epoch: store.epoch },
+          req.durationMs,
+        )
+          .then(async (lease) => {
+            if (!lease && !store.fenced && stores.has(store.id))
+              fence(store, await getLease(client, req.schema, req.stream).catch(() => undefined));
+          })
+          // A failed renewal (connection trouble) is retried at the next tick; writes check the epoch.
+          .catch(() => {});
+      }, every);
+    }
+    const lastSeq = await streamHead(client, at);
+    await checkTail(store, lastSeq, req.tailCheck);
+    stores.set(req.store, store);
+    return { lastSeq, epoch: store.epoch };
+  } catch (e) {
+    if (store.renewTimer) clearInterval(store.renewTimer);
+    await client.end().catch(() => {});
+    throw e;
+  }
+}
+
+/** Refuses a stream whose last `rows` rows are corrupt (checksums, seqs, gaps, rows beyond the head). */
+async function checkTail(store: OpenStore, head: number, rows: number): Promise<void> {
+  try {
+    const beyond = await seqBeyondHead(store.db, store, head);
+    if (beyond !== undefined)
+      throw new StoreCorruptionError(
+        `${store.source}: seq ${beyond} is stored beyond the recorded last seq ${head}`,
+        beyond,
+      );
+    const count = rows === -1 ? head : Math.max(1, Math.floor(rows));
+    await readEvents(store.db, store, Math.max(1, head - count + 1));
+  } catch (e) {
+    if (!(e instanceof StoreCorruptionError)) throw e;
+    throw new StoreCorruptionError(`${e.message}; refusing to append to a corrupt store`, e.seq, {
+      cause: e,
+    });
+  }
+}
+
+function storeOf(id: number): OpenStore {
+  const store = stores.get(id);
+  if (!store) throw new Error(`event store ${id} is not open`);
+  return store;
+}
+
+async function close(id: number): Promise<void> {
+  const store = stores.get(id);
+  if (!store) return;
+  stores.delete(id);
+  if (store.renewTimer) clearInterval(store.renewTimer);
+  if (store.client) {
+    if (!store.fenced && !store.broken) await releaseLease(store.client, store.schema, store).catch(() => {});
+    await store.client.end().catch(() => {});
+  }
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'open':
+      return open(req);
+    case 'append': {
+      const store = storeOf(req.store);
+      return write(store, async () => {
+        const { rows } = await store.db.query<{ last: string }>(
+          `SELECT ${store.schema}.append_events($1, $2, $3, $4, $5, $6, $7) AS last`,
+          [store.stream, store.epoch, req.first, req.types, req.ats, req.jsons, req.jsons.map(rowChecksum)],
+        );
+        return Number(rows[0].last);
+      });
+    }
+    case 'read': {
+      const store = storeOf(req.store);
+      return readEvents(store.db, store, req.fromSeq);
+    }
+    case 'head':
+      return streamHead(storeOf(req.store).db, storeOf(req.store));
+    case 'saveSnapshot': {
+      const store = storeOf(req.store);
+      return write(store, async () => {
+        await store.db.query(`SELECT ${store.schema}.save_snapshot($1, $2, $3, $4, $5)`, [
+          store.stream,
+          store.epoch,
+          req.seq,
+          req.json,
+          rowChecksum(req.json),
+        ]);
+      });
+    }
+    case 'loadSnapshot': {
+      const store = storeOf(req.store);
+      return loadSnapshot(store.db, store);
+    }
+    case 'getRecord': {
+      const store = storeOf(req.store);
+      return getRecord(store.db, store, req.key);
+    }
+    case 'putRecord': {
+      const store = storeOf(req.store);
+      return write(store, async () => {
+        await store.db.query(`SELECT ${store.schema}.put_record($1, $2, $3, $4)`, [
+          store.stream,
+          store.epoch,
+          req.key,
+          req.json,
+        ]);
+      });
+    }
+    case 'recordKeys': {
+      const store = storeOf(req.store);
+      return recordKeys(store.db, store, req.prefix);
+    }
+    case 'close':
+      return close(req.store);
+    case 'shutdown': {
+      for (const id of [...stores.keys()]) await close(id);
+      for (const pool of pools.values()) await pool.end().catch(() => {});
+      pools.clear();
+      ensured.clear();
+      return undefined;
+    }
+  }
+}
+
+parentPort?.on('message', (req: WorkerRequest) => {
+  handle(req).then(
+    (result) => reply({ id: req.id, ok: true, result }),
+    (error) => reply({ id: req.id, ok: false, error: serializeError(error) }),
+  );
+});
+
+function reply(response: WorkerResponse): void {
+  responses.postMessage(response);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}

@@ -1,0 +1,148 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { replay } from '@converge/core';
+import { startPostgres } from '@converge/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'node_modules', '.bin', 'converge');
+const quickstart = join(root, 'examples', 'quickstart');
+const work = mkdtempSync(join(tmpdir(), 'converge-cli-pg-'));
+
+// One PostgreSQL server for the whole file; each test writes streams of its own.
+let server: Awaited<ReturnType<typeof startPostgres>>;
+let password: string;
+beforeAll(async () => {
+  server = await startPostgres();
+  password = new URL(server.url).password;
+});
+afterAll(async () => {
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs the real bin to its end. */
+function converge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { cwd: work, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const runQuickstart = (...extra: string[]) => [
+  'run',
+  join(quickstart, 'modules'),
+  '--global-hooks',
+  join(quickstart, 'global-hooks'),
+  '--config',
+  join(quickstart, 'config.yaml'),
+  '--json',
+  ...extra,
+];
+
+/** Starts the bin; `line(p)` resolves with the first stdout line matching `p`. */
+function start(args: string[]) {
+  const child = spawn(bin, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const seen: string[] = [];
+  const waiting: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  lines.on('line', (l) => {
+    seen.push(l);
+    for (const w of waiting.splice(0))
+      if (w.test(l)) w.resolve(l);
+      else waiting.push(w);
+  });
+  const line = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const found = seen.find((l) => pattern.test(l));
+      if (found) return resolve(found);
+      waiting.push({ test: (l) => pattern.test(l), resolve });
+      exited.then((code) => reject(new Error(`exited ${code} before a line matched ${pattern}: ${stderr}`)));
+    });
+  return { child: child as ChildProcess, exited, line, seen, stderr: () => stderr };
+}
+
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+
+describe('converge run --store postgres://', () => {
+  it('run --once converges into the stream; a second run continues its seqs with the releases it left; events and replay read the URL', async () => {
+    const first = await converge(runQuickstart('--once', '--store', server.url));
+    expect(first.code, first.stderr).toBe(0);
+    const second = await converge(runQuickstart('--once', '--store', server.url));
+    expect(second.code, second.stderr).toBe(0);
+    for (const out of [first.stdout, first.stderr, second.stdout, second.stderr])
+      expect(out).not.toContain(password);
+
+    const listed = await converge(['events', server.url, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const events = jsonLines(listed.stdout);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const runs = events.filter((e) => e.type === 'EngineStarted');
+    expect(runs).toHaveLength(2);
+    expect(new Set(runs.map((e) => e.runId)).size).toBe(2);
+    // The embedded releases persisted in the stream's records: the second run found them unchanged.
+    const secondRun = events.filter((e) => e.seq >= runs[1].seq);
+    expect(secondRun.filter((e) => e.type === 'HelmUpgradeSkipped').map((e) => e.module)).toEqual([
+      'echo-server',
+      'dashboard',
+    ]);
+    expect(secondRun.some((e) => e.type === 'HelmReleaseUpgraded')).toBe(false);
+    const db = new pg.Client(server.url);
+    await db.connect();
+    const { rows } = await db.query(
+      `SELECT key FROM converge.records WHERE stream = 'embedded' AND key LIKE 'helm/releases/%' ORDER BY key`,
+    );
+    await db.end();
+    expect(rows.map((r) => r.key)).toEqual(['helm/releases/dashboard', 'helm/releases/echo-server']);
+    expect(replay(events, undefined, { strict: true }).seq).toBe(events.length);
+
+    const table = await converge(['replay', server.url, '--json']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(JSON.parse(table.stdout).seq).toBe(events.length);
+    const missing = await converge(['events', server.url, '--stream', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('stream "nope"');
+    expect(missing.stderr).toContain('postgres://converge:***@');
+    expect(missing.stderr).not.toContain(password);
+  });
+
+  it('a second writer on a held stream exits 1 at once naming the stream and its holder; events --follow prints what the writer appends', async () => {
+    const stream = 'held';
+    const writer = start(runQuickstart('--store', server.url, '--stream', stream));
+    await writer.line(/"msg":"converging"/);
+    const second = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`stream "${stream}": the event store is locked by another writer`);
+    expect(second.stderr).toContain(`pid ${writer.child.pid} on host`);
+    expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
+    expect(second.stderr).not.toContain(password);
+
+    const follower = start(['events', server.url, '--stream', stream, '--follow', '--json']);
+    await follower.line(/"type":"EngineStarted"/);
+    await writer.line(/"msg":"converging"/);
+    writer.child.kill('SIGINT');
+    expect(await writer.exited).toBe(130);
+    // EngineStopped is appended after the follower started: it arrives through LISTEN/NOTIFY.
+    const stopped = JSON.parse(await follower.line(/"type":"EngineStopped"/));
+    follower.child.kill('SIGINT');
+    expect(await follower.exited).toBe(0);
+    const printed = follower.seen.map((l) => JSON.parse(l));
+    expect(printed.map((e) => e.seq)).toEqual(printed.map((_, i) => i + 1));
+    expect(printed.at(-1)).toEqual(stopped);
+    // The stream is free again: the next writer takes it.
+    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
+    expect(next.code, next.stderr).toBe(0);
+  });
+});
