@@ -68,9 +68,7 @@ try {
   const store = openPostgresEventStore(server.url, { stream: 'append-bench' });
   const ta = performance.now();
   for (let i = 0; i < N; i++)
-    store.append([
-      { type: 'ConvergeStarted', convergeId: `c${i}`, reason: 'bench', at: new Date().toISOString() },
-    ]);
+    store.append([{ type: 'EngineStopped', runId: `run-${i}`, at: new Date().toISOString() }]);
   const appendsPerS = N / ((performance.now() - ta) / 1000);
   const sampleJson = JSON.stringify(store.read(N)[0]);
   await store.close();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { openPostgresEventReader, PostgresFleetRows } from '@converge/store-postgres';
 import {
   type KubeApiServer,
@@ -9,7 +10,7 @@ import {
   startKubeApiServer,
   startPostgres,
 } from '@converge/testing';
-import { type FleetStatusRow, openFleetBackend } from 'converge';
+import { type FleetStatusRow, fleetStatusCommand, openFleetBackend } from 'converge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
@@ -123,19 +124,17 @@ const greetingIn = (target: string) =>
     }) as { data?: { greeting?: string } } | undefined
   )?.data?.greeting;
 
-function statusCli(): Promise<FleetStatusRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['fleet', 'status', '--store', pg.url, '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`)),
-    );
+/** `converge fleet status` (the command, in this process) as text, with or without --json. */
+async function statusCommand(json: boolean): Promise<string> {
+  let text = '';
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk;
+      done();
+    },
   });
+  expect(await fleetStatusCommand({ store: pg.url, json }, out)).toBe(0);
+  return text;
 }
 
 describe('converge fleet', () => {
@@ -147,22 +146,22 @@ describe('converge fleet', () => {
       expect(first?.epoch).toBe(1);
       // Held: another replica gets nothing while the lease lasts.
       expect(await backend.openStream('fence-test', 'r-two', 1_500)).toBeUndefined();
-      first?.store.append([{ type: 'EngineStarted', runId: 'one', at: new Date().toISOString() }]);
+      first?.store.append([{ type: 'EngineStopped', runId: 'one', at: new Date().toISOString() }]);
       const second = await until('the lease expired and r-two took it', () =>
         backend.openStream('fence-test', 'r-two', 5_000),
       );
       expect(second.epoch).toBe(2);
       const fenced = new Promise<void>((r) => first?.onFenced(r));
       expect(() =>
-        first?.store.append([{ type: 'EngineStarted', runId: 'one-late', at: new Date().toISOString() }]),
+        first?.store.append([{ type: 'EngineStopped', runId: 'one-late', at: new Date().toISOString() }]),
       ).toThrow(/taken over/);
       await fenced;
       expect(await first?.renew()).toBe(false);
-      second.store.append([{ type: 'EngineStarted', runId: 'two', at: new Date().toISOString() }]);
+      second.store.append([{ type: 'EngineStopped', runId: 'two', at: new Date().toISOString() }]);
       await second.release();
       await first?.release();
       const reader = openPostgresEventReader(pg.url, { stream: 'fence-test' });
-      const runs = reader.read(1).map((e) => (e.type === 'EngineStarted' ? e.runId : e.type));
+      const runs = reader.read(1).map((e) => (e.type === 'EngineStopped' ? e.runId : e.type));
       await reader.close();
       expect(runs).toEqual(['one', 'two']);
       // r-one's release after losing the lease did not end r-two's lease (it was conditional).
@@ -192,22 +191,6 @@ describe('converge fleet', () => {
           : undefined;
       });
       for (const n of names) expect(greetingIn(n)).toBe(`hi ${n}`);
-      const cli = await statusCli();
-      expect(
-        cli
-          .filter((r) => names.includes(r.target))
-          .map(({ target, owner, ready }) => ({ target, owner, ready })),
-      ).toEqual(all.map(({ target, owner, ready }) => ({ target, owner, ready })));
-      for (const r of cli)
-        expect(Object.keys(r).sort()).toEqual([
-          'epoch',
-          'lastSeq',
-          'leaseExpiresAt',
-          'owner',
-          'ready',
-          'target',
-        ]);
-
       // Kill the owner of alpha outright: no clean leave, its leases must expire.
       const victim = all.find((r) => r.target === 'alpha')?.owner === 'replica-a' ? a : b;
       const survivor = victim === a ? b : a;
@@ -234,8 +217,29 @@ describe('converge fleet', () => {
 
       survivor.child.kill('SIGTERM');
       expect(await survivor.exited).toBe(143);
-      // A clean leave gives the leases up at once.
-      for (const r of await targetRows()) expect(r.owner).toBeNull();
+      // A clean leave gives the leases up at once; fleet status shows the rows the store holds.
+      const final = await targetRows();
+      for (const r of final) expect(r.owner).toBeNull();
+      const json = (JSON.parse(await statusCommand(true)) as FleetStatusRow[]).filter((r) =>
+        names.includes(r.target),
+      );
+      expect(json).toEqual(final);
+      for (const r of json) {
+        expect(Object.keys(r).sort()).toEqual([
+          'epoch',
+          'lastSeq',
+          'leaseExpiresAt',
+          'owner',
+          'ready',
+          'target',
+        ]);
+        expect(r.lastSeq).toBeGreaterThan(0);
+      }
+      const table = (await statusCommand(false)).split('\n');
+      expect(table[0]).toMatch(/^TARGET\s+OWNER\s+EPOCH\s+LEASE EXPIRES\s+LAST SEQ\s+READY$/);
+      expect(table.find((l) => l.startsWith('alpha '))).toMatch(
+        new RegExp(`^alpha\\s+-\\s+${final[0]?.epoch}\\s+-\\s+${final[0]?.lastSeq}\\s+no$`),
+      );
       expect(survivor.out()).toContain('left the fleet');
     } catch (e) {
       // What the replicas logged, to see why.

@@ -45,10 +45,13 @@ export class FleetReplica {
     this.byName = new Map(o.targets.map((t) => [t.name, t]));
   }
 
-  /** Registers the targets and runs the first round; later rounds run on their own timer. */
+  /** Registers the targets and announces this replica; rounds then run on their own timer. */
   async start(): Promise<void> {
     await this.o.backend.registerTargets([...this.byName.keys()]);
-    await this.runRound();
+    // Announce first and take targets from the next round on: replicas started together then
+    // see each other before taking anything, instead of one taking all and handing half over.
+    await this.o.backend.heartbeat(this.o.replica, this.o.leaseMs);
+    this.schedule(renewIntervalOf(this.o.leaseMs));
   }
 
   /** The targets this replica runs now, with their engines once started. */
