@@ -33,7 +33,9 @@ const names = ['alpha', 'beta', 'gamma'];
 beforeAll(async () => {
   const started = await Promise.all([startPostgres(), ...names.map(() => startKubeApiServer())]);
   pg = started[0] as PostgresServer;
-  names.forEach((n, i) => (servers[n] = started[i + 1] as KubeApiServer));
+  names.forEach((n, i) => {
+    servers[n] = started[i + 1] as KubeApiServer;
+  });
   // One module with a chart: a ConfigMap whose data comes from the module's values.
   const chart = join(work, 'modules', '010-greeter');
   mkdirSync(join(chart, 'templates'), { recursive: true });

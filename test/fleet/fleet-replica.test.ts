@@ -62,7 +62,7 @@ function fleet() {
   /** Targets each replica runs now (started, not stopped). */
   const live = () => {
     const out: Record<string, string[]> = {};
-    for (const r of runs.filter((x) => !x.stopped)) (out[r.replica] ??= []).push(r.target);
+    for (const r of runs.filter((x) => !x.stopped)) out[r.replica] = [...(out[r.replica] ?? []), r.target];
     for (const k of Object.keys(out)) out[k]?.sort();
     return out;
   };

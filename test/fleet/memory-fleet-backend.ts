@@ -27,7 +27,10 @@ export class MemoryFleetShared {
       return f();
     };
     return {
-      registerTargets: (ts) => gate(() => void ts.forEach((t) => this.targets.add(t))),
+      registerTargets: (ts) =>
+        gate(() => {
+          for (const t of ts) this.targets.add(t);
+        }),
       heartbeat: (r, ms) => gate(() => void this.replicas.set(r, Date.now() + ms)),
       leave: (r) => gate(() => void this.replicas.delete(r)),
       view: () =>
@@ -45,8 +48,8 @@ export class MemoryFleetShared {
           const epoch = (held?.epoch ?? 0) + 1;
           this.leases.set(target, { owner: r, epoch, expiresAt: Date.now() + ms });
           this.takes.push({ target, replica: r, epoch });
-          let store = this.stores.get(target);
-          if (!store) this.stores.set(target, (store = new MemoryEventStore()));
+          const store = this.stores.get(target) ?? new MemoryEventStore();
+          this.stores.set(target, store);
           const mine = () => this.leases.get(target)?.epoch === epoch;
           return {
             store,
@@ -85,7 +88,7 @@ export class MemoryFleetShared {
         epoch: lease?.epoch ?? 0,
         leaseExpiresAt: live ? new Date(live.expiresAt).toISOString() : null,
         lastSeq: this.stores.get(target)?.lastSeq() ?? 0,
-        ready: !!(live && r && r.ready && r.owner === live.owner && r.epoch === live.epoch),
+        ready: !!(live && r?.ready && r.owner === live.owner && r.epoch === live.epoch),
       };
     });
   }
