@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
 import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
-import { ADDON_OPERATOR_LEASE, loadKubeConfig } from '@converge/kube';
+import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
   createEngine,
@@ -16,7 +16,7 @@ import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cl
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
-import { openStore } from '../log-source.js';
+import { defaultStream, openStore } from '../log-source.js';
 
 export interface RunOptions {
   modulesDir: string;
@@ -354,22 +354,4 @@ function leaderElectorOf(
     onStoppedLeading: () => lost(`lost the lease ${where}; stopping`),
   });
   return elector;
-}
-
-/**
- * The stream a run writes when `--stream` is not given: the kube context's name under `--cluster
- * kube` (the one `--context`, `$KUBE_CONTEXT` or the kubeconfig's current context names), else
- * `embedded`. Only a PostgreSQL store has streams.
- */
-function defaultStream(o: RunOptions): string {
-  if (o.cluster !== 'kube') return 'embedded';
-  if (o.context) return o.context;
-  if (process.env.KUBE_CONTEXT) return process.env.KUBE_CONTEXT;
-  try {
-    const file = o.kubeconfig ?? (process.env.KUBE_CONFIG || undefined);
-    return loadKubeConfig(file ? { kubeconfig: resolve(file) } : {}).getCurrentContext() || 'embedded';
-  } catch {
-    // The cluster target reports a bad kubeconfig with its own message.
-    return 'embedded';
-  }
 }
