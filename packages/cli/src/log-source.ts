@@ -151,7 +151,10 @@ export function defaultStream(
   if (env.KUBE_CONTEXT) return env.KUBE_CONTEXT;
   try {
     const file = o.kubeconfig ?? (env.KUBE_CONFIG || undefined);
-    return loadKubeConfig({ ...(file ? { kubeconfig: resolve(file) } : {}), env }).getCurrentContext() || DEFAULT_STREAM;
+    return (
+      loadKubeConfig({ ...(file ? { kubeconfig: resolve(file) } : {}), env }).getCurrentContext() ||
+      DEFAULT_STREAM
+    );
   } catch {
     // The cluster target reports a bad kubeconfig with its own message.
     return DEFAULT_STREAM;
