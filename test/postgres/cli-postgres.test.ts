@@ -118,7 +118,7 @@ describe('converge run --store postgres://', () => {
     expect(missing.stderr).not.toContain(password);
   });
 
-  it('a second writer on a held stream exits 1 at once naming the stream and its holder; events --follow prints what the writer appends', async () => {
+  it('a second writer on a held stream exits 1 at once naming the stream and its holder; after the holder is killed the next run takes over at once; events --follow prints what it appends', async () => {
     const stream = 'held';
     const writer = start(runQuickstart('--store', server.url, '--stream', stream));
     await writer.line(/"msg":"converging"/);
@@ -129,20 +129,23 @@ describe('converge run --store postgres://', () => {
     expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
     expect(second.stderr).not.toContain(password);
 
+    // kill -9: the lease is not released, but the holder's session (and its session lock) is gone.
+    writer.child.kill('SIGKILL');
+    await writer.exited;
     const follower = start(['events', server.url, '--stream', stream, '--follow', '--json']);
-    await follower.line(/"type":"EngineStarted"/);
-    await writer.line(/"msg":"converging"/);
-    writer.child.kill('SIGINT');
-    expect(await writer.exited).toBe(130);
-    // EngineStopped is appended after the follower started: it arrives through LISTEN/NOTIFY.
+    const firstRun = JSON.parse(await follower.line(/"type":"EngineStarted"/));
+    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
+    expect(next.code, next.stderr).toBe(0);
+    // The next run's events were appended after the follower started: they arrive through LISTEN/NOTIFY.
     const stopped = JSON.parse(await follower.line(/"type":"EngineStopped"/));
     follower.child.kill('SIGINT');
     expect(await follower.exited).toBe(0);
     const printed = follower.seen.map((l) => JSON.parse(l));
     expect(printed.map((e) => e.seq)).toEqual(printed.map((_, i) => i + 1));
+    const runs = printed.filter((e) => e.type === 'EngineStarted').map((e) => e.runId);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toBe(firstRun.runId);
+    expect(stopped.runId).toBe(runs[1]);
     expect(printed.at(-1)).toEqual(stopped);
-    // The stream is free again: the next writer takes it.
-    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
-    expect(next.code, next.stderr).toBe(0);
   });
 });
