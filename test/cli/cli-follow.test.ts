@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { ConvergeEvent } from '@converge/protocol';
 import { JsonlEventWriter, MemoryEventStore } from '@converge/runtime';
 import { openSqliteEventStore } from '@converge/store-sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defaultStream, followLog } from '../../packages/cli/src/log-source.js';
+import { main } from '../../packages/cli/src/main.js';
 import { sampleEvent } from '../event-store-conformance.js';
 
 const work = mkdtempSync(join(tmpdir(), 'converge-follow-'));
@@ -79,5 +80,17 @@ contexts:
     expect(defaultStream({ cluster: 'kube', kubeconfig, context: 'beta' }, {})).toBe('beta');
     expect(defaultStream({ cluster: 'kube', kubeconfig }, { KUBE_CONTEXT: 'beta' })).toBe('beta');
     expect(defaultStream({ cluster: 'kube' }, { KUBE_CONFIG: kubeconfig })).toBe('alpha');
+  });
+
+  it('--stream with a sqlite store or a JSONL log is a usage error (exit 2): they hold one log', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['events', join(work, 'x.jsonl'), '--stream', 'a'])).toBe(2);
+      expect(await main(['replay', 'sqlite:x.sqlite', '--stream', 'a'])).toBe(2);
+      expect(await main(['run', 'modules', '--store', 'sqlite:x.sqlite', '--stream', 'a'])).toBe(2);
+      expect(String(stderr.mock.calls[0][0])).toContain('--stream a needs a postgres:// store');
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

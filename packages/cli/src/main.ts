@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isPostgresUrl } from '@converge/store-postgres';
 import { eventsCommand } from './commands/events.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -34,6 +35,16 @@ function positional(args: string[], i: number, what: string): string {
   const v = args[i];
   if (!v) throw new UsageError(`missing ${what}`);
   return v;
+}
+
+/** `--stream` names a stream of a PostgreSQL store; any other store or log has one log only. */
+function streamOf(stream: string | undefined, location: string | undefined): { stream?: string } {
+  if (stream === undefined) return {};
+  if (!location || !isPostgresUrl(location))
+    throw new UsageError(
+      `--stream ${stream} needs a postgres:// store (a sqlite store or JSONL file holds one log)`,
+    );
+  return { stream };
 }
 
 const int = (v: string | undefined, name: string): number | undefined => {
@@ -87,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
           stopGrace: values['stop-grace'] ?? '30s',
           events: values.events,
           store: values.store,
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, values.store),
           json: values.json ?? false,
           namespace: values.namespace ?? process.env.ADDON_OPERATOR_NAMESPACE ?? 'default',
           ...(values['leader-election']
@@ -124,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
           from: int(values.from, 'from'),
           to: int(values.to, 'to'),
           json: values.json ?? false,
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, positionals[0]),
           follow: values.follow ?? false,
         });
       }
@@ -140,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         return await replayCommand({
           log: positional(positionals, 0, '<log>'),
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, positionals[0]),
           until: int(values.until, 'until'),
           json: values.json ?? false,
         });
@@ -168,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
           return await vizTimelineCommand({
             log: positional(positionals, 0, '<log>'),
             output: values.output,
-            ...(values.stream ? { stream: values.stream } : {}),
+            ...streamOf(values.stream, positionals[0]),
           });
         }
         throw new UsageError(`unknown viz subcommand ${JSON.stringify(sub ?? '')}`);
