@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { replay } from '@converge/core';
+import { openPostgresEventReader, PostgresLeases } from '@converge/store-postgres';
 import { startPostgres } from '@converge/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,5 +148,32 @@ describe('converge run --store postgres://', () => {
     expect(runs[0]).toBe(firstRun.runId);
     expect(stopped.runId).toBe(runs[1]);
     expect(printed.at(-1)).toEqual(stopped);
+  });
+
+  it('a run whose stream is taken over stops at its next append and exits 1 naming the stream; it writes nothing more', async () => {
+    const stream = 'taken';
+    const config = join(work, 'taken-config.yaml');
+    copyFileSync(join(quickstart, 'config.yaml'), config);
+    const args = runQuickstart('--store', server.url, '--stream', stream).map((a) =>
+      a === join(quickstart, 'config.yaml') ? config : a,
+    );
+    const writer = start(args);
+    await writer.line(/"msg":"converging"/);
+    const leases = new PostgresLeases(server.url);
+    const taken = await leases.acquire(stream, { owner: 'replica-b', durationMs: 60_000, takeOver: true });
+    await leases.close();
+    expect(taken.acquired).toBe(true);
+    const reader = openPostgresEventReader(server.url, { stream });
+    const atTakeover = reader.lastSeq();
+    // A config change makes the engine append (ConfigReceived): that append is refused.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('replicas: 2', 'replicas: 3'));
+    expect(await writer.exited).toBe(1);
+    expect(writer.stderr()).toContain(
+      `stream "${stream}": this writer's lease (epoch 1) was taken over (epoch 2`,
+    );
+    expect(writer.stderr()).not.toContain(password);
+    expect(reader.lastSeq()).toBe(atTakeover);
+    expect(reader.read().some((e) => e.type === 'EngineStopped')).toBe(false);
+    await reader.close();
   });
 });
