@@ -2,6 +2,7 @@
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
+import { jqRows } from './jq-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
 import { soakRows } from './soak-bench.mjs';
 import { storeRows } from './store-bench.mjs';
@@ -61,6 +62,8 @@ rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
 rows.push(...(await storeRows()));
 // Issue 9, safe to leave running: heap of a simulated week against its first hour.
 rows.push(...soakRows());
+// Issue 13: jq engines and the jq command against Debian's jq.
+rows.push(...(await jqRows()));
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.

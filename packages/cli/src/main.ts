@@ -16,10 +16,12 @@ const usage = `usage:
   converge replay <log> [--stream NAME] [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> [--stream NAME] -o timeline.html
-  converge validate <modulesDir> [--global-hooks DIR] [--json]
+  converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
 <log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
 --store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:
 the kube context under --cluster kube, else embedded) under a fenced lease: one writer per stream.
+<modulesDir> is a :-separated list of directories; without it
+$MODULES_DIR is read, and $GLOBAL_HOOKS_DIR without --global-hooks, as addon-operator reads them.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
@@ -30,6 +32,18 @@ Only releases converge or addon-operator installed are ever uninstalled; $HELM_I
 one the startup purge never touches.`;
 
 class UsageError extends Error {}
+
+/**
+ * `<modulesDir>`, else `$MODULES_DIR` (a `:`-separated list either way), and `--global-hooks`, else
+ * `$GLOBAL_HOOKS_DIR`: addon-operator reads the same variables when its flags are not given
+ * (pkg/app/config.go `AppSettings`).
+ */
+function moduleDirs(positionals: string[], flag: string | undefined) {
+  const modulesDir = positionals[0] || process.env.MODULES_DIR;
+  if (!modulesDir) throw new UsageError('missing <modulesDir> (or $MODULES_DIR)');
+  const globalHooks = flag ?? (process.env.GLOBAL_HOOKS_DIR || undefined);
+  return { modulesDir, globalHooks };
+}
 
 function positional(args: string[], i: number, what: string): string {
   const v = args[i];
@@ -85,8 +99,7 @@ export async function main(argv: string[]): Promise<number> {
           },
         });
         const outcome = await runCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...moduleDirs(positionals, values['global-hooks']),
           config: values.config,
           cluster: values.cluster ?? 'embedded',
           kubeconfig: values.kubeconfig,
@@ -188,11 +201,15 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { 'global-hooks': { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            'global-hooks': { type: 'string' },
+            config: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
         });
         return await validateCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...moduleDirs(positionals, values['global-hooks']),
+          ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
       }
