@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { replay } from '@converge/core';
+import { openPostgresEventReader, PostgresLeases } from '@converge/store-postgres';
 import { startPostgres } from '@converge/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,7 +119,7 @@ describe('converge run --store postgres://', () => {
     expect(missing.stderr).not.toContain(password);
   });
 
-  it('a second writer on a held stream exits 1 at once naming the stream and its holder; events --follow prints what the writer appends', async () => {
+  it('a second writer on a held stream exits 1 at once naming the stream and its holder; after the holder is killed the next run takes over at once; events --follow prints what it appends', async () => {
     const stream = 'held';
     const writer = start(runQuickstart('--store', server.url, '--stream', stream));
     await writer.line(/"msg":"converging"/);
@@ -129,20 +130,50 @@ describe('converge run --store postgres://', () => {
     expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
     expect(second.stderr).not.toContain(password);
 
+    // kill -9: the lease is not released, but the holder's session (and its session lock) is gone.
+    writer.child.kill('SIGKILL');
+    await writer.exited;
     const follower = start(['events', server.url, '--stream', stream, '--follow', '--json']);
-    await follower.line(/"type":"EngineStarted"/);
-    await writer.line(/"msg":"converging"/);
-    writer.child.kill('SIGINT');
-    expect(await writer.exited).toBe(130);
-    // EngineStopped is appended after the follower started: it arrives through LISTEN/NOTIFY.
+    const firstRun = JSON.parse(await follower.line(/"type":"EngineStarted"/));
+    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
+    expect(next.code, next.stderr).toBe(0);
+    // The next run's events were appended after the follower started: they arrive through LISTEN/NOTIFY.
     const stopped = JSON.parse(await follower.line(/"type":"EngineStopped"/));
     follower.child.kill('SIGINT');
     expect(await follower.exited).toBe(0);
     const printed = follower.seen.map((l) => JSON.parse(l));
     expect(printed.map((e) => e.seq)).toEqual(printed.map((_, i) => i + 1));
+    const runs = printed.filter((e) => e.type === 'EngineStarted').map((e) => e.runId);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toBe(firstRun.runId);
+    expect(stopped.runId).toBe(runs[1]);
     expect(printed.at(-1)).toEqual(stopped);
-    // The stream is free again: the next writer takes it.
-    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
-    expect(next.code, next.stderr).toBe(0);
+  });
+
+  it('a run whose stream is taken over stops at its next append and exits 1 naming the stream; it writes nothing more', async () => {
+    const stream = 'taken';
+    const config = join(work, 'taken-config.yaml');
+    copyFileSync(join(quickstart, 'config.yaml'), config);
+    const args = runQuickstart('--store', server.url, '--stream', stream).map((a) =>
+      a === join(quickstart, 'config.yaml') ? config : a,
+    );
+    const writer = start(args);
+    await writer.line(/"msg":"converging"/);
+    const leases = new PostgresLeases(server.url);
+    const taken = await leases.acquire(stream, { owner: 'replica-b', durationMs: 60_000, takeOver: true });
+    await leases.close();
+    expect(taken.acquired).toBe(true);
+    const reader = openPostgresEventReader(server.url, { stream });
+    const atTakeover = reader.lastSeq();
+    // A config change makes the engine append (ConfigReceived): that append is refused.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('replicas: 2', 'replicas: 3'));
+    expect(await writer.exited).toBe(1);
+    expect(writer.stderr()).toContain(
+      `stream "${stream}": this writer's lease (epoch 1) was taken over (epoch 2`,
+    );
+    expect(writer.stderr()).not.toContain(password);
+    expect(reader.lastSeq()).toBe(atTakeover);
+    expect(reader.read().some((e) => e.type === 'EngineStopped')).toBe(false);
+    await reader.close();
   });
 });

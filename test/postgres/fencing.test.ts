@@ -127,6 +127,7 @@ describe('fenced writers', () => {
       StoreFencedError,
     );
     expect((await leases.list()).find((l) => l.stream === stream)).toMatchObject({ owner: 'replica-b' });
+    expect((await leases.streams()).find((x) => x.stream === stream)).toEqual({ stream, lastSeq: 1 });
     expect(await leases.release(second.lease)).toBe(true);
     await a.close();
   });

@@ -179,6 +179,29 @@ describe('PostgresEventStore', () => {
     expect(url.password).not.toBe('');
   });
 
+  it('a writer whose connection is cut connects again and goes on while its lease holds; a lease taken meanwhile fences it', async () => {
+    const stream = newStream('cut');
+    const store = openPostgresEventStore(server.url, { stream });
+    store.append([sampleEvent(0)]);
+    const cut = () =>
+      raw.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+        `converge writer ${stream}`,
+      ]);
+    expect((await cut()).rowCount).toBe(1);
+    expect(store.append([sampleEvent(1)])[0].seq).toBe(2);
+    store.records.put('k', { v: 1 });
+    expect(store.read().map((e) => e.seq)).toEqual([1, 2]);
+    expect((await cut()).rowCount).toBe(1);
+    await raw.query(`UPDATE converge.leases SET epoch = epoch + 1, owner = 'other' WHERE stream = $1`, [
+      stream,
+    ]);
+    expect(() => store.append([sampleEvent(2)])).toThrow(/lease \(epoch 1\) was taken over \(epoch 2/);
+    const reader = openPostgresEventReader(server.url, { stream });
+    expect(reader.read().map((e) => e.seq)).toEqual([1, 2]);
+    await reader.close();
+    await store.close();
+  });
+
   it('errors name the URL without its password', () => {
     const url = new URL(server.url);
     const error = thrown(() => openPostgresEventReader(server.url, { stream: 'no-such' })) as Error;

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
+import { loadKubeConfig } from '@converge/kube';
 import type { ConvergeEvent, StoreFencedError } from '@converge/protocol';
 import { readJsonlLog } from '@converge/runtime';
 import {
@@ -133,4 +135,28 @@ export async function followLog(
       await store?.close();
     },
   };
+}
+
+/**
+ * The stream a run writes when `--stream` is not given: under `--cluster kube` the name of the kube
+ * context it converges (`--context`, else `$KUBE_CONTEXT`, else the kubeconfig's current context),
+ * else `embedded`. Only a PostgreSQL store has streams.
+ */
+export function defaultStream(
+  o: { cluster: string; kubeconfig?: string; context?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  if (o.cluster !== 'kube') return DEFAULT_STREAM;
+  if (o.context) return o.context;
+  if (env.KUBE_CONTEXT) return env.KUBE_CONTEXT;
+  try {
+    const file = o.kubeconfig ?? (env.KUBE_CONFIG || undefined);
+    return (
+      loadKubeConfig({ ...(file ? { kubeconfig: resolve(file) } : {}), env }).getCurrentContext() ||
+      DEFAULT_STREAM
+    );
+  } catch {
+    // The cluster target reports a bad kubeconfig with its own message.
+    return DEFAULT_STREAM;
+  }
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isPostgresUrl } from '@converge/store-postgres';
 import { eventsCommand } from './commands/events.js';
 import { fleetCommand, fleetStatusCommand } from './commands/fleet.js';
 import { replayCommand } from './commands/replay.js';
@@ -16,13 +17,15 @@ const usage = `usage:
   converge replay <log> [--stream NAME] [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> [--stream NAME] -o timeline.html
-  converge validate <modulesDir> [--global-hooks DIR] [--json]
+  converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
   converge fleet --targets FILE --store postgres://URL [--replica ID] [--lease-duration DUR]
                  [--hook-timeout DUR] [--stop-grace DUR]
   converge fleet status --store postgres://URL [--json]
 <log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
 --store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:
 the kube context under --cluster kube, else embedded) under a fenced lease: one writer per stream.
+<modulesDir> is a :-separated list of directories; without it
+$MODULES_DIR is read, and $GLOBAL_HOOKS_DIR without --global-hooks, as addon-operator reads them.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
@@ -34,10 +37,32 @@ one the startup purge never touches.`;
 
 class UsageError extends Error {}
 
+/**
+ * `<modulesDir>`, else `$MODULES_DIR` (a `:`-separated list either way), and `--global-hooks`, else
+ * `$GLOBAL_HOOKS_DIR`: addon-operator reads the same variables when its flags are not given
+ * (pkg/app/config.go `AppSettings`).
+ */
+function moduleDirs(positionals: string[], flag: string | undefined) {
+  const modulesDir = positionals[0] || process.env.MODULES_DIR;
+  if (!modulesDir) throw new UsageError('missing <modulesDir> (or $MODULES_DIR)');
+  const globalHooks = flag ?? (process.env.GLOBAL_HOOKS_DIR || undefined);
+  return { modulesDir, globalHooks };
+}
+
 function positional(args: string[], i: number, what: string): string {
   const v = args[i];
   if (!v) throw new UsageError(`missing ${what}`);
   return v;
+}
+
+/** `--stream` names a stream of a PostgreSQL store; any other store or log has one log only. */
+function streamOf(stream: string | undefined, location: string | undefined): { stream?: string } {
+  if (stream === undefined) return {};
+  if (!location || !isPostgresUrl(location))
+    throw new UsageError(
+      `--stream ${stream} needs a postgres:// store (a sqlite store or JSONL file holds one log)`,
+    );
+  return { stream };
 }
 
 const int = (v: string | undefined, name: string): number | undefined => {
@@ -78,8 +103,7 @@ export async function main(argv: string[]): Promise<number> {
           },
         });
         const outcome = await runCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...moduleDirs(positionals, values['global-hooks']),
           config: values.config,
           cluster: values.cluster ?? 'embedded',
           kubeconfig: values.kubeconfig,
@@ -91,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
           stopGrace: values['stop-grace'] ?? '30s',
           events: values.events,
           store: values.store,
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, values.store),
           json: values.json ?? false,
           namespace: values.namespace ?? process.env.ADDON_OPERATOR_NAMESPACE ?? 'default',
           ...(values['leader-election']
@@ -128,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
           from: int(values.from, 'from'),
           to: int(values.to, 'to'),
           json: values.json ?? false,
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, positionals[0]),
           follow: values.follow ?? false,
         });
       }
@@ -144,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         return await replayCommand({
           log: positional(positionals, 0, '<log>'),
-          ...(values.stream ? { stream: values.stream } : {}),
+          ...streamOf(values.stream, positionals[0]),
           until: int(values.until, 'until'),
           json: values.json ?? false,
         });
@@ -172,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
           return await vizTimelineCommand({
             log: positional(positionals, 0, '<log>'),
             output: values.output,
-            ...(values.stream ? { stream: values.stream } : {}),
+            ...streamOf(values.stream, positionals[0]),
           });
         }
         throw new UsageError(`unknown viz subcommand ${JSON.stringify(sub ?? '')}`);
@@ -181,11 +205,15 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { 'global-hooks': { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            'global-hooks': { type: 'string' },
+            config: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
         });
         return await validateCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...moduleDirs(positionals, values['global-hooks']),
+          ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
       }

@@ -1,7 +1,6 @@
 import type { StoreHolder } from '@converge/protocol';
 import pg from 'pg';
-import type { Queryable } from './postgres-queries.js';
-import { ensureSchema } from './postgres-queries.js';
+import { ensureSchema, listStreams, type Queryable } from './postgres-queries.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './postgres-schema.js';
 import { redactPostgresUrl } from './postgres-url.js';
 import { currentHolder } from './writer-holder.js';
@@ -204,6 +203,11 @@ export class PostgresLeases {
 
   list(): Promise<StreamLease[]> {
     return this.withSchema(() => listLeases(this.pool, this.schema));
+  }
+
+  /** Every stream of the store with its last seq, sorted by name (for `converge fleet status`). */
+  streams(): Promise<{ stream: string; lastSeq: number }[]> {
+    return this.withSchema(() => listStreams(this.pool, this.schema));
   }
 
   /** Ends the pool. */

@@ -52,6 +52,9 @@ interface OpenStore extends StreamAt {
   renewTimer?: ReturnType<typeof setInterval>;
   fenced?: StoreFencedError;
   broken?: Error;
+  url: string;
+  /** The stream's session lock key (writers that took their own lease). */
+  lockKey?: string;
 }
 
 const stores = new Map<number, OpenStore>();
@@ -91,12 +94,74 @@ function fence(
   return store.fenced;
 }
 
-/** Runs a write; a fenced or seq-conflict error of the database becomes the store's typed error. */
-async function write<T>(store: OpenStore, run: () => Promise<T>): Promise<T> {
-  if (store.fenced) throw store.fenced;
-  if (store.broken) throw store.broken;
+/** A writer's connection: a new one with the stream's session lock when the last one was lost. */
+function connectWriter(store: OpenStore): pg.Client {
+  const client = new pg.Client({
+    connectionString: store.url,
+    application_name: `converge writer ${store.stream}`.slice(0, 63),
+  });
+  client.on('error', (e) => {
+    if (store.client !== client) return;
+    store.broken = new Error(`${store.source}: the connection to PostgreSQL was lost: ${e.message}`, {
+      cause: e,
+    });
+  });
+  store.client = client;
+  store.db = client;
+  return client;
+}
+
+/**
+ * The store's database handle. A writer whose connection was lost connects again (at most once a
+ * call) and goes on only while the lease still has its epoch: a lost connection is no takeover,
+ * but a lease taken meanwhile fences it. The session lock is taken again when free; a stale
+ * session of ours may still hold it until the server notices, which the epoch makes harmless.
+ */
+async function dbOf(store: OpenStore): Promise<pg.Pool | pg.Client> {
+  if (!store.broken || store.readOnly) return store.db;
+  const lost = store.broken;
+  const old = store.client;
+  const client = connectWriter(store);
+  old?.end().catch(() => {});
   try {
-    return await run();
+    await client.connect();
+    if (store.lockKey)
+      await client.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0))', [store.lockKey]);
+    const lease = await getLease(client, store.schema, store.stream);
+    store.broken = undefined;
+    if (!lease || lease.epoch !== store.epoch || lease.owner !== store.owner) throw fence(store, lease);
+    return client;
+  } catch (e) {
+    if (!store.fenced) store.broken = lost;
+    throw e;
+  }
+}
+
+/**
+ * Whether `e` says the connection is gone rather than that the database refused a statement: a
+ * socket error (no SQLSTATE), class 08 (connection exception), or the server ending the session
+ * (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+ */
+function isConnectionLoss(e: unknown): boolean {
+  const code = (e as { code?: unknown; severity?: unknown } | null)?.code;
+  if ((e as { severity?: unknown } | null)?.severity === undefined) return true;
+  return typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code));
+}
+
+/** Runs a write; a fenced or seq-conflict error of the database becomes the store's typed error. */
+async function write<T>(store: OpenStore, run: (db: pg.Pool | pg.Client) => Promise<T>): Promise<T> {
+  if (store.fenced) throw store.fenced;
+  try {
+    try {
+      return await run(await dbOf(store));
+    } catch (e) {
+      // A lost connection (not the database refusing the write): connect again and try once more. An append that was committed before its answer was lost is recognised.
+      if (store.readOnly || store.fenced || !isConnectionLoss(e)) throw e;
+      store.broken ??= new Error(
+        `${store.source}: the connection to PostgreSQL was lost: ${(e as Error).message}`,
+      );
+      return await run(await dbOf(store));
+    }
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === FENCED_SQLSTATE) {
@@ -122,25 +187,29 @@ async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number 
   if (req.readOnly) {
     const db = poolFor(req.url);
     const lastSeq = await streamHead(db, at);
-    stores.set(req.store, { ...at, id: req.store, db, readOnly: true, epoch: 0, owner: '', durationMs: 0 });
+    stores.set(req.store, {
+      ...at,
+      id: req.store,
+      url: req.url,
+      db,
+      readOnly: true,
+      epoch: 0,
+      owner: '',
+      durationMs: 0,
+    });
     return { lastSeq, epoch: 0 };
   }
-  const client = new pg.Client({ connectionString: req.url });
   const store: OpenStore = {
     ...at,
     id: req.store,
-    client,
-    db: client,
+    url: req.url,
+    db: poolFor(req.url),
     readOnly: false,
     epoch: 0,
     owner: req.owner,
     durationMs: req.durationMs,
   };
-  client.on('error', (e) => {
-    store.broken = new Error(`${req.source}: the connection to PostgreSQL was lost: ${e.message}`, {
-      cause: e,
-    });
-  });
+  const client = connectWriter(store);
   await client.connect();
   try {
     if (!ensured.has(`${req.url} ${req.schema}`)) {
@@ -157,9 +226,10 @@ async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number 
       store.epoch = current.epoch;
     } else {
       // The stream's session lock tells a live writer from one whose process (and so session) died.
+      store.lockKey = `converge-stream:${req.schema}:${req.stream}`;
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-        [`converge-stream:${req.schema}:${req.stream}`],
+        [store.lockKey],
       );
       const sessionLock = rows[0].locked;
       const result = sessionLock
@@ -174,15 +244,11 @@ async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number 
       store.epoch = result.lease.epoch;
       const every = Math.max(50, Math.floor(req.durationMs / 3));
       store.renewTimer = setInterval(() => {
-        renewLease(
-          client,
-          req.schema,
-          { stream: req.stream, owner: req.owner, epoch: store.epoch },
-          req.durationMs,
-        )
-          .then(async (lease) => {
+        dbOf(store)
+          .then(async (db) => {
+            const lease = await renewLease(db, req.schema, store, req.durationMs);
             if (!lease && !store.fenced && stores.has(store.id))
-              fence(store, await getLease(client, req.schema, req.stream).catch(() => undefined));
+              fence(store, await getLease(db, req.schema, req.stream).catch(() => undefined));
           })
           // A failed renewal (connection trouble) is retried at the next tick; writes check the epoch.
           .catch(() => {});
@@ -224,6 +290,19 @@ function storeOf(id: number): OpenStore {
   return store;
 }
 
+/** Whether the stream holds exactly this batch at its seqs (an append retried after its commit). */
+async function alreadyStored(
+  db: pg.Pool | pg.Client,
+  store: OpenStore,
+  req: { first: number; jsons: string[] },
+): Promise<boolean> {
+  const { rows } = await db.query<{ json: string }>(
+    `SELECT json FROM ${store.schema}.events WHERE stream = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+    [store.stream, req.first, req.first + req.jsons.length],
+  );
+  return rows.length === req.jsons.length && rows.every((r, i) => r.json === req.jsons[i]);
+}
+
 async function close(id: number): Promise<void> {
   const store = stores.get(id);
   if (!store) return;
@@ -241,24 +320,34 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return open(req);
     case 'append': {
       const store = storeOf(req.store);
-      return write(store, async () => {
-        const { rows } = await store.db.query<{ last: string }>(
-          `SELECT ${store.schema}.append_events($1, $2, $3, $4, $5, $6, $7) AS last`,
-          [store.stream, store.epoch, req.first, req.types, req.ats, req.jsons, req.jsons.map(rowChecksum)],
-        );
-        return Number(rows[0].last);
+      return write(store, async (db) => {
+        try {
+          const { rows } = await db.query<{ last: string }>(
+            `SELECT ${store.schema}.append_events($1, $2, $3, $4, $5, $6, $7) AS last`,
+            [store.stream, store.epoch, req.first, req.types, req.ats, req.jsons, req.jsons.map(rowChecksum)],
+          );
+          return Number(rows[0].last);
+        } catch (e) {
+          // Our own batch, committed before its answer was lost with the connection: it is stored.
+          if (
+            (e as { code?: string }).code === SEQ_CONFLICT_SQLSTATE &&
+            (await alreadyStored(db, store, req))
+          )
+            return req.first + req.jsons.length - 1;
+          throw e;
+        }
       });
     }
     case 'read': {
       const store = storeOf(req.store);
-      return readEvents(store.db, store, req.fromSeq);
+      return readEvents(await dbOf(store), store, req.fromSeq);
     }
     case 'head':
-      return streamHead(storeOf(req.store).db, storeOf(req.store));
+      return streamHead(await dbOf(storeOf(req.store)), storeOf(req.store));
     case 'saveSnapshot': {
       const store = storeOf(req.store);
-      return write(store, async () => {
-        await store.db.query(`SELECT ${store.schema}.save_snapshot($1, $2, $3, $4, $5)`, [
+      return write(store, async (db) => {
+        await db.query(`SELECT ${store.schema}.save_snapshot($1, $2, $3, $4, $5)`, [
           store.stream,
           store.epoch,
           req.seq,
@@ -269,16 +358,16 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
     case 'loadSnapshot': {
       const store = storeOf(req.store);
-      return loadSnapshot(store.db, store);
+      return loadSnapshot(await dbOf(store), store);
     }
     case 'getRecord': {
       const store = storeOf(req.store);
-      return getRecord(store.db, store, req.key);
+      return getRecord(await dbOf(store), store, req.key);
     }
     case 'putRecord': {
       const store = storeOf(req.store);
-      return write(store, async () => {
-        await store.db.query(`SELECT ${store.schema}.put_record($1, $2, $3, $4)`, [
+      return write(store, async (db) => {
+        await db.query(`SELECT ${store.schema}.put_record($1, $2, $3, $4)`, [
           store.stream,
           store.epoch,
           req.key,
@@ -288,7 +377,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
     case 'recordKeys': {
       const store = storeOf(req.store);
-      return recordKeys(store.db, store, req.prefix);
+      return recordKeys(await dbOf(store), store, req.prefix);
     }
     case 'close':
       return close(req.store);

@@ -20,6 +20,7 @@ export class SyncBridge {
   private nextRequest = 1;
   private nextStore = 1;
   private users = 0;
+  private failed: Error | undefined;
 
   private constructor() {
     const flag = new SharedArrayBuffer(4);
@@ -36,7 +37,14 @@ export class SyncBridge {
     this.worker.unref();
     this.responses.unref();
     notices.port1.unref();
-    this.worker.on('error', () => {
+    // Seen between calls (a blocked thread gets no events): later calls fail at once, and the next
+    // store starts a new worker.
+    this.worker.on('error', (error) => {
+      this.failed = new Error(`the PostgreSQL worker thread failed: ${error.message}`, { cause: error });
+      if (SyncBridge.current === this) SyncBridge.current = undefined;
+    });
+    this.worker.on('exit', (code) => {
+      this.failed ??= new Error(`the PostgreSQL worker thread exited (code ${code})`);
       if (SyncBridge.current === this) SyncBridge.current = undefined;
     });
   }
@@ -63,6 +71,7 @@ export class SyncBridge {
    * worker's error is rethrown as its typed error. Throws when no answer comes within `timeoutMs`.
    */
   call<T>(request: WorkerCall, timeoutMs: number): T {
+    if (this.failed) throw this.failed;
     const id = this.nextRequest++;
     Atomics.store(this.flag, 0, 0);
     this.worker.postMessage({ ...request, id });
@@ -88,7 +97,7 @@ export class SyncBridge {
   async release(store: number): Promise<void> {
     this.noticeListeners.delete(store);
     this.users -= 1;
-    if (this.users > 0) return;
+    if (this.users > 0 || this.failed) return;
     this.call({ op: 'shutdown' }, 10_000);
   }
 }

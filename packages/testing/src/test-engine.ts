@@ -4,8 +4,8 @@ import { delimiter, dirname, join } from 'node:path';
 import type { ConfigDocument, EngineState, EventStore, ReleaseExecutor, Values } from '@converge/core';
 import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
+  createJqEngine,
   type HookEnvOptions,
-  JqProcessEngine,
   jqPatchFunction,
   loadModulesDir,
   ProcessHookRunner,
@@ -140,8 +140,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const clock = new VirtualClock(options.clock?.start ?? '2026-01-01T00:00:00Z');
   const namespace = options.namespace ?? 'default';
   const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
-  // jq for jqFilter and JQPatch: one long-lived jq process engine (started on first use), closed on stop.
-  const jq = new JqProcessEngine();
+  // jq for jqFilter and JQPatch: long-lived jq processes (started on first use) or, with no jq
+  // installed, the WebAssembly jq; closed on stop.
+  const jq = await createJqEngine();
   const records = options.store?.records ? { records: options.store.records } : {};
   const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq), ...records });
   for (const o of options.objects ?? []) cluster.put(o);

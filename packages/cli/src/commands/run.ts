@@ -2,8 +2,8 @@ import { hostname, constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
-import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
-import { ADDON_OPERATOR_LEASE, loadKubeConfig } from '@converge/kube';
+import { createJqEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
   createEngine,
@@ -16,7 +16,7 @@ import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cl
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
-import { openStore } from '../log-source.js';
+import { defaultStream, openStore } from '../log-source.js';
 
 export interface RunOptions {
   modulesDir: string;
@@ -73,7 +73,7 @@ export async function runCommand(
   } catch (e) {
     return { code: 2, message: (e as Error).message };
   }
-  const jq = new JqProcessEngine();
+  const jq = await createJqEngine();
   // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
   const groups = new ProcessGroupRegistry();
   const trackProcessGroup = groups.track;
@@ -177,8 +177,12 @@ export async function runCommand(
   let failure: RunOutcome | undefined;
   // Fault injection for crash tests (test/restart): SIGKILL right after this seq is in the log.
   const killAfterSeq = Number(process.env.CONVERGE_TEST_KILL_AFTER_SEQ ?? 0);
+  // Modules left disabled, with why (the run's summary names them).
+  const notEnabled: Record<string, string> = {};
   engine.onEvent((e: ConvergeEvent) => {
     writer?.append(e);
+    if (e.type === 'ModuleNotEnabled') notEnabled[e.module] = e.reason;
+    if (e.type === 'ModuleEnabled') delete notEnabled[e.module];
     view?.onEvent(e);
     if (killAfterSeq > 0 && e.seq === killAfterSeq) process.kill(process.pid, 'SIGKILL');
     if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
@@ -240,7 +244,16 @@ export async function runCommand(
     await store.close();
     const range = `events ${firstSeq}..${Math.max(firstSeq - 1, lastSeq)}`;
     if (view) view.stop(`${outcome.message} (${range})`);
-    else logger.info({ code: outcome.code, runId, events: range }, outcome.message);
+    else
+      logger.info(
+        {
+          code: outcome.code,
+          runId,
+          events: range,
+          ...(Object.keys(notEnabled).length > 0 ? { notEnabled } : {}),
+        },
+        outcome.message,
+      );
     return outcome;
   };
   view?.start();
@@ -354,22 +367,4 @@ function leaderElectorOf(
     onStoppedLeading: () => lost(`lost the lease ${where}; stopping`),
   });
   return elector;
-}
-
-/**
- * The stream a run writes when `--stream` is not given: the kube context's name under `--cluster
- * kube` (the one `--context`, `$KUBE_CONTEXT` or the kubeconfig's current context names), else
- * `embedded`. Only a PostgreSQL store has streams.
- */
-function defaultStream(o: RunOptions): string {
-  if (o.cluster !== 'kube') return 'embedded';
-  if (o.context) return o.context;
-  if (process.env.KUBE_CONTEXT) return process.env.KUBE_CONTEXT;
-  try {
-    const file = o.kubeconfig ?? (process.env.KUBE_CONFIG || undefined);
-    return loadKubeConfig(file ? { kubeconfig: resolve(file) } : {}).getCurrentContext() || 'embedded';
-  } catch {
-    // The cluster target reports a bad kubeconfig with its own message.
-    return 'embedded';
-  }
 }
