@@ -30,7 +30,7 @@ function bindingsFor(i) {
   return { configVersion: 'v1', [kinds[i]]: i + 1 };
 }
 
-export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {}) {
+export async function convergeBench({ modules = 1000, hooksPerModule = 8, metrics } = {}) {
   const defs = Array.from({ length: hooksPerModule }, (_, i) =>
     hookDefinitionFromConfig(
       `hooks/h${i}`,
@@ -92,6 +92,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
     clock: new VirtualClock(),
     random: seededRandom(1),
     store,
+    ...(metrics ? { metrics } : {}),
   });
   const t0 = performance.now();
   await engine.start();

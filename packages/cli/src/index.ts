@@ -1,3 +1,4 @@
+export * from './commands/debug.js';
 export * from './commands/events.js';
 export * from './commands/fleet.js';
 export * from './commands/replay.js';
@@ -13,3 +14,4 @@ export * from './fleet/postgres-fleet-backend.js';
 export * from './fleet/target-engine.js';
 export * from './fleet/targets-file.js';
 export { main } from './main.js';
+export * from './operator-server.js';
