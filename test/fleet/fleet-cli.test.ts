@@ -90,6 +90,8 @@ function replica(id: string): Replica {
       id,
       '--lease-duration',
       LEASE,
+      '--listen',
+      '127.0.0.1:0',
     ],
     { cwd: work, env: { ...process.env, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -213,6 +215,18 @@ describe('converge fleet', () => {
       expect(starts.length).toBeGreaterThanOrEqual(2);
       // Lease duration + one converge (a converge here is well under 10 s even on a busy machine).
       expect(takeoverMs).toBeLessThan(LEASE_MS + 10_000);
+
+      // The survivor serves every target it runs, alpha's addon-operator routes included.
+      const url = /"url":"(http:[^"]+)","msg":"fleet: serving"/.exec(survivor.out())?.[1];
+      expect(url).toBeDefined();
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(
+        ((await (await fetch(`${url}/targets`)).json()) as { target: string }[]).map((t) => t.target).sort(),
+      ).toEqual(names);
+      const alphaReady = await fetch(`${url}/targets/alpha/readyz`);
+      expect([alphaReady.status, (await alphaReady.text()).trim()]).toEqual([200, 'Startup converge done.']);
+      expect((await fetch(`${url}/targets/alpha/metrics`)).status).toBe(200);
+      expect((await fetch(`${url}/targets/nowhere/readyz`)).status).toBe(404);
 
       writeFileSync(join(work, 'alpha-config.yaml'), stringify({ greeter: { greeting: 'hi again alpha' } }));
       await until('the survivor converged the config change', () => greetingIn('alpha') === 'hi again alpha');

@@ -24,7 +24,7 @@ const usage = `usage:
   converge viz timeline <log> [--stream NAME] -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
   converge fleet --targets FILE --store postgres://URL [--replica ID] [--lease-duration DUR]
-                 [--hook-timeout DUR] [--stop-grace DUR]
+                 [--hook-timeout DUR] [--stop-grace DUR] [--listen ADDR:PORT]
   converge fleet status --store postgres://URL [--json]
 <log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
 --store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:

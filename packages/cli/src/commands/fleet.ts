@@ -4,6 +4,7 @@ import { createLogger } from '@converge/runtime';
 import { parseDuration } from '../duration.js';
 import { DEFAULT_FLEET_LEASE_MS } from '../fleet/assignment.js';
 import { FleetReplica } from '../fleet/fleet-replica.js';
+import { type FleetServer, serveFleet } from '../fleet/fleet-server.js';
 import { formatFleetStatus } from '../fleet/fleet-status.js';
 import { openFleetBackend } from '../fleet/postgres-fleet-backend.js';
 import { startTargetEngine } from '../fleet/target-engine.js';
@@ -18,7 +19,7 @@ export interface FleetOptions {
   leaseDuration?: string;
   hookTimeout?: string;
   stopGrace?: string;
-  /** `--listen`: not served by fleet yet (see README). */
+  /** `--listen ADDR:PORT`: serve the replica's targets over HTTP (fleet-server.ts); nothing without it. */
   listen?: string;
 }
 
@@ -49,8 +50,6 @@ export async function fleetCommand(
   }
   if (leaseMs < 300)
     return { code: 2, message: `--lease-duration must be at least 300ms, got ${o.leaseDuration}` };
-  if (o.listen !== undefined)
-    return { code: 2, message: '--listen is not served by converge fleet yet (see README: fleet)' };
   let targets: ReturnType<typeof readTargetsFile>;
   try {
     targets = readTargetsFile(resolve(o.targets));
@@ -81,6 +80,7 @@ export async function fleetCommand(
         ...(hookTimeoutMs !== undefined ? { hookTimeoutMs } : {}),
       }),
   });
+  let server: FleetServer | undefined;
   let signalled: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -104,16 +104,22 @@ export async function fleetCommand(
   process.on('SIGTERM', onSignal);
   try {
     logger.info({ targets: targets.length, leaseMs }, 'fleet: joining');
+    if (o.listen !== undefined) {
+      server = await serveFleet(o.listen, () => fleet.running());
+      logger.info({ url: server.url }, 'fleet: serving');
+    }
     await fleet.start();
     if (!signalled) await new Promise<void>((r) => (wake = r));
     logger.info({ signal: signalled, stopGraceMs }, 'fleet: stopping; handing the targets over');
     await fleet.stop();
+    await server?.close();
     return {
       code: 128 + (osConstants.signals[signalled ?? 'SIGTERM'] ?? 15),
       message: `${signalled}: left the fleet`,
     };
   } catch (e) {
     await fleet.stop().catch(() => undefined);
+    await server?.close();
     return { code: 1, message: e instanceof Error ? e.message : String(e) };
   } finally {
     process.off('SIGINT', onSignal);
