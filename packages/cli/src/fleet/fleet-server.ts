@@ -36,8 +36,10 @@ export async function serveFleet(
   const address = parseListenAddress(listen);
   const perEngine = new WeakMap<Engine, Route[]>();
   const routesOf = (engine: Engine) => {
-    let routes = perEngine.get(engine);
-    if (!routes) perEngine.set(engine, (routes = operatorRoutes(engine)));
+    const known = perEngine.get(engine);
+    if (known) return known;
+    const routes = operatorRoutes(engine);
+    perEngine.set(engine, routes);
     return routes;
   };
   const server = createServer((req, res) => {
