@@ -23,6 +23,8 @@ interface Owned {
   starting?: Promise<void>;
   ready: boolean;
   stopping?: Promise<void>;
+  /** The lease was taken over: nothing to renew or release any more. */
+  lost?: boolean;
 }
 
 /**
@@ -64,7 +66,13 @@ export class FleetReplica {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.round.catch(() => undefined);
-    await Promise.all([...this.owned.keys()].map((t) => this.giveUp(t, this.o.stopGraceMs, true)));
+    // Leases stay renewed while running tasks get their grace, so nobody takes a target mid-stop.
+    const renewing = setInterval(() => void this.renewAll(), renewIntervalOf(this.o.leaseMs));
+    try {
+      await Promise.all([...this.owned.keys()].map((t) => this.giveUp(t, this.o.stopGraceMs, true)));
+    } finally {
+      clearInterval(renewing);
+    }
     await this.o.backend.leave(this.o.replica).catch(() => undefined);
   }
 
@@ -106,8 +114,11 @@ export class FleetReplica {
       const assignment = assignTargets({ targets: [...this.byName.keys()], replicas: live, owners });
       const plan = planFor(replica, assignment, new Set(this.owned.keys()));
       for (const target of plan.release) {
+        if (this.owned.get(target)?.stopping) continue;
         logger.info({ target, to: assignment.get(target) }, 'fleet: handing the target over (rebalance)');
-        await this.giveUp(target, this.o.stopGraceMs, true);
+        // Not awaited: the running task gets the stop grace while rounds go on renewing every
+        // lease held, this one's included until its engine has stopped and released it.
+        void this.giveUp(target, this.o.stopGraceMs, true);
       }
       let wake = every;
       const now = Date.now();
@@ -137,12 +148,16 @@ export class FleetReplica {
     }
   }
 
-  /** Renews every held lease; a lease lost here was taken over, and its engine stops at once. */
+  /**
+   * Renews every held lease, those of engines being handed over included; a lease lost here was
+   * taken over, and its engine stops at once.
+   */
   private async renewAll(): Promise<void> {
     for (const [target, o] of [...this.owned]) {
-      if (o.stopping) continue;
+      if (o.lost) continue;
       const kept = await o.stream.renew().catch(() => true);
       if (!kept) {
+        o.lost = true;
         this.o.logger.warn(
           { target, epoch: o.stream.epoch },
           'fleet: lost the target lease (taken over); stopping its engine',
@@ -162,6 +177,7 @@ export class FleetReplica {
     const owned: Owned = { stream, ready: false };
     this.owned.set(name, owned);
     stream.onFenced(() => {
+      owned.lost = true;
       logger.warn(
         { target: name, epoch: stream.epoch },
         'fleet: the target stream was taken over (fenced); stopping its engine',
