@@ -30,7 +30,11 @@ function bindingsFor(i) {
   return { configVersion: 'v1', [kinds[i]]: i + 1 };
 }
 
-export async function convergeBench({ modules = 1000, hooksPerModule = 8, metrics } = {}) {
+/**
+ * `attach(engine)`, when given, runs before the clock starts and returns `detach(lastSeq)`, which
+ * runs after it stops (the inspector bench serves the engine and connects a client there).
+ */
+export async function convergeBench({ modules = 1000, hooksPerModule = 8, metrics, attach } = {}) {
   const defs = Array.from({ length: hooksPerModule }, (_, i) =>
     hookDefinitionFromConfig(
       `hooks/h${i}`,
@@ -94,6 +98,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8, metric
     store,
     ...(metrics ? { metrics } : {}),
   });
+  const detach = attach ? await attach(engine) : undefined;
   const t0 = performance.now();
   await engine.start();
   await new Promise((resolve) => {
@@ -107,6 +112,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8, metric
     check();
   });
   const ms = performance.now() - t0;
+  await detach?.(store.lastSeq());
   await engine.stop();
   const events = store.read(1);
   return { ms, hookRuns, events, snapshot: store.loadSnapshot() };

@@ -4,6 +4,7 @@ import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './e
 import { fleetRows } from './fleet-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
+import { inspectorRows } from './inspector-bench.mjs';
 import { jqRows } from './jq-bench.mjs';
 import { kubeConvergeRows, kubeListRows } from './kube-bench.mjs';
 import { soakRows } from './soak-bench.mjs';
@@ -73,6 +74,8 @@ rows.push(...(await kubeListRows()), ...(await kubeConvergeRows()));
 rows.push(...(await storeRows()));
 // Issue 9, safe to leave running: heap of a simulated week against its first hour.
 rows.push(...soakRows());
+// Issue 10: the same converge served over HTTP with a live inspector following its event stream.
+rows.push(...(await inspectorRows()));
 // Issue 13: jq engines and the jq command against Debian's jq.
 rows.push(...(await jqRows()));
 // Issue 11: a fleet of engines on the Postgres store, and two scale figures of one engine.

@@ -71,35 +71,45 @@ function start(args: string[]) {
   return { child: child as ChildProcess, exited, line, seen, stderr: () => stderr };
 }
 
-const jsonLines = (text: string) =>
-  text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l));
-
 describe('converge run --store postgres://', () => {
-  it('run --once converges into the stream; a second run continues its seqs with the releases it left; events and replay read the URL', async () => {
-    const first = await converge(runQuickstart('--once', '--store', server.url));
-    expect(first.code, first.stderr).toBe(0);
-    const second = await converge(runQuickstart('--once', '--store', server.url));
-    expect(second.code, second.stderr).toBe(0);
-    for (const out of [first.stdout, first.stderr, second.stdout, second.stderr])
-      expect(out).not.toContain(password);
+  it('a second writer exits 1 at once naming the stream and its holder; after the holder is killed the next run takes over at once and continues its seqs with the releases it left; events --follow and replay read the URL', async () => {
+    // No --stream: the default stream, `embedded`.
+    const writer = start(runQuickstart('--store', server.url));
+    await writer.line(/"msg":"converging"/);
+    const follower = start(['events', server.url, '--follow', '--json']);
+    const firstRun = JSON.parse(await follower.line(/"type":"EngineStarted"/));
+    await follower.line(/"type":"ConvergeCompleted"/);
 
-    const listed = await converge(['events', server.url, '--json']);
-    expect(listed.code, listed.stderr).toBe(0);
-    const events = jsonLines(listed.stdout);
+    const second = await converge(runQuickstart('--once', '--store', server.url));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('stream "embedded": the event store is locked by another writer');
+    expect(second.stderr).toContain(`pid ${writer.child.pid} on host`);
+    expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
+    expect(second.stderr).toContain('postgres://converge:***@');
+    expect(second.stderr).not.toContain(password);
+
+    // kill -9: the lease is not released, but the holder's session (and its session lock) is gone.
+    writer.child.kill('SIGKILL');
+    await writer.exited;
+    const next = await converge(runQuickstart('--once', '--store', server.url));
+    expect(next.code, next.stderr).toBe(0);
+    for (const out of [next.stdout, next.stderr]) expect(out).not.toContain(password);
+    // The next run's events were appended while the follower waited: they arrive through LISTEN/NOTIFY.
+    const stopped = JSON.parse(await follower.line(/"type":"EngineStopped"/));
+    follower.child.kill('SIGINT');
+    expect(await follower.exited).toBe(0);
+    const events = follower.seen.map((l) => JSON.parse(l));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const runs = events.filter((e) => e.type === 'EngineStarted');
-    expect(runs).toHaveLength(2);
-    expect(new Set(runs.map((e) => e.runId)).size).toBe(2);
-    // The embedded releases persisted in the stream's records: the second run found them unchanged.
-    const secondRun = events.filter((e) => e.seq >= runs[1].seq);
-    expect(secondRun.filter((e) => e.type === 'HelmUpgradeSkipped').map((e) => e.module)).toEqual([
+    expect(runs.map((e) => e.runId)).toEqual([firstRun.runId, stopped.runId]);
+    expect(events.at(-1)).toEqual(stopped);
+    // The embedded releases persisted in the stream's records: the next run found them unchanged.
+    const nextRun = events.filter((e) => e.seq >= runs[1].seq);
+    expect(nextRun.filter((e) => e.type === 'HelmUpgradeSkipped').map((e) => e.module)).toEqual([
       'echo-server',
       'dashboard',
     ]);
-    expect(secondRun.some((e) => e.type === 'HelmReleaseUpgraded')).toBe(false);
+    expect(nextRun.some((e) => e.type === 'HelmReleaseUpgraded')).toBe(false);
     const db = new pg.Client(server.url);
     await db.connect();
     const { rows } = await db.query(
@@ -109,45 +119,9 @@ describe('converge run --store postgres://', () => {
     expect(rows.map((r) => r.key)).toEqual(['helm/releases/dashboard', 'helm/releases/echo-server']);
     expect(replay(events, undefined, { strict: true }).seq).toBe(events.length);
 
-    const table = await converge(['replay', server.url, '--json']);
+    const table = await converge(['replay', server.url, '--stream', 'embedded', '--json']);
     expect(table.code, table.stderr).toBe(0);
     expect(JSON.parse(table.stdout).seq).toBe(events.length);
-    const missing = await converge(['events', server.url, '--stream', 'nope']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('stream "nope"');
-    expect(missing.stderr).toContain('postgres://converge:***@');
-    expect(missing.stderr).not.toContain(password);
-  });
-
-  it('a second writer on a held stream exits 1 at once naming the stream and its holder; after the holder is killed the next run takes over at once; events --follow prints what it appends', async () => {
-    const stream = 'held';
-    const writer = start(runQuickstart('--store', server.url, '--stream', stream));
-    await writer.line(/"msg":"converging"/);
-    const second = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`stream "${stream}": the event store is locked by another writer`);
-    expect(second.stderr).toContain(`pid ${writer.child.pid} on host`);
-    expect(second.stderr).toMatch(/\(run run-[0-9T-]+Z\)/);
-    expect(second.stderr).not.toContain(password);
-
-    // kill -9: the lease is not released, but the holder's session (and its session lock) is gone.
-    writer.child.kill('SIGKILL');
-    await writer.exited;
-    const follower = start(['events', server.url, '--stream', stream, '--follow', '--json']);
-    const firstRun = JSON.parse(await follower.line(/"type":"EngineStarted"/));
-    const next = await converge(runQuickstart('--once', '--store', server.url, '--stream', stream));
-    expect(next.code, next.stderr).toBe(0);
-    // The next run's events were appended after the follower started: they arrive through LISTEN/NOTIFY.
-    const stopped = JSON.parse(await follower.line(/"type":"EngineStopped"/));
-    follower.child.kill('SIGINT');
-    expect(await follower.exited).toBe(0);
-    const printed = follower.seen.map((l) => JSON.parse(l));
-    expect(printed.map((e) => e.seq)).toEqual(printed.map((_, i) => i + 1));
-    const runs = printed.filter((e) => e.type === 'EngineStarted').map((e) => e.runId);
-    expect(runs).toHaveLength(2);
-    expect(runs[0]).toBe(firstRun.runId);
-    expect(stopped.runId).toBe(runs[1]);
-    expect(printed.at(-1)).toEqual(stopped);
   });
 
   it('a run whose stream is taken over stops at its next append and exits 1 naming the stream; it writes nothing more', async () => {

@@ -1,6 +1,7 @@
 import { StoreFencedError } from '@converge/protocol';
 import { openPostgresEventReader, openPostgresEventStore, PostgresLeases } from '@converge/store-postgres';
 import { createTestEngine, startPostgres } from '@converge/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleEvent } from '../event-store-conformance.js';
 
@@ -130,6 +131,30 @@ describe('fenced writers', () => {
     expect((await leases.streams()).find((x) => x.stream === stream)).toEqual({ stream, lastSeq: 1 });
     expect(await leases.release(second.lease)).toBe(true);
     await a.close();
+  });
+
+  it('writers of many streams under leases held by a replica share a few connections', async () => {
+    const raw = new pg.Client(server.url);
+    await raw.connect();
+    const backends = async () =>
+      Number(
+        (await raw.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'`))
+          .rows[0].n,
+      );
+    const before = await backends();
+    const stores = [];
+    for (let i = 0; i < 12; i++) {
+      const stream = newStream();
+      const got = await leases.acquire(stream, { owner: 'replica-a', durationMs: 30_000 });
+      if (!got.acquired) throw new Error('acquire refused');
+      const store = openPostgresEventStore(server.url, { stream, lease: got.lease });
+      store.append([sampleEvent(i)]);
+      stores.push(store);
+    }
+    expect(await backends()).toBeLessThanOrEqual(before + 4);
+    expect(stores.map((s) => s.read().map((e) => e.seq))).toEqual(stores.map(() => [1]));
+    for (const store of stores) await store.close();
+    await raw.end();
   });
 
   it('an engine whose stream is taken over stops: its next append fails and it writes nothing more, EngineStopped included', async () => {

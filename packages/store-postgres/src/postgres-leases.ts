@@ -163,7 +163,8 @@ export interface PostgresLeasesOptions {
  * stream's writer with `openPostgresEventStore(url, { stream, lease })` (the store then checks that
  * epoch on every write and does not renew by itself), and releases with `release(lease)` when it
  * hands the stream back. An expired lease of a replica that stopped renewing is taken by the next
- * `acquire`; the new epoch fences the old writer.
+ * `acquire`; the new epoch fences the old writer. Stores opened with `{ lease }` share one small
+ * connection pool per URL in the process, however many streams they write.
  */
 export class PostgresLeases {
   private readonly pool: pg.Pool;

@@ -65,7 +65,7 @@ const ensured = new Set<string>();
 function poolFor(url: string): pg.Pool {
   let pool = pools.get(url);
   if (!pool) {
-    pool = new pg.Pool({ connectionString: url, max: 2 });
+    pool = new pg.Pool({ connectionString: url, max: 4 });
     pool.on('error', () => {});
     pools.set(url, pool);
   }
@@ -119,6 +119,11 @@ function connectWriter(store: OpenStore): pg.Client {
  */
 async function dbOf(store: OpenStore): Promise<pg.Pool | pg.Client> {
   if (!store.broken || store.readOnly) return store.db;
+  if (!store.client) {
+    // A pooled writer: the pool replaces lost connections itself; writes check the epoch.
+    store.broken = undefined;
+    return store.db;
+  }
   const lost = store.broken;
   const old = store.client;
   const client = connectWriter(store);
@@ -209,6 +214,29 @@ async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number 
     owner: req.owner,
     durationMs: req.durationMs,
   };
+  if (req.lease) {
+    // A lease held by the caller (a fleet replica): check it, never renew it here. Such a writer
+    // needs no session of its own (no session lock), so it shares the worker's pool: a fleet of
+    // streams costs a few connections, not one each. Every write still checks the epoch.
+    const pool = store.db as pg.Pool;
+    const client = await pool.connect();
+    try {
+      if (!ensured.has(`${req.url} ${req.schema}`)) {
+        await ensureSchema(client, req.schema, req.source);
+        ensured.add(`${req.url} ${req.schema}`);
+      }
+      const current = await getLease(client, req.schema, req.stream);
+      store.epoch = req.lease.epoch;
+      if (!current || current.epoch !== req.lease.epoch || current.owner !== req.lease.owner)
+        throw new StoreFencedError(req.source, req.lease.epoch, current?.epoch, current?.holder);
+    } finally {
+      client.release();
+    }
+    const lastSeq = await streamHead(pool, at);
+    await checkTail(store, lastSeq, req.tailCheck);
+    stores.set(req.store, store);
+    return { lastSeq, epoch: store.epoch };
+  }
   const client = connectWriter(store);
   await client.connect();
   try {
@@ -216,44 +244,34 @@ async function open(req: OpenRequest): Promise<{ lastSeq: number; epoch: number 
       await ensureSchema(client, req.schema, req.source);
       ensured.add(`${req.url} ${req.schema}`);
     }
-    if (req.lease) {
-      // A lease held by the caller (a fleet replica): check it, never renew it here.
-      const current = await getLease(client, req.schema, req.stream);
-      if (!current || current.epoch !== req.lease.epoch || current.owner !== req.lease.owner) {
-        store.epoch = req.lease.epoch;
-        throw new StoreFencedError(req.source, req.lease.epoch, current?.epoch, current?.holder);
-      }
-      store.epoch = current.epoch;
-    } else {
-      // The stream's session lock tells a live writer from one whose process (and so session) died.
-      store.lockKey = `converge-stream:${req.schema}:${req.stream}`;
-      const { rows } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-        [store.lockKey],
-      );
-      const sessionLock = rows[0].locked;
-      const result = sessionLock
-        ? await acquireLease(client, req.schema, req.stream, {
-            owner: req.owner,
-            durationMs: req.durationMs,
-            holder: req.holder,
-            sessionLock: true,
-          })
-        : { acquired: false as const, heldBy: await getLease(client, req.schema, req.stream) };
-      if (!result.acquired) throw new StoreLockedError(req.source, result.heldBy?.holder);
-      store.epoch = result.lease.epoch;
-      const every = Math.max(50, Math.floor(req.durationMs / 3));
-      store.renewTimer = setInterval(() => {
-        dbOf(store)
-          .then(async (db) => {
-            const lease = await renewLease(db, req.schema, store, req.durationMs);
-            if (!lease && !store.fenced && stores.has(store.id))
-              fence(store, await getLease(db, req.schema, req.stream).catch(() => undefined));
-          })
-          // A failed renewal (connection trouble) is retried at the next tick; writes check the epoch.
-          .catch(() => {});
-      }, every);
-    }
+    // The stream's session lock tells a live writer from one whose process (and so session) died.
+    store.lockKey = `converge-stream:${req.schema}:${req.stream}`;
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+      [store.lockKey],
+    );
+    const sessionLock = rows[0].locked;
+    const result = sessionLock
+      ? await acquireLease(client, req.schema, req.stream, {
+          owner: req.owner,
+          durationMs: req.durationMs,
+          holder: req.holder,
+          sessionLock: true,
+        })
+      : { acquired: false as const, heldBy: await getLease(client, req.schema, req.stream) };
+    if (!result.acquired) throw new StoreLockedError(req.source, result.heldBy?.holder);
+    store.epoch = result.lease.epoch;
+    const every = Math.max(50, Math.floor(req.durationMs / 3));
+    store.renewTimer = setInterval(() => {
+      dbOf(store)
+        .then(async (db) => {
+          const lease = await renewLease(db, req.schema, store, req.durationMs);
+          if (!lease && !store.fenced && stores.has(store.id))
+            fence(store, await getLease(db, req.schema, req.stream).catch(() => undefined));
+        })
+        // A failed renewal (connection trouble) is retried at the next tick; writes check the epoch.
+        .catch(() => {});
+    }, every);
     const lastSeq = await streamHead(client, at);
     await checkTail(store, lastSeq, req.tailCheck);
     stores.set(req.store, store);
