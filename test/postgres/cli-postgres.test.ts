@@ -46,6 +46,14 @@ const runQuickstart = (...extra: string[]) => [
   ...extra,
 ];
 
+/** A long-running run serves HTTP and a debug socket: on a free port and a socket of its own. */
+const served = (name: string) => [
+  '--listen',
+  '127.0.0.1:0',
+  '--debug-socket',
+  join(work, `${name}.debug.socket`),
+];
+
 /** Starts the bin; `line(p)` resolves with the first stdout line matching `p`. */
 function start(args: string[]) {
   const child = spawn(bin, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,7 +82,7 @@ function start(args: string[]) {
 describe('converge run --store postgres://', () => {
   it('a second writer exits 1 at once naming the stream and its holder; after the holder is killed the next run takes over at once and continues its seqs with the releases it left; events --follow and replay read the URL', async () => {
     // No --stream: the default stream, `embedded`.
-    const writer = start(runQuickstart('--store', server.url));
+    const writer = start(runQuickstart('--store', server.url, ...served('held')));
     await writer.line(/"msg":"converging"/);
     const follower = start(['events', server.url, '--follow', '--json']);
     const firstRun = JSON.parse(await follower.line(/"type":"EngineStarted"/));
@@ -128,7 +136,7 @@ describe('converge run --store postgres://', () => {
     const stream = 'taken';
     const config = join(work, 'taken-config.yaml');
     copyFileSync(join(quickstart, 'config.yaml'), config);
-    const args = runQuickstart('--store', server.url, '--stream', stream).map((a) =>
+    const args = runQuickstart('--store', server.url, '--stream', stream, ...served('taken')).map((a) =>
       a === join(quickstart, 'config.yaml') ? config : a,
     );
     const writer = start(args);
@@ -146,6 +154,9 @@ describe('converge run --store postgres://', () => {
       `stream "${stream}": this writer's lease (epoch 1) was taken over (epoch 2`,
     );
     expect(writer.stderr()).not.toContain(password);
+    // A clean exit through the run's own message, not a crash with a stack.
+    expect(writer.stderr()).toMatch(/^converge: postgres:\/\/converge:\*\*\*@/m);
+    expect(writer.stderr()).not.toMatch(/\n\s+at /);
     expect(reader.lastSeq()).toBe(atTakeover);
     expect(reader.read().some((e) => e.type === 'EngineStopped')).toBe(false);
     await reader.close();

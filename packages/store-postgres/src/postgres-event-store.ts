@@ -135,6 +135,7 @@ export class PostgresEventStore implements EventStore {
       this.id,
       () => this.assertWritable(),
       () => this.assertOpen(),
+      () => this.fencedError !== undefined && !this.closed,
     );
   }
 

@@ -5,7 +5,10 @@ import type { WorkerCall } from './worker-protocol.js';
 /**
  * `StoreRecords` of one stream, in the `records` table keyed by (stream, key). Each `put` or
  * `delete` is one transaction that checks the writer's lease epoch, like an append, and is
- * committed when it returns; a reader reads them and refuses writes.
+ * committed when it returns; a reader reads them and refuses writes. A writer that lost its lease
+ * writes no record either, but `put` and `delete` do not throw StoreFencedError: they run in
+ * callbacks (a hook process ending, an object applied) where a throw could end the process; the
+ * store's `onFenced` and its next append tell the loss.
  */
 export class PostgresRecords implements StoreRecords {
   constructor(
@@ -13,6 +16,7 @@ export class PostgresRecords implements StoreRecords {
     private readonly store: number,
     private readonly assertWritable: () => void,
     private readonly assertOpen: () => void,
+    private readonly isFenced: () => boolean,
   ) {}
 
   /** The record's value (parsed from its JSON), or undefined for a missing key. */
@@ -29,16 +33,24 @@ export class PostgresRecords implements StoreRecords {
 
   /** Replaces the record; throws TypeError for a value JSON cannot hold (undefined, a function). */
   put(key: string, value: unknown): void {
-    this.assertWritable();
     const text = JSON.stringify(value);
     if (typeof text !== 'string')
       throw new TypeError(`record ${JSON.stringify(key)}: ${typeof value} cannot be stored as JSON`);
-    this.call({ op: 'putRecord', store: this.store, key, json: text });
+    this.write(key, text);
   }
 
   delete(key: string): void {
+    this.write(key, null);
+  }
+
+  private write(key: string, json: string | null): void {
+    if (this.isFenced()) return;
     this.assertWritable();
-    this.call({ op: 'putRecord', store: this.store, key, json: null });
+    try {
+      this.call({ op: 'putRecord', store: this.store, key, json });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'STORE_FENCED') throw e;
+    }
   }
 
   /** Keys that start with `prefix`, sorted as JavaScript sorts strings (like the other stores). */

@@ -57,6 +57,7 @@ export function deserializeError(e: SerializedError): Error {
       error = e.name === 'RangeError' ? new RangeError(e.message) : new Error(e.message);
       if (e.code) (error as Error & { code?: string }).code = e.code;
   }
-  if (e.stack) error.stack = e.stack;
+  // The stack stays this thread's (where the store was called); the worker's is kept beside it.
+  if (e.stack) Object.defineProperty(error, 'workerStack', { value: e.stack, enumerable: false });
   return error;
 }

@@ -93,14 +93,13 @@ export async function runCommand(
   let store: EventStore;
   // A writer whose PostgreSQL stream is taken over ends the run (exit 1); its engine has stopped.
   let fenced: string | undefined;
-  let wakeOnFenced: (() => void) | undefined;
   try {
     store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, {
       runId,
       stream: o.stream ?? defaultStream(o),
       onFenced: (error) => {
         fenced = error.message;
-        wakeOnFenced?.();
+        wakeOnSignal?.();
       },
     });
   } catch (e) {
@@ -302,6 +301,8 @@ export async function runCommand(
     await Promise.race([started, new Promise<void>((r) => (wakeOnSignal = r))]);
     if (interrupted)
       return finish({ code: exitCodeOf(interrupted), message: `${interrupted} during startup` });
+    // The stream was taken over during startup: the engine has stopped, startup may never end.
+    if (fenced) return finish({ code: 1, message: fenced });
     await started;
   } catch (e) {
     return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });
@@ -318,7 +319,6 @@ export async function runCommand(
     };
     const timer = setInterval(check, 50);
     wakeOnSignal = check;
-    wakeOnFenced = check;
   });
   return finish(outcome);
 

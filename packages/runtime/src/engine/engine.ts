@@ -161,7 +161,9 @@ export function createEngine(options: EngineOptions): Engine {
         'engine stopped: not appending events after EngineStopped',
       ),
     // Another writer took the log over: this engine writes nothing more and stops at once.
+    // Executors check the stop signal before they start a process: nothing new runs from here on.
     (error) => {
+      stopSignal.abort();
       logger.error({ err: error.message }, 'the event log was taken over by another writer: stopping');
       void engine.stop({ graceMs: 0 });
     },
@@ -347,6 +349,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
       core.resources.stopAll();
+      core.rateLimits.stop();
       grace = new Deadline(graceMs);
       stopping = (async () => {
         await drainRunningWork(core, grace, {

@@ -5,8 +5,8 @@ import type { ConvergeEvent, NewEvent } from '@converge/protocol';
  * An event store that can be sealed: once `seal()` is called, `append` writes nothing and returns
  * no events, and each refused batch is reported to `onRefused`. The engine seals its log right
  * after `EngineStopped`, so that event is always the last one of a run (docs/compatibility.md
- * "Stopping"). A writer that lost a shared log (StoreFencedError) is sealed at once and
- * `onLost` stops its engine. Everything else passes through to the wrapped store.
+ * "Stopping"). A writer that lost a shared log (StoreFencedError on an append) is sealed at once,
+ * that batch is refused like any after the seal, and `onLost` stops its engine. Everything else passes through to the wrapped store.
  */
 export class SealableStore implements EventStore {
   private sealed = false;
@@ -42,9 +42,13 @@ export class SealableStore implements EventStore {
     try {
       return this.inner.append(events);
     } catch (e) {
+      // Not thrown on: it would surface in whatever callback appended (a config watch, an informer)
+      // and could end the process; the engine is stopped instead and the batch is refused.
       if ((e as { code?: unknown } | null)?.code === 'STORE_FENCED') {
         this.sealed = true;
         this.onLost(e as Error);
+        this.onRefused(events);
+        return [];
       }
       throw e;
     }
