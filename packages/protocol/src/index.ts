@@ -10,6 +10,7 @@ export {
   NodeVersionError,
   ReplayDivergenceError,
   StoreCorruptionError,
+  StoreFencedError,
   type StoreHolder,
   StoreLockedError,
   StoreNotFoundError,
@@ -45,6 +46,7 @@ export {
   type WatchEvent,
   type WatchEventType,
 } from './kube.js';
+export { formatIssueLines, safeParseWithRules } from './schema-issues.js';
 export {
   checkStoredEvent,
   EventVersionError,

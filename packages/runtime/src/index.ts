@@ -35,7 +35,7 @@ export { MAIN } from './engine/queue-names.js';
 export { describeTask } from './engine/task.js';
 export { hookDefinitionFromConfig } from './hook-definition.js';
 export { HookMetricsError, HookMetricsStorage } from './hook-metrics.js';
-export { createLogger, MemoryLogger } from './logger.js';
+export { createLogger, MemoryLogger, silentLogger } from './logger.js';
 export {
   MemoryMetrics,
   nullMetrics,

@@ -9,4 +9,5 @@ export {
   startKubeApiServer,
 } from './kube-api/kube-api-server.js';
 export { MemoryConfigSource } from './memory-config-source.js';
+export { type PostgresServer, type StartPostgresOptions, startPostgres } from './postgres-server.js';
 export { createTestEngine, type TestEngine, type TestEngineOptions } from './test-engine.js';
