@@ -1,6 +1,5 @@
-/** One series of a catalog metric: its labels, and its value (a histogram's count) and buckets. */
+/** One series of a catalog metric: its value (a histogram's count), sum and buckets. */
 interface Series {
-  readonly labels: Record<string, string>;
   value: number;
   sum: number;
   /** Per bucket (non-cumulative) observation counts; histograms only. */
@@ -54,19 +53,28 @@ export class CatalogSeries {
   private fallbackAt = -1;
   private fallback: ((labels: Record<string, string>) => string) | undefined;
 
-  /** The value of label `i` in `labels` (its default, or "", when left out). */
-  private valueOf(labels: Record<string, string>, i: number): string {
-    const v = labels[this.labelNames[i] as string];
-    if (v !== undefined) return v;
-    return i === this.fallbackAt ? (this.fallback as (l: Record<string, string>) => string)(labels) : '';
+  /**
+   * The key of `labels`' series: its label values in the metric's order (a left-out one is its
+   * default, or ""), NUL-separated; the labels are read back from it when scraped.
+   */
+  private keyOf(labels: Record<string, string>): string {
+    const names = this.labelNames;
+    let key = '';
+    for (let i = 0; i < names.length; i++) {
+      let v = labels[names[i] as string];
+      if (v === undefined) v = i === this.fallbackAt && this.fallback ? this.fallback(labels) : '';
+      key = i === 0 ? v : `${key}\u0000${v}`;
+    }
+    return key;
   }
 
-  /** The key of `labels`' series: its label values in order, NUL-separated. */
-  private keyOf(labels: Record<string, string>): string {
-    let key = '';
-    for (let i = 0; i < this.labelNames.length; i++)
-      key = i === 0 ? this.valueOf(labels, 0) : `${key}\u0000${this.valueOf(labels, i)}`;
-    return key;
+  /** The labels of the series of `key`. */
+  private labelsOf(key: string): Record<string, string> {
+    const labels: Record<string, string> = {};
+    if (this.labelNames.length === 0) return labels;
+    const values = key.split('\u0000');
+    for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = values[i] ?? '';
+    return labels;
   }
 
   /** The series of `labels`, created (at zero) on first use. */
@@ -74,11 +82,7 @@ export class CatalogSeries {
     const key = this.keyOf(labels);
     let s = this.series.get(key);
     if (s === undefined) {
-      const fitted: Record<string, string> = {};
-      for (let i = 0; i < this.labelNames.length; i++)
-        fitted[this.labelNames[i] as string] = this.valueOf(labels, i);
       s = {
-        labels: fitted,
         value: 0,
         sum: 0,
         counts: this.type === 'histogram' ? new Array<number>(this.buckets.length).fill(0) : undefined,
@@ -124,10 +128,11 @@ export class CatalogSeries {
   getForPromString(): { name: string; help: string; type: string; values: Sample[]; aggregator: string } {
     const values: Sample[] = [];
     if (this.type !== 'histogram') {
-      for (const s of this.series.values()) values.push({ value: s.value, labels: s.labels });
+      for (const [key, s] of this.series) values.push({ value: s.value, labels: this.labelsOf(key) });
     } else {
       const bucket = `${this.name}_bucket`;
-      for (const s of this.series.values()) {
+      for (const [key, s] of this.series) {
+        const labels = this.labelsOf(key);
         let acc = 0;
         for (let i = 0; i < this.buckets.length; i++) {
           acc += (s.counts as number[])[i] as number;
@@ -135,12 +140,12 @@ export class CatalogSeries {
             value: acc,
             labels: { le: this.buckets[i] as number },
             metricName: bucket,
-            sharedLabels: s.labels,
+            sharedLabels: labels,
           });
         }
-        values.push({ value: s.value, labels: { le: '+Inf' }, metricName: bucket, sharedLabels: s.labels });
-        values.push({ value: s.sum, labels: {}, metricName: `${this.name}_sum`, sharedLabels: s.labels });
-        values.push({ value: s.value, labels: {}, metricName: `${this.name}_count`, sharedLabels: s.labels });
+        values.push({ value: s.value, labels: { le: '+Inf' }, metricName: bucket, sharedLabels: labels });
+        values.push({ value: s.sum, labels: {}, metricName: `${this.name}_sum`, sharedLabels: labels });
+        values.push({ value: s.value, labels: {}, metricName: `${this.name}_count`, sharedLabels: labels });
       }
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
