@@ -22,12 +22,20 @@ interface Sample {
  * validation or bucket objects per use, which prom-client's own metrics do on every call.
  * Counters ignore negative and non-finite increments and histograms non-finite observations
  * (prom-client would throw; a metrics sink never does). A metric without labels always has its
- * one series, at zero until used (as prom-client's).
+ * one series, at zero until used (as prom-client's). Uses are queued as given (their labels object
+ * and value, and the left-out label's default as of the use) and folded into the series when the
+ * metric is read or removed from, or when {@link MAX_PENDING} are waiting: a hook run pays an array
+ * push, the scrape pays the lookups. A caller must not change a labels object it has passed.
  */
+/** The uses a metric queues before it folds them into its series (a bound on their memory). */
+export const MAX_PENDING = 16_384;
+
 export class CatalogSeries {
   readonly type: 'counter' | 'gauge' | 'histogram';
   readonly aggregator = 'sum';
   private readonly series = new Map<string, Series>();
+  /** Queued uses, three entries each: labels, value, the left-out label's default (or undefined). */
+  private readonly pending: unknown[] = [];
 
   constructor(
     readonly name: string,
@@ -57,12 +65,12 @@ export class CatalogSeries {
    * The key of `labels`' series: its label values in the metric's order (a left-out one is its
    * default, or ""), NUL-separated; the labels are read back from it when scraped.
    */
-  private keyOf(labels: Record<string, string>): string {
+  private keyOf(labels: Record<string, string>, fallback?: string): string {
     const names = this.labelNames;
     let key = '';
     for (let i = 0; i < names.length; i++) {
       let v = labels[names[i] as string];
-      if (v === undefined) v = i === this.fallbackAt && this.fallback ? this.fallback(labels) : '';
+      if (v === undefined) v = i === this.fallbackAt ? (fallback ?? '') : '';
       key = i === 0 ? v : `${key}\u0000${v}`;
     }
     return key;
@@ -78,8 +86,8 @@ export class CatalogSeries {
   }
 
   /** The series of `labels`, created (at zero) on first use. */
-  private at(labels: Record<string, string>): Series {
-    const key = this.keyOf(labels);
+  private at(labels: Record<string, string>, fallback: string | undefined): Series {
+    const key = this.keyOf(labels, fallback);
     let s = this.series.get(key);
     if (s === undefined) {
       s = {
@@ -92,40 +100,71 @@ export class CatalogSeries {
     return s;
   }
 
+  /** The left-out label's default for `labels` as of now; undefined when they have it. */
+  private defaultOf(labels: Record<string, string>): string | undefined {
+    const at = this.fallbackAt;
+    return at >= 0 && this.fallback && labels[this.labelNames[at] as string] === undefined
+      ? this.fallback(labels)
+      : undefined;
+  }
+
+  /** Queues a use, with the left-out label's default as of now. */
+  private queue(labels: Record<string, string>, value: number): void {
+    this.pending.push(labels, value, this.defaultOf(labels));
+    if (this.pending.length >= MAX_PENDING * 3) this.fold();
+  }
+
+  /** Folds the queued uses into the series, in order. */
+  private fold(): void {
+    const p = this.pending;
+    const b = this.buckets;
+    for (let i = 0; i < p.length; i += 3) {
+      const s = this.at(p[i] as Record<string, string>, p[i + 2] as string | undefined);
+      const value = p[i + 1] as number;
+      if (this.type === 'gauge') s.value = value;
+      else if (this.type === 'counter') s.value += value;
+      else {
+        s.value += 1;
+        s.sum += value;
+        for (let j = 0; j < b.length; j++)
+          if (value <= (b[j] as number)) {
+            (s.counts as number[])[j] = ((s.counts as number[])[j] as number) + 1;
+            break;
+          }
+      }
+    }
+    p.length = 0;
+  }
+
   inc(labels: Record<string, string>, value = 1): void {
-    if (value >= 0 && value !== Number.POSITIVE_INFINITY) this.at(labels).value += value;
+    if (this.type === 'counter' && value >= 0 && value !== Number.POSITIVE_INFINITY)
+      this.queue(labels, value);
   }
 
   set(labels: Record<string, string>, value: number): void {
-    this.at(labels).value = value;
+    if (this.type === 'gauge') this.queue(labels, value);
   }
 
   observe(labels: Record<string, string>, value: number): void {
-    if (!Number.isFinite(value)) return;
-    const s = this.at(labels);
-    s.value += 1;
-    s.sum += value;
-    const b = this.buckets;
-    for (let i = 0; i < b.length; i++)
-      if (value <= (b[i] as number)) {
-        (s.counts as number[])[i] = ((s.counts as number[])[i] as number) + 1;
-        break;
-      }
+    if (this.type === 'histogram' && Number.isFinite(value)) this.queue(labels, value);
   }
 
   /** Drops the series of exactly `labels`. */
   remove(labels: Record<string, string>): void {
-    this.series.delete(this.keyOf(labels));
+    this.fold();
+    this.series.delete(this.keyOf(labels, this.defaultOf(labels)));
   }
 
   /** Drops every series (one without labels starts over at zero, as prom-client's does). */
   reset(): void {
+    this.pending.length = 0;
     this.series.clear();
-    if (this.labelNames.length === 0) this.at({});
+    if (this.labelNames.length === 0) this.at({}, undefined);
   }
 
   /** The samples as prom-client's text format reads them (a histogram's labels as shared labels). */
   getForPromString(): { name: string; help: string; type: string; values: Sample[]; aggregator: string } {
+    this.fold();
     const values: Sample[] = [];
     if (this.type !== 'histogram') {
       for (const [key, s] of this.series) values.push({ value: s.value, labels: this.labelsOf(key) });

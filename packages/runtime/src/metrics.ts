@@ -95,7 +95,7 @@ export class PrometheusMetrics implements Metrics {
   inc(name: string, labels: Record<string, string>, value = 1): void {
     const c = this.catalog.get(name);
     if (c !== undefined) {
-      if (c.type === 'counter') c.inc(labels, value);
+      c.inc(labels, value);
       return;
     }
     const m = this.get(name, 'counter', labels) as Counter | undefined;
@@ -104,7 +104,7 @@ export class PrometheusMetrics implements Metrics {
   set(name: string, labels: Record<string, string>, value: number): void {
     const c = this.catalog.get(name);
     if (c !== undefined) {
-      if (c.type === 'gauge') c.set(labels, value);
+      c.set(labels, value);
       return;
     }
     (this.get(name, 'gauge', labels) as Gauge | undefined)?.set(labels, value);
@@ -113,7 +113,7 @@ export class PrometheusMetrics implements Metrics {
   observe(name: string, labels: Record<string, string>, value: number, buckets?: number[]): void {
     const c = this.catalog.get(name);
     if (c !== undefined) {
-      if (c.type === 'histogram') c.observe(labels, value);
+      c.observe(labels, value);
       return;
     }
     const m = this.get(name, 'histogram', labels, buckets) as Histogram | undefined;
