@@ -242,6 +242,7 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
 const decisionEvents = new Set<ConvergeEvent['type']>([
   'ConfigReceived',
   'ModuleDynamicEnabledChanged',
+  'EnabledModulesRecalculated',
   'ModulesPlanned',
   'ConvergeStarted',
   'ValuesChanged',

@@ -343,6 +343,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const q of core.queues.values()) q.stop();
       core.kube.stopAll();
       core.resources.stopAll();
+      core.rateLimits.stop();
       grace = new Deadline(graceMs);
       stopping = (async () => {
         await drainRunningWork(core, grace, {
