@@ -1,7 +1,7 @@
 import type { ObjectPatchOperation } from '@converge/core';
+import { jsonEqual } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { parse as parseYaml } from 'yaml';
-import { jsonEqual } from './checksum.js';
 import type { ObjectPatchFailure } from './errors.js';
 import { applyJsonPatch, applyMergePatch } from './merge-patch.js';
 import { refOf } from './object-identity.js';

@@ -1,4 +1,4 @@
-import type { ConfigDocument, Values } from '@converge/core';
+import { type ConfigDocument, GLOBAL_VALUES_KEY, type Values, valuesKey } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
 import { parse, stringify } from 'yaml';
 
@@ -62,9 +62,9 @@ export function configMapDataOf(document: ConfigDocument): Record<string, string
   );
 }
 
-/** The config key of a section a hook patches: `global`, or the module's camelCase values key. */
+/** The config key of a section a hook patches: `global`, or the module's values key (`valuesKey`). */
 export function configKeyOf(section: string): string {
-  return section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return section === GLOBAL_VALUES_KEY ? GLOBAL_VALUES_KEY : valuesKey(section);
 }
 
 /** The config document with `section` replaced by `values` (removed when undefined). */
