@@ -25,6 +25,7 @@ import {
 } from '@converge/runtime';
 import { openSqliteEventStore } from '@converge/store-sqlite';
 import { CodeHookRunner, CodeModuleSource, MemoryConfigSource } from '@converge/testing';
+import { filter, firstValueFrom } from 'rxjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 const days = Number(process.env.SOAK_DAYS ?? 7);
@@ -129,17 +130,7 @@ const engine = createEngine({
 });
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const idle = () =>
-  engine.isIdle()
-    ? undefined
-    : new Promise((resolve) => {
-        const off = engine.onActivity(() => {
-          if (engine.isIdle()) {
-            off();
-            resolve();
-          }
-        });
-      });
+const idle = () => firstValueFrom(engine.idle$.pipe(filter((idle) => idle)));
 /** What the test kit's settle() does: cluster changes delivered, no task runnable, twice in a row. */
 async function settle() {
   for (;;) {

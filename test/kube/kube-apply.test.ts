@@ -204,7 +204,7 @@ const CASES: ApplyCase[] = [
         namespace: 'ns1',
         name: 'existing',
         jsonPatch: { op: 'add' },
-      },
+      } as unknown as ObjectPatchOperation,
       {
         operation: 'JSONPatch',
         apiVersion: 'v1',

@@ -7,7 +7,9 @@ import type {
   HookDescriptor,
   JsonPatchOperation,
   KubeObject,
+  MetricOperation,
   NewEvent,
+  ObjectPatchOperationShape,
   ObjectRef,
   ResourceSelector,
   WatchEvent,
@@ -108,28 +110,8 @@ export interface ClusterSource {
   watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe;
 }
 
-/** One object-patch operation (HP §3.2). */
-export type ObjectPatchOperation =
-  | { operation: 'Create' | 'CreateOrUpdate' | 'CreateIfNotExists'; object: KubeObject; subresource?: string }
-  | {
-      operation: 'Delete' | 'DeleteInBackground' | 'DeleteNonCascading';
-      apiVersion: string;
-      kind: string;
-      namespace?: string;
-      name: string;
-    }
-  | {
-      operation: 'MergePatch' | 'JSONPatch' | 'JQPatch';
-      apiVersion: string;
-      kind: string;
-      namespace?: string;
-      name: string;
-      mergePatch?: unknown;
-      jsonPatch?: unknown;
-      jqFilter?: string;
-      subresource?: string;
-      ignoreMissingObject?: boolean;
-    };
+/** One object-patch operation (HP §3.3): the type of protocol's `objectPatchOperationSchema`. */
+export type ObjectPatchOperation = ObjectPatchOperationShape;
 
 /** Write side of a cluster. Rejects with the API error; earlier operations are not rolled back. */
 export interface ObjectApplier {
@@ -223,14 +205,8 @@ export interface HookRunRequest {
   signal?: AbortSignalLike;
 }
 
-export interface HookMetricOperation {
-  name: string;
-  action: 'add' | 'set' | 'observe' | 'expire';
-  value?: number;
-  labels?: Record<string, string>;
-  buckets?: number[];
-  group?: string;
-}
+/** One metric operation (HP §3.4): the type of protocol's `metricOperationSchema`. */
+export type HookMetricOperation = MetricOperation;
 
 export type HookRunResult =
   | {

@@ -1,12 +1,13 @@
-import type { ConfigDocument, ConfigSource, Logger, Unsubscribe, Values } from '@converge/core';
-import type { KubeObject } from '@converge/protocol';
 import {
-  configKeyOf,
-  configMapDataOf,
+  type ConfigDocument,
+  type ConfigSource,
   jsonEqual,
-  parseConfigMapData,
-  withConfigSection,
-} from '@converge/runtime';
+  type Logger,
+  type Unsubscribe,
+  type Values,
+} from '@converge/core';
+import type { KubeObject } from '@converge/protocol';
+import { configKeyOf, configMapDataOf, parseConfigMapData, withConfigSection } from '@converge/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError } from './errors.js';

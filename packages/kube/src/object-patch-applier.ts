@@ -1,11 +1,10 @@
-import type { ObjectPatchOperation } from '@converge/core';
+import { jsonEqual, type ObjectPatchOperation } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
 import {
   applyJsonPatch,
   applyMergePatch,
   isKubeObject,
   type JqPatchFunction,
-  jsonEqual,
   ObjectIdentity,
   type ObjectPatchFailure,
   parseDocument,

@@ -9,3 +9,4 @@ export * from './metrics.js';
 export * from './process/index.js';
 export * from './process-group.js';
 export * from './store/index.js';
+export * from './yaml-dialects.js';

@@ -48,7 +48,7 @@ export async function vizMachineCommand(
  */
 export async function vizTimelineCommand(o: { log: string; output: string }): Promise<number> {
   const { events, problems } = await readLog(o.log);
-  await writeFile(o.output, renderTimeline(events), { mode: 0o600 });
+  await writeFile(o.output, await renderTimeline(events), { mode: 0o600 });
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
   return 0;
 }

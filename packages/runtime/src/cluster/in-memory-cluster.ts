@@ -1,7 +1,8 @@
 import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
+import { jsonEqual } from '@converge/core';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
 import { BUILT_IN_RESOURCES, crdResources, namesResource, type ResourceNames } from './built-in-resources.js';
-import { deepFreeze, jsonEqual } from './checksum.js';
+import { deepFreeze } from './checksum.js';
 import { ClusterRecords } from './cluster-records.js';
 import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
 import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';

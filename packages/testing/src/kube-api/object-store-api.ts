@@ -1,6 +1,10 @@
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { applyJsonPatch, applyMergePatch, type InMemoryCluster } from '@converge/runtime';
-import { parse as parseYaml } from 'yaml';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  type InMemoryCluster,
+  parseGoYaml as parseYaml,
+} from '@converge/runtime';
 import { ApiStatusError, notFound } from './api-status.js';
 import { type ApiResource, apiVersionOf } from './resource-catalog.js';
 import { applyConfiguration, applyStrategicMergePatch } from './strategic-merge.js';
