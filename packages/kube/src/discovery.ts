@@ -1,4 +1,5 @@
-import { kindMatches, namesResource } from '@converge/runtime';
+import { kindMatches } from '@converge/kube-model';
+import { namesResource } from '@converge/runtime';
 import { KubeApiError, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';
 

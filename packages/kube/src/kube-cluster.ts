@@ -1,16 +1,16 @@
 import type { ClusterSource, Logger, ObjectApplier, ObjectPatchOperation, Unsubscribe } from '@converge/core';
+import { labelSelectorString, matchesSelector, narrowingQuery } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import {
   compareObjects,
   type JqPatchFunction,
-  matchesSelector,
   ObjectPatchError,
   type ObjectPatchFailure,
 } from '@converge/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiDiscovery } from './discovery.js';
+import { listCollection, scopesOf } from './list-collection.js';
 import { ObjectPatchApplier } from './object-patch-applier.js';
-import { labelSelectorString, listCollection, narrowingQuery, scopesOf } from './selector-query.js';
 import { SelectorWatch } from './selector-watch.js';
 import { KubeTransport } from './transport.js';
 

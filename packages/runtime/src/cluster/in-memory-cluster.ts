@@ -1,5 +1,6 @@
 import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
 import { jsonEqual } from '@converge/core';
+import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from '@converge/kube-model';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
 import { BUILT_IN_RESOURCES, crdResources, namesResource, type ResourceNames } from './built-in-resources.js';
 import { deepFreeze } from './checksum.js';
@@ -8,7 +9,6 @@ import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
 import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
 import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
 import { refuseRemovedApi } from './removed-apis.js';
-import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from './selectors.js';
 
 export interface InMemoryClusterOptions {
   /** Objects put into the cluster at construction, in order. */

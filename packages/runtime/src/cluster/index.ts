@@ -8,4 +8,3 @@ export * from './merge-patch.js';
 export * from './object-identity.js';
 export * from './object-patch.js';
 export * from './removed-apis.js';
-export * from './selectors.js';

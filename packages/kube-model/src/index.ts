@@ -1,0 +1,2 @@
+export * from './selector-query.js';
+export * from './selectors.js';
