@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { ConfigDocument } from '@converge/core';
 import { GLOBAL_VALUES_KEY } from '@converge/core';
-import { parseConfigMapData, parseGoYaml, parseYamlV3 } from '@converge/runtime';
+import { parseGoYaml, parseYamlV3 } from '@converge/kube-model';
+import { parseConfigMapData } from '@converge/runtime';
 
 /** A config file that cannot be used; the message names the file and the key. */
 export class ConfigFileError extends Error {}

@@ -4,9 +4,10 @@
  * knows (subcharts, .helmignore, values schema, kubeVersion, hooks, unusual Chart.yaml). Anything
  * else is handed to the real `helm template`, so the two paths never disagree.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseGoYaml } from '@converge/runtime';
+import { parseGoYaml } from '@converge/kube-model';
 import { parseYamlDocument } from './yaml-docs.js';
 
 /** A template file as helm names it (`<chart>/templates/<path>`) with its content. */

@@ -1,6 +1,6 @@
 /** Manifests as Kubernetes tooling reads them: Go's sigs.k8s.io/yaml dialect (runtime's `parseGoYaml`). */
+import { parseGoYaml } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { parseGoYaml } from '@converge/runtime';
 import { splitManifests } from './manifest-order.js';
 
 export type ParsedDocument = { ok: true; value: unknown } | { ok: false; error: string };

@@ -1,4 +1,5 @@
 import type { HookMetricOperation, ObjectPatchOperation } from '@converge/core';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import {
   type JsonPatchOperation,
   type KubeObject,
@@ -6,7 +7,6 @@ import {
   metricOperationProblem,
   objectPatchOperationSchema,
 } from '@converge/protocol';
-import { parseGoYamlDocuments } from '@converge/runtime';
 import { JsonStreamError, parseJsonStream } from './json-stream.js';
 
 /**

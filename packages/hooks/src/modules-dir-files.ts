@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import { ConvergeError } from '@converge/protocol';
-import { parseGoYamlDocuments } from '@converge/runtime';
 
 /**
  * A modules directory (AO §6.1) cannot be loaded: a bad directory name, a symlink leaving a strict

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import { HookConfigError, parseHookConfig } from '@converge/protocol';
-import { hookDefinitionFromConfig, parseGoYamlDocuments } from '@converge/runtime';
+import { hookDefinitionFromConfig } from '@converge/runtime';
 import { isExecutable } from './hook-discovery.js';
 import { processErrorText, runProcess } from './hook-process.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';

@@ -1,5 +1,4 @@
-import { kindMatches } from '@converge/kube-model';
-import { namesResource } from '@converge/runtime';
+import { kindMatches, namesResource } from '@converge/kube-model';
 import { KubeApiError, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';
 

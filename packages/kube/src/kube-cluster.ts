@@ -1,12 +1,14 @@
 import type { ClusterSource, Logger, ObjectApplier, ObjectPatchOperation, Unsubscribe } from '@converge/core';
-import { labelSelectorString, matchesSelector, narrowingQuery } from '@converge/kube-model';
-import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import {
   compareObjects,
   type JqPatchFunction,
+  labelSelectorString,
+  matchesSelector,
+  narrowingQuery,
   ObjectPatchError,
   type ObjectPatchFailure,
-} from '@converge/runtime';
+} from '@converge/kube-model';
+import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiDiscovery } from './discovery.js';
 import { listCollection, scopesOf } from './list-collection.js';

@@ -1,5 +1,4 @@
 import { jsonEqual, type ObjectPatchOperation } from '@converge/core';
-import type { KubeObject, ObjectRef } from '@converge/protocol';
 import {
   applyJsonPatch,
   applyMergePatch,
@@ -9,7 +8,8 @@ import {
   type ObjectPatchFailure,
   parseDocument,
   targetOf,
-} from '@converge/runtime';
+} from '@converge/kube-model';
+import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { type ApiDiscovery, type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError, messageOf, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';

@@ -1,11 +1,11 @@
 import {
+  compareObjects,
   labelSelectorString,
   matchesLabelSelector,
   matchesSelector,
   narrowingQuery,
 } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
-import { compareObjects } from '@converge/runtime';
 import type { ApiDiscovery, ApiResource } from './discovery.js';
 import type { ListedCollection } from './list-collection.js';
 import { scopesOf } from './list-collection.js';

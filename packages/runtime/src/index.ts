@@ -9,4 +9,3 @@ export * from './metrics.js';
 export * from './process/index.js';
 export * from './process-group.js';
 export * from './store/index.js';
-export * from './yaml-dialects.js';

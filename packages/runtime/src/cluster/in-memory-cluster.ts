@@ -1,14 +1,26 @@
 import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
 import { jsonEqual } from '@converge/core';
-import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from '@converge/kube-model';
+import {
+  applyObjectPatch,
+  BUILT_IN_RESOURCES,
+  compareObjects,
+  crdResources,
+  DEFAULT_CLUSTER_SCOPED_KINDS,
+  type JqPatchFunction,
+  matchesLabelSelector,
+  matchesSelector,
+  type NamespaceLabels,
+  namesResource,
+  ObjectIdentity,
+  ObjectPatchError,
+  type ObjectPatchFailure,
+  type ResourceNames,
+  refOf,
+  refuseRemovedApi,
+} from '@converge/kube-model';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
-import { BUILT_IN_RESOURCES, crdResources, namesResource, type ResourceNames } from './built-in-resources.js';
 import { deepFreeze } from './checksum.js';
 import { ClusterRecords } from './cluster-records.js';
-import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
-import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
-import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
-import { refuseRemovedApi } from './removed-apis.js';
 
 export interface InMemoryClusterOptions {
   /** Objects put into the cluster at construction, in order. */
@@ -398,19 +410,6 @@ export class InMemoryCluster implements ClusterStore {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-/** Byte-order comparison of namespace, then name, then apiVersion. */
-export function compareObjects(a: KubeObject, b: KubeObject): number {
-  return (
-    compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-    compareStrings(a.metadata.name, b.metadata.name) ||
-    compareStrings(a.apiVersion, b.apiVersion)
-  );
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function counterUid(n: number): string {

@@ -1,7 +1,7 @@
 import { type ConfigDocument, GLOBAL_VALUES_KEY, type Values, valuesKey } from '@converge/core';
+import { parseGoYaml, parseYamlV3 } from '@converge/kube-model';
 import { ConvergeError } from '@converge/protocol';
 import { stringify } from 'yaml';
-import { parseGoYaml, parseYamlV3 } from '../yaml-dialects.js';
 
 /** A ConfigMap's `data` that cannot be used as config; the message names where it came from and the key. */
 export class ConfigMapDataError extends ConvergeError {

@@ -1,10 +1,6 @@
+import { applyJsonPatch, applyMergePatch, parseGoYaml as parseYaml } from '@converge/kube-model';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import {
-  applyJsonPatch,
-  applyMergePatch,
-  type InMemoryCluster,
-  parseGoYaml as parseYaml,
-} from '@converge/runtime';
+import type { InMemoryCluster } from '@converge/runtime';
 import { ApiStatusError, notFound } from './api-status.js';
 import { type ApiResource, apiVersionOf } from './resource-catalog.js';
 import { applyConfiguration, applyStrategicMergePatch } from './strategic-merge.js';

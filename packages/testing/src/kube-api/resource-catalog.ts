@@ -1,5 +1,5 @@
+import { BUILT_IN_RESOURCES, crdResources, guessPlural, type ResourceNames } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { BUILT_IN_RESOURCES, crdResources, guessPlural, type ResourceNames } from '@converge/runtime';
 
 /** One kind the test API server serves: where it lives in the REST tree and how it is named. */
 export type ApiResource = ResourceNames;

@@ -1,10 +1,10 @@
 import type { ObjectPatchOperation } from '@converge/core';
 import { jsonEqual } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { parseGoYaml } from '../yaml-dialects.js';
-import type { ObjectPatchFailure } from './errors.js';
 import { applyJsonPatch, applyMergePatch } from './merge-patch.js';
 import { refOf } from './object-identity.js';
+import type { ObjectPatchFailure } from './object-patch-error.js';
+import { parseGoYaml } from './yaml-dialects.js';
 
 /** A jq function for JQPatch: the filter's single output for `input`; throws on jq errors. */
 export type JqPatchFunction = (filter: string, input: unknown) => unknown;
