@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConfigDocument } from '@converge/core';
 import { GLOBAL_VALUES_KEY } from '@converge/core';
-import { parseGoYaml, parseYamlV3 } from '@converge/kube-model';
-import { parseConfigMapData } from '@converge/runtime';
+import { parseConfigMapData, parseGoYaml, parseYamlV3 } from '@converge/kube-model';
 
 /** A config file that cannot be used; the message names the file and the key. */
 export class ConfigFileError extends Error {}
@@ -14,7 +13,7 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
  * Reads `--config`: either a ConfigMap manifest whose `data` values are YAML strings (AO §10.1) or
  * plain YAML in the test kit's shape (`{ global: {...}, myModule: {...}, myModuleEnabled: false }`).
  * Plain YAML reads each section in the dialect its ConfigMap key would be read in: `global` as Go's
- * sigs.k8s.io/yaml, the rest as yaml.v3 (runtime's yaml-dialects.ts), so `yes` means the same in both forms.
+ * sigs.k8s.io/yaml, the rest as yaml.v3 (kube-model's yaml-dialects.ts), so `yes` means the same in both forms.
  */
 export async function readConfigFile(path: string): Promise<ConfigDocument> {
   let doc: unknown;

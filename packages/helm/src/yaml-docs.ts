@@ -1,4 +1,4 @@
-/** Manifests as Kubernetes tooling reads them: Go's sigs.k8s.io/yaml dialect (runtime's `parseGoYaml`). */
+/** Manifests as Kubernetes tooling reads them: Go's sigs.k8s.io/yaml dialect (kube-model's `parseGoYaml`). */
 import { parseGoYaml } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
 import { splitManifests } from './manifest-order.js';

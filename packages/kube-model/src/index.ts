@@ -1,4 +1,5 @@
 export * from './built-in-resources.js';
+export * from './config-map-data.js';
 export * from './merge-patch.js';
 export * from './object-identity.js';
 export * from './object-order.js';

@@ -1,6 +1,13 @@
-import { configKeyOf, parseConfigMapData } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
-import { parseGoYaml, parseGoYamlDocuments, parseYamlV3, targetOf, YamlSyntaxError } from '../src/index.js';
+import {
+  configKeyOf,
+  parseConfigMapData,
+  parseGoYaml,
+  parseGoYamlDocuments,
+  parseYamlV3,
+  targetOf,
+  YamlSyntaxError,
+} from '../src/index.js';
 
 describe('YAML dialects: one helper per dialect addon-operator reads', () => {
   const text = 'a: yes\nb: on\nc: 2026-01-01\nd: 0777\ne: 1_000\nf: 0x1F\nh: ~\n';

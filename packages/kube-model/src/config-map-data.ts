@@ -1,7 +1,7 @@
 import { type ConfigDocument, GLOBAL_VALUES_KEY, type Values, valuesKey } from '@converge/core';
-import { parseGoYaml, parseYamlV3 } from '@converge/kube-model';
 import { ConvergeError } from '@converge/protocol';
 import { stringify } from 'yaml';
+import { parseGoYaml, parseYamlV3 } from './yaml-dialects.js';
 
 /** A ConfigMap's `data` that cannot be used as config; the message names where it came from and the key. */
 export class ConfigMapDataError extends ConvergeError {
@@ -63,6 +63,18 @@ export function configMapDataOf(document: ConfigDocument): Record<string, string
       typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : stringify(v),
     ]),
   );
+}
+
+/**
+ * The data entry a hook's write of `section` sets in the ConfigMap: its key (`configKeyOf`) and
+ * its text, or null to remove the key (a JSON merge patch of `data` with it removes the key).
+ */
+export function configMapEntryOf(
+  section: string,
+  values: Values | undefined,
+): { key: string; value: string | null } {
+  const key = configKeyOf(section);
+  return { key, value: values === undefined ? null : configMapDataOf({ [key]: values })[key] };
 }
 
 /** The config key of a section a hook patches: `global`, or the module's values key (`valuesKey`). */
