@@ -2,12 +2,12 @@
 // the resulting log, and the cost of spawning /bin/true as the yardstick, all in one run.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { replay, restoreEngineState } from '@converge/core';
 import { parseHookConfig } from '@converge/protocol';
 import {
   createEngine,
   hookDefinitionFromConfig,
-  InMemoryCluster,
   MemoryEventStore,
   seededRandom,
   VirtualClock,

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { writeHeapSnapshot } from 'node:v8';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { InMemoryReleaseStore } from '@converge/helm';
 import {
   createEngine,
   createLogger,
-  InMemoryCluster,
   MemoryEventStore,
   PrometheusMetrics,
   seededRandom,

@@ -1,8 +1,8 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type { ObjectPatchOperation } from '@converge/core';
 import { KubeCluster, loadKubeConfig } from '@converge/kube';
 import { ObjectPatchError } from '@converge/kube-model';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cm, comparable, fakeJq, type KubeRig, ns, startRig } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { canonicalJson, type RenderResult } from '@converge/core';
-import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   BYPASS_FUNCTIONS,

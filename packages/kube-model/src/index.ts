@@ -1,5 +1,6 @@
 export * from './built-in-resources.js';
 export * from './config-map-data.js';
+export * from './deep-freeze.js';
 export * from './merge-patch.js';
 export * from './object-identity.js';
 export * from './object-order.js';

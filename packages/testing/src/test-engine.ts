@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type { ConfigDocument, EngineState, EventStore, ReleaseExecutor, Values } from '@converge/core';
 import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
@@ -14,7 +15,6 @@ import type { ConvergeEvent, KubeObject, ObjectRef, ResourceSelector } from '@co
 import {
   createEngine,
   type Engine,
-  InMemoryCluster,
   MemoryEventStore,
   MemoryLogger,
   MemoryMetrics,

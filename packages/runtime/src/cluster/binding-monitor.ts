@@ -1,7 +1,7 @@
 import type { ClusterSource, HookWatch, Unsubscribe } from '@converge/core';
-import { describeRef, refOf } from '@converge/kube-model';
+import { deepFreeze, describeRef, refOf } from '@converge/kube-model';
 import type { KubeObject, WatchEvent, WatchEventType } from '@converge/protocol';
-import { checksumOf, deepFreeze } from './checksum.js';
+import { checksumOf } from './checksum.js';
 import { BindingMonitorError } from './errors.js';
 import { collectJqResults, type JqEngine } from './jq-engine.js';
 

@@ -8,12 +8,3 @@ import { canonicalJson } from '@converge/core';
 export function checksumOf(value: unknown): string {
   return createHash('md5').update(canonicalJson(value)).digest('hex');
 }
-
-/** Freezes a JSON value and everything inside it; returns it. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
-}

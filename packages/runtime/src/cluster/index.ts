@@ -1,5 +1,4 @@
 export * from './binding-monitor.js';
 export * from './checksum.js';
 export * from './errors.js';
-export * from './in-memory-cluster.js';
 export * from './jq-engine.js';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { parseFieldSelector, parseLabelSelector, SelectorSyntaxError } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { stringify } from 'yaml';
 import { ApiStatusError } from './api-status.js';
 import { listOf, listPage } from './list-pages.js';

@@ -2,7 +2,7 @@ import type { ObjectPatchOperation } from '@converge/core';
 import { applyMergePatch, ObjectPatchError } from '@converge/kube-model';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../src/cluster/index.js';
+import { InMemoryCluster } from '../src/index.js';
 
 const ref = (name: string, namespace = 'default') => ({
   apiVersion: 'v1',

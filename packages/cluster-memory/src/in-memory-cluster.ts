@@ -6,6 +6,7 @@ import {
   compareObjects,
   crdResources,
   DEFAULT_CLUSTER_SCOPED_KINDS,
+  deepFreeze,
   type JqPatchFunction,
   matchesLabelSelector,
   matchesSelector,
@@ -19,7 +20,6 @@ import {
   refuseRemovedApi,
 } from '@converge/kube-model';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
-import { deepFreeze } from './checksum.js';
 import { ClusterRecords } from './cluster-records.js';
 
 export interface InMemoryClusterOptions {

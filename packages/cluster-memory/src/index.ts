@@ -1,0 +1,2 @@
+export * from './cluster-records.js';
+export * from './in-memory-cluster.js';
