@@ -1,4 +1,4 @@
-import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
+import type { ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
 import { jsonEqual } from '@converge/core';
 import {
   applyObjectPatch,
@@ -21,6 +21,7 @@ import {
 } from '@converge/kube-model';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
 import { ClusterRecords } from './cluster-records.js';
+import type { ClusterStore } from './cluster-store.js';
 
 export interface InMemoryClusterOptions {
   /** Objects put into the cluster at construction, in order. */

@@ -118,16 +118,6 @@ export interface ObjectApplier {
   apply(operations: readonly ObjectPatchOperation[]): Promise<void>;
 }
 
-/** The in-memory cluster (and test clusters) implement both sides plus direct access. */
-export interface ClusterStore extends ClusterSource, ObjectApplier {
-  get(ref: ObjectRef): KubeObject | undefined;
-  /** Create or replace; assigns uid and resourceVersion; namespace defaults to "default". */
-  put(object: KubeObject): KubeObject;
-  remove(ref: ObjectRef): boolean;
-  /** Resolves when every watcher has been handed every change made so far. */
-  quiesce(): Promise<void>;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Config
 

@@ -5,8 +5,8 @@
  * the owner label; a seeded release without it or a `moduleChecksum` is foreign (release-ownership.ts).
  */
 
+import type { ClusterStore } from '@converge/cluster-memory';
 import type {
-  ClusterStore,
   ExecutorCallOptions,
   ReleaseExecutor,
   ReleaseInfo,
@@ -80,7 +80,7 @@ interface StoredRelease extends ReleaseRecord {
   objects: KubeObject[];
 }
 
-/** The optional extension of the runtime's in-memory cluster that learns cluster-scoped kinds. */
+/** The optional extension of the in-memory cluster that learns cluster-scoped kinds. */
 interface LearnsScopes {
   addClusterScopedKind(kind: string): void;
 }

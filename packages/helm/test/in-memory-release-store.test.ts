@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { InMemoryCluster } from '@converge/cluster-memory';
-import type { ClusterStore } from '@converge/core';
+import { type ClusterStore, InMemoryCluster } from '@converge/cluster-memory';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { InMemoryReleaseStore, type InMemoryReleaseStoreOptions, manifestChecksum } from '../src/index.js';
