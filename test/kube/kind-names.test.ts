@@ -80,6 +80,22 @@ describe('kinds named by plural or short name, resolved as addon-operator’s ku
     );
   });
 
+  it('AO-45 an object patch may name its kind by short name, embedded and over the API', async () => {
+    const patch = (value: string) => ({
+      operation: 'MergePatch' as const,
+      apiVersion: 'stable.example.com/v1',
+      kind: 'ct',
+      namespace: 'default',
+      name: 'a',
+      mergePatch: { spec: { image: value } },
+    });
+    await rig.server.cluster.apply([patch('embedded')]);
+    const ref = { apiVersion: 'stable.example.com/v1', kind: 'CronTab', namespace: 'default', name: 'a' };
+    expect(rig.server.cluster.get(ref)?.spec).toMatchObject({ image: 'embedded' });
+    await rig.kube.apply([patch('kube')]);
+    expect(rig.server.cluster.get(ref)?.spec).toMatchObject({ image: 'kube' });
+  });
+
   it('AO-45 a watch by short name over the API sees a new object', async () => {
     const log = new EventLog();
     const stop = rig.kube.watch({ kind: 'ct' }, log.push);

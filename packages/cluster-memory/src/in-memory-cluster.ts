@@ -259,7 +259,12 @@ export class InMemoryCluster implements ClusterStore {
    */
   async apply(operations: readonly ObjectPatchOperation[]): Promise<void> {
     const failures: ObjectPatchFailure[] = [];
-    for (const operation of operations) {
+    for (const given of operations) {
+      // A patch or delete may name its kind by plural or short name, as through discovery.
+      const operation =
+        'kind' in given
+          ? { ...given, kind: this.typed({ apiVersion: given.apiVersion, kind: given.kind }).kind }
+          : given;
       const failure = applyObjectPatch(this, operation, this.jq);
       if (failure) failures.push(failure);
     }

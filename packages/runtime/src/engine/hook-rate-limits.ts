@@ -55,6 +55,11 @@ export class HookRateLimits {
     return !this.core.stopped;
   }
 
+  /** Forgets a module's buckets: its hooks are registered anew (with full buckets) when it is enabled again. */
+  forget(module: string): void {
+    for (const key of this.buckets.keys()) if (key.startsWith(`${module}|`)) this.buckets.delete(key);
+  }
+
   /** Cancels every wait (engine stop); their runs never start. */
   stop(): void {
     for (const t of this.waiting) t.cancel();

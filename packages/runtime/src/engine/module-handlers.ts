@@ -208,6 +208,7 @@ export async function handleModuleDelete(
       case 'finishDelete': {
         core.kube.stopModule(module);
         core.moduleRuntime.delete(module);
+        core.rateLimits.forget(module);
         core.emit('ModuleDeleted', { module });
         return { status: 'Success' };
       }
