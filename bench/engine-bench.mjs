@@ -12,6 +12,7 @@ import {
   seededRandom,
   VirtualClock,
 } from '@converge/runtime';
+import { filter, firstValueFrom } from 'rxjs';
 
 const okResult = { ok: true, valuesPatch: [], configValuesPatch: [], objectPatches: [], metrics: [] };
 
@@ -95,16 +96,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
   });
   const t0 = performance.now();
   await engine.start();
-  await new Promise((resolve) => {
-    const check = () => {
-      if (engine.isIdle() && engine.state.startup.value === 'ready') {
-        off();
-        resolve();
-      }
-    };
-    const off = engine.onActivity(check);
-    check();
-  });
+  await firstValueFrom(engine.idle$.pipe(filter((idle) => idle && engine.state.startup.value === 'ready')));
   const ms = performance.now() - t0;
   await engine.stop();
   const events = store.read(1);
