@@ -1,6 +1,7 @@
 // A small operator built on createEngine: modules and hooks defined in code, the embedded
 // in-memory cluster and Helm releases, a durable sqlite log, and a clean stop on SIGINT/SIGTERM.
 // Run it with `node operator.mjs` (Ctrl-C to stop) or `node operator.mjs --once`.
+import './node-version.mjs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,10 +2,11 @@
 // patches, the helm CLI for releases, and the addon-operator ConfigMap for config.
 //   node operator.mjs --kubeconfig ~/.kube/config [--context C] [--namespace NS] [--once]
 //   node operator.mjs --test-api --once   # no cluster: the test Kubernetes API server, in process
+import './node-version.mjs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HelmCliReleaseExecutor } from '@converge/helm';
-import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { createJqEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
 import { createEngine, createLogger } from '@converge/runtime';
 
@@ -33,7 +34,7 @@ if (args['test-api']) {
 
 // snippet:start kube
 const kubeConfig = loadKubeConfig({ kubeconfig, context });
-const jq = new JqProcessEngine();
+const jq = await createJqEngine();
 const modules = await loadModulesDir(modulesDir);
 const cluster = new KubeCluster(kubeConfig, { jq: jqPatchFunction(jq) });
 const config = new KubeConfigMapSource(kubeConfig, { namespace });

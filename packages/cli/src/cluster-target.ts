@@ -9,7 +9,7 @@ import type {
   StoreRecords,
 } from '@converge/core';
 import { HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
-import { type JqProcessEngine, jqPatchFunction } from '@converge/hooks';
+import { type ClosableJqEngine, jqPatchFunction } from '@converge/hooks';
 import {
   KubeCluster,
   KubeConfigMapSource,
@@ -49,7 +49,7 @@ export interface ClusterTargetOptions {
   config?: string;
   namespace: string;
   charts: (module: string) => string | undefined;
-  jq: JqProcessEngine;
+  jq: ClosableJqEngine;
   logger: Logger;
   /** Told about every helm process group (ProcessGroupRegistry.track). */
   trackProcessGroup?: TrackProcessGroup;

@@ -1,5 +1,6 @@
-import { watch as watchFile } from 'node:fs';
+import { watch as watchDir } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converge/core';
 import { configMapDataOf, withConfigSection } from '@converge/runtime';
 import { stringify } from 'yaml';
@@ -11,29 +12,55 @@ import { readConfigFile } from './config-file.js';
  */
 export class FileConfigSource implements ConfigSource {
   private current: ConfigDocument = {};
+  /** The file's text when last read or written: a directory event with the same text is no change. */
+  private lastText: string | undefined;
   constructor(private readonly path: string | undefined) {}
 
   async load(): Promise<ConfigDocument> {
-    this.current = this.path ? await readConfigFile(this.path) : {};
+    if (!this.path) {
+      this.current = {};
+      return this.current;
+    }
+    this.lastText = await readFile(this.path, 'utf8').catch(() => undefined);
+    this.current = await readConfigFile(this.path);
     return this.current;
   }
 
+  /**
+   * Watches the file's directory, not the file: `sed -i`, editors and a mounted ConfigMap (whose
+   * `..data` symlink Kubernetes swaps) replace the file, and a watch on the old inode would never
+   * fire again. Any change in the directory re-reads the file; `onChange` gets the new config only
+   * when its text changed. A file that is briefly missing mid-replace is read again on the next change.
+   */
   watch(onChange: (config: ConfigDocument) => void, onInvalid?: (error: Error) => void): Unsubscribe {
     if (!this.path) return () => {};
     const path = this.path;
     let timer: NodeJS.Timeout | undefined;
-    const watcher = watchFile(path, () => {
+    let closed = false;
+    const reread = async () => {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') onInvalid?.(e as Error);
+        return;
+      }
+      if (closed || text === this.lastText) return;
+      this.lastText = text;
+      try {
+        this.current = await readConfigFile(path);
+      } catch (e) {
+        onInvalid?.(e as Error);
+        return;
+      }
+      if (!closed) onChange(this.current);
+    };
+    const watcher = watchDir(dirname(path), () => {
       clearTimeout(timer);
-      timer = setTimeout(async () => {
-        try {
-          this.current = await readConfigFile(path);
-          onChange(this.current);
-        } catch (e) {
-          onInvalid?.(e as Error);
-        }
-      }, 100);
+      timer = setTimeout(() => void reread(), 100);
     });
     return () => {
+      closed = true;
       clearTimeout(timer);
       watcher.close();
     };
@@ -44,18 +71,16 @@ export class FileConfigSource implements ConfigSource {
     this.current = next;
     if (!this.path) return;
     const text = await readFile(this.path, 'utf8');
-    if (/^kind:\s*ConfigMap\s*$/m.test(text)) {
-      await writeFile(
-        this.path,
-        stringify({
+    const written = /^kind:\s*ConfigMap\s*$/m.test(text)
+      ? stringify({
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name: 'addon-operator' },
           data: configMapDataOf(next),
-        }),
-      );
-    } else {
-      await writeFile(this.path, stringify(next));
-    }
+        })
+      : stringify(next);
+    // Our own write is no change to report back.
+    this.lastText = written;
+    await writeFile(this.path, written);
   }
 }

@@ -10,10 +10,13 @@ interface ModuleLine {
 
 /**
  * The TTY view of `converge run`: one line per module with its lifecycle state, the hook running
- * now and a retry countdown, redrawn in place; a summary when the run ends.
+ * now and a retry countdown, redrawn in place; a summary when the run ends, naming each module left
+ * disabled and why.
  */
 export class LiveView {
   private readonly lines = new Map<string, ModuleLine>();
+  /** Modules left disabled, with the reason of their last `ModuleNotEnabled`. */
+  readonly notEnabled = new Map<string, string>();
   private global = '';
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +41,8 @@ export class LiveView {
       if (e.type === 'ConvergeCompleted') this.global = '';
       return;
     }
+    if (e.type === 'ModuleNotEnabled') this.notEnabled.set(m, e.reason);
+    if (e.type === 'ModuleEnabled') this.notEnabled.delete(m);
     const line = this.lines.get(m) ?? { state: '' };
     if (e.type === 'HookStarted') line.hook = `${e.binding} ${e.hook}`;
     if (e.type === 'HookSucceeded') line.hook = undefined;
@@ -71,9 +76,11 @@ export class LiveView {
               ? '·'
               : '…';
       rows.push(
-        `  ${mark} ${m.padEnd(28)} ${name.padEnd(18)}${line.hook ? ` ${line.hook}` : ''}${retry}${line.error ? `  ${line.error}` : ''}`,
+        `  ${mark} ${m.padEnd(28)} ${name.padEnd(18)}${line.hook ? ` ${line.hook}` : ''}${retry}${line.error ? `  ${line.error}` : ''}${this.notEnabled.has(m) ? `  not enabled: ${this.notEnabled.get(m)}` : ''}`,
       );
     }
+    for (const [m, reason] of this.notEnabled)
+      if (!(m in s.modules)) rows.push(`  · ${m.padEnd(28)} ${'not enabled'.padEnd(18)} ${reason}`);
     return rows;
   }
 
@@ -90,5 +97,6 @@ export class LiveView {
     clearInterval(this.timer);
     this.draw();
     this.out.write(`${summary}\n`);
+    for (const [m, reason] of this.notEnabled) this.out.write(`module ${m} is not enabled: ${reason}\n`);
   }
 }

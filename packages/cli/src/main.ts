@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DebugUsageError, debugCommand } from './commands/debug.js';
 import { eventsCommand } from './commands/events.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -11,12 +12,17 @@ const usage = `usage:
                [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
                [--once] [--max-attempts N] [--timeout DUR] [--hook-timeout DUR] [--stop-grace DUR]
                [--events FILE.jsonl] [--store sqlite:PATH] [--json]
+               [--listen ADDR:PORT] [--debug-socket PATH]
+  converge queue list|main [-o json|yaml|text] [--show-empty] [--debug-socket PATH]
+  converge module list|values <m>|config <m> [-o json|yaml] [--global] [--debug-socket PATH]
+  converge hook list|snapshots [<module>] <hook> [-o json|yaml|text] [--debug-socket PATH]
   converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
   converge replay <log> [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> -o timeline.html
-  converge validate <modulesDir> [--global-hooks DIR] [--json]
-<log> is a JSONL file or sqlite:PATH.
+  converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
+<log> is a JSONL file or sqlite:PATH. <modulesDir> is a :-separated list of directories; without it
+$MODULES_DIR is read, and $GLOBAL_HOOKS_DIR without --global-hooks, as addon-operator reads them.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
 --namespace (else $ADDON_OPERATOR_NAMESPACE, else default) unless --config names a file.
@@ -24,9 +30,26 @@ or ~/.kube/config) through its API and helm; config comes from the addon-operato
 On SIGTERM (exit 143), SIGINT (130) or --once's --timeout (1), running tasks get --stop-grace
 (default 30s), then their processes get SIGTERM and SIGKILL 5s later; a second signal skips the grace.
 Only releases converge or addon-operator installed are ever uninstalled; $HELM_IGNORE_RELEASE names
-one the startup purge never touches.`;
+one the startup purge never touches.
+Without --once, run serves addon-operator's HTTP endpoints (/metrics, /metrics/hooks, /healthz,
+/readyz, /status/converge) on --listen (else $ADDON_OPERATOR_LISTEN_ADDRESS:$ADDON_OPERATOR_LISTEN_PORT,
+else 127.0.0.1:9650) and its debug routes on --debug-socket (else $DEBUG_UNIX_SOCKET, else
+debug.socket beside the sqlite store); with --once only what --listen/--debug-socket name.
+queue, module and hook ask a running converge through that socket.`;
 
 class UsageError extends Error {}
+
+/**
+ * `<modulesDir>`, else `$MODULES_DIR` (a `:`-separated list either way), and `--global-hooks`, else
+ * `$GLOBAL_HOOKS_DIR`: addon-operator reads the same variables when its flags are not given
+ * (pkg/app/config.go `AppSettings`).
+ */
+function moduleDirs(positionals: string[], flag: string | undefined) {
+  const modulesDir = positionals[0] || process.env.MODULES_DIR;
+  if (!modulesDir) throw new UsageError('missing <modulesDir> (or $MODULES_DIR)');
+  const globalHooks = flag ?? (process.env.GLOBAL_HOOKS_DIR || undefined);
+  return { modulesDir, globalHooks };
+}
 
 function positional(args: string[], i: number, what: string): string {
   const v = args[i];
@@ -68,11 +91,14 @@ export async function main(argv: string[]): Promise<number> {
             'lease-name': { type: 'string' },
             identity: { type: 'string' },
             'lease-duration': { type: 'string' },
+            listen: { type: 'string' },
+            'debug-socket': { type: 'string' },
           },
         });
         const outcome = await runCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...(values.listen !== undefined ? { listen: values.listen } : {}),
+          ...(values['debug-socket'] !== undefined ? { debugSocket: values['debug-socket'] } : {}),
+          ...moduleDirs(positionals, values['global-hooks']),
           config: values.config,
           cluster: values.cluster ?? 'embedded',
           kubeconfig: values.kubeconfig,
@@ -162,13 +188,50 @@ export async function main(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { 'global-hooks': { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            'global-hooks': { type: 'string' },
+            config: { type: 'string' },
+            json: { type: 'boolean', default: false },
+          },
         });
         return await validateCommand({
-          modulesDir: positional(positionals, 0, '<modulesDir>'),
-          globalHooks: values['global-hooks'],
+          ...moduleDirs(positionals, values['global-hooks']),
+          ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
+      }
+      case 'queue':
+      case 'module':
+      case 'hook': {
+        const [sub, ...subArgs] = rest;
+        const { values, positionals } = parseArgs({
+          args: subArgs,
+          allowPositionals: true,
+          options: {
+            output: { type: 'string', short: 'o' },
+            'debug-socket': { type: 'string' },
+            // addon-operator's name for the same flag.
+            'debug-unix-socket': { type: 'string' },
+            'show-empty': { type: 'boolean', default: false },
+            global: { type: 'boolean', default: false },
+          },
+        });
+        try {
+          return await debugCommand({
+            group: command,
+            sub: sub ?? '',
+            args: positionals,
+            ...(values.output !== undefined ? { output: values.output } : {}),
+            ...((values['debug-socket'] ?? values['debug-unix-socket']) !== undefined
+              ? { debugSocket: values['debug-socket'] ?? values['debug-unix-socket'] }
+              : {}),
+            showEmpty: values['show-empty'] ?? false,
+            global: values.global ?? false,
+          });
+        } catch (e) {
+          if (e instanceof DebugUsageError) throw new UsageError(e.message);
+          throw e;
+        }
       }
       case undefined:
       case '-h':

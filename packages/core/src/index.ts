@@ -7,6 +7,7 @@ export * from './machines/module-machine.js';
 export * from './machines/pure-transition.js';
 export * from './machines/startup-machine.js';
 export * from './machines/steps.js';
+export * from './not-enabled-reason.js';
 export * from './persisted-state.js';
 export * from './planning.js';
 export * from './ports.js';

@@ -235,6 +235,11 @@ export interface ModuleDefinition {
   staticValues?: Values;
   /** `<valuesKey>Enabled` from the modules root values.yaml (Static extender). */
   staticEnabled?: boolean;
+  /**
+   * `<valuesKey>Enabled` as the module's own values.yaml sets it: it enables nothing (as in
+   * addon-operator), and is kept only to say so when the module is left disabled.
+   */
+  ownValuesEnabled?: unknown;
   /** Whether the module has a Helm chart (Chart.yaml or templates/). */
   hasChart: boolean;
   /** Whether the module has an `enabled` script (ScriptEnabled extender). */

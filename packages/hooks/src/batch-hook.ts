@@ -1,6 +1,7 @@
 import { HookConfigError, mapBatchHookConfig } from '@converge/protocol';
 import { hookDefinitionFromConfig } from '@converge/runtime';
 import { processErrorText, runProcess } from './hook-process.js';
+import { firstJsonValue } from './json-stream.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
 
 /**
@@ -49,6 +50,26 @@ export async function probeBatchBinary(file: string, ctx: HookCommandContext): P
 export async function batchConfigOutput(file: string, ctx: HookCommandContext): Promise<string | undefined> {
   const run = await runCommand(file, ['hook', 'config'], ctx);
   return run.exitCode === 0 && !run.stdoutOverflow ? run.stdout : undefined;
+}
+
+/**
+ * Whether `hook config` output decodes as a batch config the way addon-operator's
+ * `GetBatchHookConfig` decodes it (pkg/module_manager/models/hooks/kind/batch_hook.go): the first
+ * JSON value is either an array of hook configs (the legacy format) or an object whose `version` is
+ * `v1` (`remapSDKConfigToConfig` refuses any other version). Empty output, text, YAML, or a shell
+ * hook's own `{"configVersion": …}` do not decode.
+ */
+export function decodesAsBatchConfig(output: string): boolean {
+  let first: unknown;
+  try {
+    first = firstJsonValue(output);
+  } catch {
+    return false;
+  }
+  if (Array.isArray(first))
+    return first.every((h) => h === null || (typeof h === 'object' && !Array.isArray(h)));
+  if (first === null || typeof first !== 'object') return false;
+  return (first as { version?: unknown }).version === 'v1';
 }
 
 /**

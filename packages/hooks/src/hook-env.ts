@@ -1,7 +1,13 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
- * The environment a hook process starts with (DESIGN.md `hookEnv`): an allow-listed copy of the
- * engine's environment — PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR, KUBECONFIG and the proxy
- * variables — plus `passthrough` names, or everything with `inherit: true` (addon-operator's way).
+ * The environment a hook process starts with: an allow-listed copy of the engine's environment —
+ * PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR, KUBECONFIG and the proxy variables — plus `passthrough`
+ * names, or everything with `inherit: true` (addon-operator's way). When no `jq` is on that PATH,
+ * converge's own `jq` (the WebAssembly jq, jq-bin/ of this package) is appended to it, as most
+ * addon-operator hooks call jq.
  */
 
 export interface HookEnvOptions {
@@ -41,5 +47,32 @@ export function hookBaseEnv(
     if (value === undefined) continue;
     if (options.inherit || allowed.has(name) || name.startsWith('LC_')) out[name] = value;
   }
-  return out;
+  return withBundledJq(out);
+}
+
+/** The directory of converge's `jq` command (a shim running dist/jq-cli.js on the WebAssembly jq). */
+export const BUNDLED_JQ_DIR = fileURLToPath(new URL('../jq-bin', import.meta.url));
+
+/** The first executable `name` in the directories of `path`, if any. */
+export function findOnPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `env` with converge's `jq` appended to PATH (and `CONVERGE_NODE`, the Node that runs it) when
+ * PATH has no `jq`; unchanged otherwise, so an installed jq always wins.
+ */
+export function withBundledJq(env: Record<string, string>): Record<string, string> {
+  if (env.PATH === undefined || findOnPath('jq', env.PATH)) return env;
+  return { ...env, PATH: `${env.PATH}${delimiter}${BUNDLED_JQ_DIR}`, CONVERGE_NODE: process.execPath };
 }

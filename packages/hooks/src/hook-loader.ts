@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { batchConfigOutput, loadBatchHooks, probeBatchBinary } from './batch-hook.js';
+import { batchConfigOutput, decodesAsBatchConfig, loadBatchHooks, probeBatchBinary } from './batch-hook.js';
 import { globalHookName, isDirectory, moduleHookName, scanHookFiles } from './hook-discovery.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
 import { loadShellHook } from './shell-hook.js';
@@ -7,8 +7,8 @@ import { loadShellHook } from './shell-hook.js';
 /**
  * Discovers and loads the hooks of one directory, in addon-operator's registration order: shell
  * hooks, then batch hooks, each in path order (AO §8.1). An extension-less executable is a batch
- * binary when `hook list` reports hooks; when it does not but `hook config` succeeds it is neither
- * (HP §4.2 quirk, with a warning); otherwise it is a shell hook.
+ * binary when `hook list` prints `Found N items`; when it does not but `hook config` prints a batch
+ * config it is neither (addon-operator's quirk, with a warning); otherwise it is a shell hook.
  */
 
 export type HookScope =
@@ -42,8 +42,16 @@ export async function loadHooks(scope: HookScope, ctx: HookCommandContext): Prom
         batch.push(...(await loadBatchHooks(binary, ctx)));
         continue;
       }
-      if ((await batchConfigOutput(file.path, ctx)) !== undefined) {
-        ctx.logger?.warn({ module, hook: name }, 'answers "hook config" but lists no hooks: not registered');
+      // addon-operator's searchModuleShellHooks / searchGlobalShellHooks
+      // (pkg/module_manager/models/modules/basic.go, global.go) skip an extension-less file only
+      // when GetBatchHookConfig succeeds: `hook config` exits 0 and its output decodes as a batch
+      // config. A script that exits 0 for any argument and prints anything else is a shell hook.
+      const output = await batchConfigOutput(file.path, ctx);
+      if (output !== undefined && decodesAsBatchConfig(output)) {
+        ctx.logger?.warn(
+          { module, hook: name },
+          'prints a batch config for "hook config" but "hook list" does not print "Found N items": not registered (as in addon-operator)',
+        );
         continue;
       }
     }

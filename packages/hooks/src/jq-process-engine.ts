@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { JqEngine } from '@converge/runtime';
+import { JqError, jqAnswer, STALLING_JQ_BUILTINS, wrapJqFilter } from './jq-results.js';
 import { JQ_WORKER_SOURCE } from './jq-worker-source.js';
 
 /**
@@ -11,8 +12,6 @@ import { JQ_WORKER_SOURCE } from './jq-worker-source.js';
  * `inputs` would stall a long-lived process (jq waits for the next input), so it runs in a one-shot
  * `jq` with stdin closed instead.
  */
-
-export class JqError extends Error {}
 
 export interface JqProcessEngineOptions {
   /** The jq binary (default: `JQ_BIN`, else `jq` on PATH). */
@@ -28,27 +27,6 @@ interface WorkerReply {
   line?: string;
   exit?: number | string;
   stderr?: string;
-}
-
-/** Built-ins that read more input or end jq: they would stall a long-lived process. */
-const STALLING = /\b(halt|halt_error|input|inputs)\b/;
-
-/** One output line per input: every result of the filter, or the error it raised. */
-const wrap = (filter: string) => `try ([\n${filter}\n] | {ok: .}) catch {error: .}`;
-
-function answer(line: string): unknown[] {
-  const parsed = JSON.parse(line) as { ok?: unknown[]; error?: unknown };
-  if (parsed.ok) return parsed.ok.map(sortKeys);
-  const message = typeof parsed.error === 'string' ? parsed.error : JSON.stringify(parsed.error);
-  throw new JqError(`jq: error: ${message}`);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-  return out;
 }
 
 export class JqProcessEngine implements JqEngine {
@@ -68,7 +46,7 @@ export class JqProcessEngine implements JqEngine {
 
   /** Every output of `filter` on `input`; throws `JqError` on compile and runtime errors. */
   evaluate(filter: string, input: unknown): unknown[] {
-    if (STALLING.test(filter)) return this.evaluateOnce(filter, input);
+    if (STALLING_JQ_BUILTINS.test(filter)) return this.evaluateOnce(filter, input);
     const { port, flag } = this.ensureWorker();
     const id = ++this.seq;
     Atomics.store(flag, 0, 0);
@@ -89,18 +67,18 @@ export class JqProcessEngine implements JqEngine {
       if (reply.exit === 0) return [];
       throw new JqError(reply.stderr || `jq exited with status ${reply.exit}`);
     }
-    return answer(reply.line);
+    return jqAnswer(reply.line);
   }
 
   private evaluateOnce(filter: string, input: unknown): unknown[] {
-    const run = spawnSync(this.jq, ['-c', wrap(filter)], {
+    const run = spawnSync(this.jq, ['-c', wrapJqFilter(filter)], {
       input: `${JSON.stringify(input ?? null)}\n`,
       encoding: 'utf8',
       timeout: this.timeoutMs,
     });
     if (run.error) throw new JqError(`cannot run ${this.jq}: ${run.error.message}`);
     const line = run.stdout.split('\n')[0] ?? '';
-    if (line) return answer(line);
+    if (line) return jqAnswer(line);
     if (run.status === 0) return [];
     throw new JqError(run.stderr.trim() || `jq exited with status ${run.status}`);
   }

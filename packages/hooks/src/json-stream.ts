@@ -75,3 +75,19 @@ export function parseJsonStream(text: string): unknown[] {
   }
   return values;
 }
+
+/**
+ * The first JSON value of `text`, as one `Decode` call of Go's `json.Decoder` reads it (what follows
+ * is not read); undefined when `text` holds only whitespace. Throws `JsonStreamError` when it does not parse.
+ */
+export function firstJsonValue(text: string): unknown {
+  let i = 0;
+  while (i < text.length && isSpace(text[i] as string)) i++;
+  if (i === text.length) return undefined;
+  const piece = text.slice(i, valueEnd(text, i));
+  try {
+    return JSON.parse(piece);
+  } catch (e) {
+    throw new JsonStreamError(`value 1 is not valid JSON (${(e as Error).message})`, 0);
+  }
+}

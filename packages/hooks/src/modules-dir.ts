@@ -223,7 +223,10 @@ async function scanRoot(root: string, options: LoadModulesDirOptions, problems: 
       }
     }
     if (!isDir) {
-      problems.push(`${path}: not a directory, ignored`);
+      // A file beside the modules (README.md, a Makefile) is skipped, as addon-operator's
+      // findModulesInDir skips non-directories (pkg/module_manager/loader/fs/fs.go); only a
+      // symlink that resolves to a file is worth a warning.
+      if (link.isSymbolicLink()) problems.push(`${path}: not a directory, ignored`);
       continue;
     }
     if (entry.startsWith('.')) {
@@ -331,6 +334,10 @@ async function loadModule(
   };
   const flag = flags.get(c.name);
   if (flag !== undefined) def.staticEnabled = flag;
+  // Only the modules root's values.yaml holds Static flags (addon-operator's
+  // pkg/module_manager/scheduler/extenders/static/static.go); the module's own one is kept for messages.
+  const ownFlag = moduleValues?.[`${key}${ENABLED_SUFFIX}`];
+  if (ownFlag !== undefined) def.ownValuesEnabled = ownFlag;
   if (script !== undefined) def.enabledScript = script;
   return def;
 }

@@ -52,9 +52,10 @@ describe('loadModulesDir: discovery and naming', () => {
     ]);
   });
 
-  it('ignores files other than values.yaml at the root with a warning', async () => {
+  it('skips files other than values.yaml at the root (a README.md), as addon-operator does', async () => {
     const source = await loadModulesDir(naming);
-    expect(source.problems).toEqual([`${join(naming, 'README.md')}: not a directory, ignored`]);
+    expect(source.problems).toEqual([]);
+    expect((await source.modules()).map((m) => m.name)).not.toContain('README.md');
   });
 
   it('AO-88 refuses a directory whose name fails the kebab/camel round trip, naming the directory', async () => {

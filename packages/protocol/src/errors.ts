@@ -138,6 +138,25 @@ export class EventsNotRetainedError extends ConvergeError {
   }
 }
 
+/**
+ * This Node lacks a built-in that a package needs (`node:sqlite` came in Node 22.13). The message
+ * names the Node found, the one required, and how to run with the project's Node 24.
+ */
+export class NodeVersionError extends ConvergeError {
+  readonly code = 'NODE_VERSION';
+  constructor(
+    readonly needed: string,
+    readonly found: string,
+    what: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${what} needs Node ${needed}, found ${found}. In the converge repository the root devDependency \`node\` brings Node 24: run with \`npx node FILE\` or through an npm script (\`npm start\`, \`npm test\`), or install Node 24 (https://nodejs.org).`,
+      options,
+    );
+  }
+}
+
 export function isConvergeError(e: unknown): e is ConvergeError {
   return e instanceof ConvergeError;
 }

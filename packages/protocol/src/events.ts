@@ -230,6 +230,16 @@ export const eventSchemas = {
     objectRef: z.string(),
     queue: z.string(),
   }),
+  /**
+   * A module a converge leaves disabled that was not enabled before, with the flag looked for and
+   * why it does not enable the module; recorded again only when the reason changes.
+   */
+  ModuleNotEnabled: ev('ModuleNotEnabled', {
+    ...moduleField,
+    convergeId: z.string(),
+    flag: z.string(),
+    reason: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

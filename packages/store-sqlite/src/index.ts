@@ -1,3 +1,4 @@
+export { sqliteLoadError } from './load-sqlite.js';
 export * from './sqlite-event-store.js';
 export { rowChecksum } from './sqlite-rows.js';
 export * from './sqlite-url.js';

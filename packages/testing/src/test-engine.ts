@@ -1,11 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import type { ConfigDocument, EngineState, EventStore, ReleaseExecutor, Values } from '@converge/core';
+import type {
+  ConfigDocument,
+  EngineState,
+  EventStore,
+  Metrics,
+  ReleaseExecutor,
+  Values,
+} from '@converge/core';
 import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
+  createJqEngine,
   type HookEnvOptions,
-  JqProcessEngine,
   jqPatchFunction,
   loadModulesDir,
   ProcessHookRunner,
@@ -19,6 +26,7 @@ import {
   MemoryLogger,
   MemoryMetrics,
   seededRandom,
+  teeMetrics,
   VirtualClock,
 } from '@converge/runtime';
 import { filter, firstValueFrom } from 'rxjs';
@@ -71,6 +79,11 @@ export interface TestEngineOptions {
    * `converge run` does on its sqlite store).
    */
   store?: EventStore;
+  /**
+   * Another metrics sink the engine writes to besides `t.metrics` (e.g. a PrometheusMetrics that
+   * `serveEngine` serves on `/metrics`).
+   */
+  metrics?: Metrics;
 }
 
 export interface TestEngine {
@@ -140,8 +153,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const clock = new VirtualClock(options.clock?.start ?? '2026-01-01T00:00:00Z');
   const namespace = options.namespace ?? 'default';
   const onDisk = options.modulesDir !== undefined || options.globalHooksDir !== undefined;
-  // jq for jqFilter and JQPatch: one long-lived jq process engine (started on first use), closed on stop.
-  const jq = new JqProcessEngine();
+  // jq for jqFilter and JQPatch: long-lived jq processes (started on first use) or, with no jq
+  // installed, the WebAssembly jq; closed on stop.
+  const jq = await createJqEngine();
   const records = options.store?.records ? { records: options.store.records } : {};
   const cluster = new InMemoryCluster({ jq: jqPatchFunction(jq), ...records });
   for (const o of options.objects ?? []) cluster.put(o);
@@ -217,7 +231,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       clock,
       random: seededRandom(options.seed ?? 1),
       logger,
-      metrics,
+      metrics: options.metrics ? teeMetrics(metrics, options.metrics) : metrics,
       namespace,
       hookTimeoutMs: options.hookTimeoutMs ?? 0,
       ...(jq ? { jq } : {}),

@@ -39,6 +39,7 @@ export function describeEvent(e: ConvergeEvent): string {
     case 'ModuleEnabled':
     case 'ModuleDisabled':
     case 'ModuleRunSkipped':
+    case 'ModuleNotEnabled':
       return `${e.module}: ${e.reason}`;
     case 'ModuleRunStarted':
       return `${e.module}: attempt ${e.attempt}, ${e.trigger}${e.doStartup ? ', with onStartup' : ''}, queue ${e.queue}`;

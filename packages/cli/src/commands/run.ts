@@ -2,7 +2,7 @@ import { hostname, constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventStore } from '@converge/core';
 import { moduleStateName } from '@converge/core';
-import { JqProcessEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
+import { createJqEngine, loadModulesDir, ProcessHookRunner } from '@converge/hooks';
 import { ADDON_OPERATOR_LEASE } from '@converge/kube';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
@@ -12,12 +12,14 @@ import {
   MemoryEventStore,
   ProcessGroupRegistry,
 } from '@converge/runtime';
+import type { EngineServer } from '@converge/server';
 import { merge, type Subscription } from 'rxjs';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
 import { openStore } from '../log-source.js';
+import { startOperatorServer } from '../operator-server.js';
 
 export interface RunOptions {
   modulesDir: string;
@@ -39,6 +41,10 @@ export interface RunOptions {
   store?: string;
   json: boolean;
   namespace: string;
+  /** `--listen ADDR:PORT`: where the HTTP endpoints are served (without --once: by default). */
+  listen?: string;
+  /** `--debug-socket PATH`: where the debug routes are served. */
+  debugSocket?: string;
 }
 
 /** The outcome of `converge run --once`: exit status and a one-line reason. */
@@ -72,7 +78,7 @@ export async function runCommand(
   } catch (e) {
     return { code: 2, message: (e as Error).message };
   }
-  const jq = new JqProcessEngine();
+  const jq = await createJqEngine();
   // Hook, enabled-script and helm process groups, recorded in the store so a crash leaves none.
   const groups = new ProcessGroupRegistry();
   const trackProcessGroup = groups.track;
@@ -166,8 +172,12 @@ export async function runCommand(
   let failure: RunOutcome | undefined;
   // Fault injection for crash tests (test/restart): SIGKILL right after this seq is in the log.
   const killAfterSeq = Number(process.env.CONVERGE_TEST_KILL_AFTER_SEQ ?? 0);
+  // Modules left disabled, with why (the run's summary names them).
+  const notEnabled: Record<string, string> = {};
   engine.events$.subscribe((e: ConvergeEvent) => {
     writer?.append(e);
+    if (e.type === 'ModuleNotEnabled') notEnabled[e.module] = e.reason;
+    if (e.type === 'ModuleEnabled') delete notEnabled[e.module];
     view?.onEvent(e);
     if (killAfterSeq > 0 && e.seq === killAfterSeq) process.kill(process.pid, 'SIGKILL');
     if (o.once && e.type === 'RetryScheduled' && e.attempt > o.maxAttempts && !failure) {
@@ -215,6 +225,8 @@ export async function runCommand(
     : undefined;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // addon-operator's HTTP server and debug socket (served by default when long-running).
+  let served: EngineServer | undefined;
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
     stopping = true;
     logger.info(
@@ -222,6 +234,7 @@ export async function runCommand(
       'stopping: running tasks have the stop grace to end',
     );
     await engine.stop({ graceMs: stopGraceMs });
+    await served?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await elector?.stop();
@@ -232,9 +245,40 @@ export async function runCommand(
     await store.close();
     const range = `events ${firstSeq}..${Math.max(firstSeq - 1, lastSeq)}`;
     if (view) view.stop(`${outcome.message} (${range})`);
-    else logger.info({ code: outcome.code, runId, events: range }, outcome.message);
+    else
+      logger.info(
+        {
+          code: outcome.code,
+          runId,
+          events: range,
+          ...(Object.keys(notEnabled).length > 0 ? { notEnabled } : {}),
+        },
+        outcome.message,
+      );
     return outcome;
   };
+  try {
+    served = await startOperatorServer(
+      engine,
+      {
+        ...(o.listen !== undefined ? { listen: o.listen } : {}),
+        ...(o.debugSocket !== undefined ? { debugSocket: o.debugSocket } : {}),
+        onlyWhenAsked: o.once,
+        ...(o.store !== undefined ? { store: o.store } : {}),
+      },
+      process.env,
+      (message) => logger.warn({}, message),
+    );
+  } catch (e) {
+    return finish({ code: 1, message: e instanceof Error ? e.message : String(e) });
+  }
+  if (served) {
+    logger.info({ url: served.url || undefined, debugSocket: served.debugSocket }, 'serving');
+    if (tty)
+      process.stderr.write(
+        `converge: serving ${[served.url, served.debugSocket].filter(Boolean).join(' and ')}\n`,
+      );
+  }
   view?.start();
   try {
     await target.check();

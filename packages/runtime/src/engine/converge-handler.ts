@@ -3,11 +3,14 @@ import {
   enabledBeforeScript,
   groupByOrder,
   moduleStateName,
+  type NotEnabledReason,
   nextConvergeStep,
+  notEnabledReason,
   sortModules,
   valuesKey,
 } from '@converge/core';
 import type { ConvergeReason } from '@converge/protocol';
+import { reportNotEnabled } from '../not-enabled-reports.js';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { invokeHook } from './hook-invoker.js';
 import type { Task, TaskResult } from './task.js';
@@ -125,6 +128,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   const before = [...core.state.enabled];
   let enabled: string[];
   const reasons: Record<string, string> = {};
+  const notEnabled = new Map<string, NotEnabledReason>();
   // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
   if (
     core.state.decisions.graphDirty ||
@@ -139,6 +143,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
       });
       if (!pre.enabled) {
         reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
+        notEnabled.set(def.name, notEnabledReason(def, pre.by));
         continue;
       }
       if (def.hasEnabledScript) {
@@ -152,6 +157,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
             reasons[def.name] = r.reason
               ? `disabled by ScriptEnabled: ${r.reason}`
               : 'disabled by ScriptEnabled';
+            notEnabled.set(def.name, notEnabledReason(def, 'ScriptEnabled', r));
             continue;
           }
         } catch (e) {
@@ -189,6 +195,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   for (const m of diff.toDisable)
     core.emit('ModuleDisabled', { module: m, reason: reasons[m] ?? 'disabled' });
   for (const m of diff.toEnable) core.emit('ModuleEnabled', { module: m, reason: reasons[m] ?? 'enabled' });
+  reportNotEnabled(core, convergeId, notEnabled, enabled, diff.toDisable);
   reapplyConfigOfReenabled(core, diff.toEnable);
   core.emit('ModulesPlanned', { convergeId, enabled, groups, toEnable: diff.toEnable, toDisable });
   return { tasks: moduleTasks(core, toDisable, groups, task.convergeReason ?? 'OperatorStartup') };
