@@ -12,6 +12,7 @@ import {
   seededRandom,
   VirtualClock,
 } from '@converge/runtime';
+import { filter, firstValueFrom } from 'rxjs';
 
 const okResult = { ok: true, valuesPatch: [], configValuesPatch: [], objectPatches: [], metrics: [] };
 
@@ -30,7 +31,11 @@ function bindingsFor(i) {
   return { configVersion: 'v1', [kinds[i]]: i + 1 };
 }
 
-export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {}) {
+/**
+ * `attach(engine)`, when given, runs before the clock starts and returns `detach(lastSeq)`, which
+ * runs after it stops (the inspector bench serves the engine and connects a client there).
+ */
+export async function convergeBench({ modules = 1000, hooksPerModule = 8, metrics, attach } = {}) {
   const defs = Array.from({ length: hooksPerModule }, (_, i) =>
     hookDefinitionFromConfig(
       `hooks/h${i}`,
@@ -92,20 +97,14 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8 } = {})
     clock: new VirtualClock(),
     random: seededRandom(1),
     store,
+    ...(metrics ? { metrics } : {}),
   });
+  const detach = attach ? await attach(engine) : undefined;
   const t0 = performance.now();
   await engine.start();
-  await new Promise((resolve) => {
-    const check = () => {
-      if (engine.isIdle() && engine.state.startup.value === 'ready') {
-        off();
-        resolve();
-      }
-    };
-    const off = engine.onActivity(check);
-    check();
-  });
+  await firstValueFrom(engine.idle$.pipe(filter((idle) => idle && engine.state.startup.value === 'ready')));
   const ms = performance.now() - t0;
+  await detach?.(store.lastSeq());
   await engine.stop();
   const events = store.read(1);
   return { ms, hookRuns, events, snapshot: store.loadSnapshot() };

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DebugUsageError, debugCommand } from './commands/debug.js';
 import { eventsCommand } from './commands/events.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -11,6 +12,10 @@ const usage = `usage:
                [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
                [--once] [--max-attempts N] [--timeout DUR] [--hook-timeout DUR] [--stop-grace DUR]
                [--events FILE.jsonl] [--store sqlite:PATH] [--json]
+               [--listen ADDR:PORT] [--debug-socket PATH]
+  converge queue list|main [-o json|yaml|text] [--show-empty] [--debug-socket PATH]
+  converge module list|values <m>|config <m> [-o json|yaml] [--global] [--debug-socket PATH]
+  converge hook list|snapshots [<module>] <hook> [-o json|yaml|text] [--debug-socket PATH]
   converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
   converge replay <log> [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
@@ -25,7 +30,12 @@ or ~/.kube/config) through its API and helm; config comes from the addon-operato
 On SIGTERM (exit 143), SIGINT (130) or --once's --timeout (1), running tasks get --stop-grace
 (default 30s), then their processes get SIGTERM and SIGKILL 5s later; a second signal skips the grace.
 Only releases converge or addon-operator installed are ever uninstalled; $HELM_IGNORE_RELEASE names
-one the startup purge never touches.`;
+one the startup purge never touches.
+Without --once, run serves addon-operator's HTTP endpoints (/metrics, /metrics/hooks, /healthz,
+/readyz, /status/converge) on --listen (else $ADDON_OPERATOR_LISTEN_ADDRESS:$ADDON_OPERATOR_LISTEN_PORT,
+else 127.0.0.1:9650) and its debug routes on --debug-socket (else $DEBUG_UNIX_SOCKET, else
+debug.socket beside the sqlite store); with --once only what --listen/--debug-socket name.
+queue, module and hook ask a running converge through that socket.`;
 
 class UsageError extends Error {}
 
@@ -81,9 +91,13 @@ export async function main(argv: string[]): Promise<number> {
             'lease-name': { type: 'string' },
             identity: { type: 'string' },
             'lease-duration': { type: 'string' },
+            listen: { type: 'string' },
+            'debug-socket': { type: 'string' },
           },
         });
         const outcome = await runCommand({
+          ...(values.listen !== undefined ? { listen: values.listen } : {}),
+          ...(values['debug-socket'] !== undefined ? { debugSocket: values['debug-socket'] } : {}),
           ...moduleDirs(positionals, values['global-hooks']),
           config: values.config,
           cluster: values.cluster ?? 'embedded',
@@ -185,6 +199,39 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
+      }
+      case 'queue':
+      case 'module':
+      case 'hook': {
+        const [sub, ...subArgs] = rest;
+        const { values, positionals } = parseArgs({
+          args: subArgs,
+          allowPositionals: true,
+          options: {
+            output: { type: 'string', short: 'o' },
+            'debug-socket': { type: 'string' },
+            // addon-operator's name for the same flag.
+            'debug-unix-socket': { type: 'string' },
+            'show-empty': { type: 'boolean', default: false },
+            global: { type: 'boolean', default: false },
+          },
+        });
+        try {
+          return await debugCommand({
+            group: command,
+            sub: sub ?? '',
+            args: positionals,
+            ...(values.output !== undefined ? { output: values.output } : {}),
+            ...((values['debug-socket'] ?? values['debug-unix-socket']) !== undefined
+              ? { debugSocket: values['debug-socket'] ?? values['debug-unix-socket'] }
+              : {}),
+            showEmpty: values['show-empty'] ?? false,
+            global: values.global ?? false,
+          });
+        } catch (e) {
+          if (e instanceof DebugUsageError) throw new UsageError(e.message);
+          throw e;
+        }
       }
       case undefined:
       case '-h':

@@ -1,64 +1,150 @@
 import type { Metrics } from '@converge/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ADDON_OPERATOR_METRICS } from './metrics-catalog.js';
 
 type Kind = 'counter' | 'gauge' | 'histogram';
 
+/** The metrics prefix from addon-operator's environment (`pkg/app`), else `addon_operator_`. */
+export function metricsPrefixFromEnv(env: Record<string, string | undefined> = process.env): string {
+  return (
+    env.ADDON_OPERATOR_PROMETHEUS_METRICS_PREFIX ??
+    env.SHELL_OPERATOR_PROMETHEUS_METRICS_PREFIX ??
+    'addon_operator_'
+  );
+}
+
+export interface PrometheusMetricsOptions {
+  /** Register addon-operator's own metrics up front ({@link ADDON_OPERATOR_METRICS}); default true. */
+  catalog?: boolean;
+}
+
 /**
  * Prometheus metrics with addon-operator's names (AO §13.1) under a prefix (default
- * `addon_operator_`). Metrics are created on first use with the label names of that use; a later
- * use with more label names re-creates the metric with the union (its series start over). A use
- * with another type than the metric's is ignored: a sink never throws.
+ * `addon_operator_`, or `ADDON_OPERATOR_PROMETHEUS_METRICS_PREFIX`). addon-operator's own metrics
+ * are registered up front with their exact label names: a use fills a missing label with "" and
+ * drops one the metric does not have. Other metrics are created on first use with the label names
+ * of that use; a later use with more label names re-creates the metric with the union (its series
+ * start over). A use with another type than the metric's is ignored: a sink never throws.
+ * Hook-defined metrics go to `hookMetrics`, a registry of their own without a prefix (served on
+ * `/metrics/hooks`, as addon-operator's HookMetricStorage).
  */
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly metrics = new Map<
     string,
-    { kind: Kind; labelNames: string[]; metric: Counter | Gauge | Histogram }
+    { kind: Kind; labelNames: string[]; metric: Counter | Gauge | Histogram; fixed: boolean }
   >();
+  private readonly scrapers = new Set<() => void>();
+  private hooks: PrometheusMetrics | undefined;
 
-  constructor(readonly prefix = process.env.ADDON_OPERATOR_PROMETHEUS_METRICS_PREFIX ?? 'addon_operator_') {}
+  constructor(
+    readonly prefix = metricsPrefixFromEnv(),
+    options: PrometheusMetricsOptions = {},
+  ) {
+    if (options.catalog ?? true)
+      for (const spec of ADDON_OPERATOR_METRICS)
+        this.create(
+          spec.name,
+          spec.kind,
+          [...spec.labels],
+          spec.buckets ? [...spec.buckets] : undefined,
+          spec.help,
+          true,
+        );
+  }
+
+  /** The registry of hook-defined metrics (no prefix, no catalog), created on first use. */
+  get hookMetrics(): PrometheusMetrics {
+    this.hooks ??= new PrometheusMetrics('', { catalog: false });
+    return this.hooks;
+  }
+
+  private create(
+    name: string,
+    kind: Kind,
+    labelNames: string[],
+    buckets: number[] | undefined,
+    help: string,
+    fixed: boolean,
+  ) {
+    const full = `${this.prefix}${name}`;
+    const config = { name: full, help, labelNames, registers: [this.registry] };
+    const metric =
+      kind === 'counter'
+        ? new Counter(config)
+        : kind === 'gauge'
+          ? new Gauge(config)
+          : new Histogram(buckets?.length ? { ...config, buckets } : config);
+    const entry = { kind, labelNames, metric, fixed };
+    this.metrics.set(full, entry);
+    return entry;
+  }
 
   private get(name: string, kind: Kind, labels: Record<string, string>, buckets?: number[]) {
     const full = `${this.prefix}${name}`;
     let entry = this.metrics.get(full);
     if (entry && entry.kind !== kind) return undefined;
+    if (entry?.fixed) return { metric: entry.metric, labels: fit(labels, entry.labelNames) };
     const grown = entry && Object.keys(labels).some((l) => !entry?.labelNames.includes(l));
     if (!entry || grown) {
       const labelNames = [...new Set([...(entry?.labelNames ?? []), ...Object.keys(labels)])];
       if (entry) this.registry.removeSingleMetric(full);
-      const config = { name: full, help: name, labelNames, registers: [this.registry] };
-      const metric =
-        kind === 'counter'
-          ? new Counter(config)
-          : kind === 'gauge'
-            ? new Gauge(config)
-            : new Histogram(buckets?.length ? { ...config, buckets } : config);
-      entry = { kind, labelNames, metric };
-      this.metrics.set(full, entry);
+      entry = this.create(name, kind, labelNames, buckets, name, false);
     }
-    return entry.metric;
+    return { metric: entry.metric, labels };
   }
 
   inc(name: string, labels: Record<string, string>, value = 1): void {
-    (this.get(name, 'counter', labels) as Counter | undefined)?.inc(labels, value);
+    const m = this.get(name, 'counter', labels);
+    (m?.metric as Counter | undefined)?.inc(m?.labels ?? {}, value);
   }
   set(name: string, labels: Record<string, string>, value: number): void {
-    (this.get(name, 'gauge', labels) as Gauge | undefined)?.set(labels, value);
+    const m = this.get(name, 'gauge', labels);
+    (m?.metric as Gauge | undefined)?.set(m?.labels ?? {}, value);
   }
   /** `buckets` (hook histograms) apply when the histogram is created. */
   observe(name: string, labels: Record<string, string>, value: number, buckets?: number[]): void {
-    (this.get(name, 'histogram', labels, buckets) as Histogram | undefined)?.observe(labels, value);
+    const m = this.get(name, 'histogram', labels, buckets);
+    (m?.metric as Histogram | undefined)?.observe(m?.labels ?? {}, value);
   }
   remove(name: string, labels: Record<string, string>): void {
     const entry = this.metrics.get(`${this.prefix}${name}`);
     if (!entry || Object.keys(labels).some((l) => !entry.labelNames.includes(l))) return;
-    entry.metric.remove(labels);
+    entry.metric.remove(entry.fixed ? fit(labels, entry.labelNames) : labels);
+  }
+  /** Drops every series of `name` (a grouped gauge is re-published whole). */
+  reset(name: string): void {
+    this.metrics.get(`${this.prefix}${name}`)?.metric.reset();
   }
 
-  /** The text exposition format. */
+  /** Runs `update` before each scrape (gauges computed from live state); returns its removal. */
+  onScrape(update: () => void): () => void {
+    this.scrapers.add(update);
+    return () => this.scrapers.delete(update);
+  }
+
+  /** The text exposition format of addon-operator's own metrics (`/metrics`). */
   text(): Promise<string> {
+    for (const update of this.scrapers) update();
     return this.registry.metrics();
   }
+
+  /** The text exposition format of hook-defined metrics (`/metrics/hooks`). */
+  hookText(): Promise<string> {
+    return this.hookMetrics.text();
+  }
+}
+
+/** `labels` with exactly `names`: a missing one is "", an unknown one is dropped. */
+function fit(labels: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) out[n] = labels[n] ?? '';
+  return out;
+}
+
+/** The sink hook-defined metrics go to: the sink's own hook registry when it has one. */
+export function hookMetricsSink(sink: Metrics): Metrics {
+  return (sink as { hookMetrics?: Metrics }).hookMetrics ?? sink;
 }
 
 /** Metrics kept in memory as plain numbers per name and label set, for assertions. */
@@ -103,3 +189,117 @@ export const nullMetrics: Metrics = {
   set() {},
   observe() {},
 };
+
+/**
+ * One sink that writes to every one of `sinks` (an in-memory sink for assertions beside a
+ * PrometheusMetrics to serve). Hook-defined metrics go to each sink's hook registry; scrape hooks,
+ * `reset` and the expositions come from the sinks that have them.
+ */
+export function teeMetrics(...sinks: Metrics[]): Metrics {
+  type Extras = {
+    reset?: (name: string) => void;
+    onScrape?: (update: () => void) => () => void;
+    text?: () => Promise<string>;
+    hookText?: () => Promise<string>;
+  };
+  const extras = sinks as (Metrics & Extras)[];
+  const exposing = extras.find((s) => typeof s.text === 'function');
+  let hooks: Metrics | undefined;
+  const tee: Metrics & Extras & { hookMetrics: Metrics } = {
+    inc: (name, labels, value) => {
+      for (const s of sinks) s.inc(name, labels, value);
+    },
+    set: (name, labels, value) => {
+      for (const s of sinks) s.set(name, labels, value);
+    },
+    observe: (name: string, labels: Record<string, string>, value: number, buckets?: number[]) => {
+      for (const s of sinks) (s.observe as BucketedObserve).call(s, name, labels, value, buckets);
+    },
+    remove: (name, labels) => {
+      for (const s of sinks) s.remove?.(name, labels);
+    },
+    reset: (name) => {
+      for (const s of extras) s.reset?.(name);
+    },
+    get hookMetrics() {
+      hooks ??= sinks.every((s) => hookMetricsSink(s) === s)
+        ? tee
+        : teeMetrics(...sinks.map(hookMetricsSink));
+      return hooks;
+    },
+    ...(exposing?.onScrape ? { onScrape: exposing.onScrape.bind(exposing) } : {}),
+    ...(exposing?.text ? { text: exposing.text.bind(exposing) } : {}),
+    ...(exposing?.hookText ? { hookText: exposing.hookText.bind(exposing) } : {}),
+  };
+  return tee;
+}
+
+type BucketedObserve = (
+  name: string,
+  labels: Record<string, string>,
+  value: number,
+  buckets?: number[],
+) => void;
+
+/**
+ * `createEngine`'s default sink: drops every metric until `enable()` is called (`serveEngine`
+ * does), then keeps addon-operator's metrics in a PrometheusMetrics from that moment on. An
+ * engine nobody scrapes pays nothing for metrics.
+ */
+export class OnDemandMetrics implements Metrics {
+  private prom: PrometheusMetrics | undefined;
+  private readonly scrapers = new Set<() => void>();
+  /** Hook-defined metrics, forwarded to the PrometheusMetrics' hook registry once enabled. */
+  readonly hookMetrics: Metrics = {
+    inc: (n, l, v) => this.prom?.hookMetrics.inc(n, l, v),
+    set: (n, l, v) => this.prom?.hookMetrics.set(n, l, v),
+    observe: (n: string, l: Record<string, string>, v: number, b?: number[]) =>
+      this.prom?.hookMetrics.observe(n, l, v, b),
+    remove: (n, l) => this.prom?.hookMetrics.remove(n, l),
+  };
+
+  constructor(private readonly prefix?: string) {}
+
+  /** Starts keeping metrics (idempotent); returns the PrometheusMetrics that holds them. */
+  enable(): PrometheusMetrics {
+    if (!this.prom) {
+      this.prom = new PrometheusMetrics(this.prefix);
+      for (const update of this.scrapers) this.prom.onScrape(update);
+    }
+    return this.prom;
+  }
+
+  get enabled(): boolean {
+    return this.prom !== undefined;
+  }
+
+  inc(name: string, labels: Record<string, string>, value?: number): void {
+    this.prom?.inc(name, labels, value);
+  }
+  set(name: string, labels: Record<string, string>, value: number): void {
+    this.prom?.set(name, labels, value);
+  }
+  observe(name: string, labels: Record<string, string>, value: number, buckets?: number[]): void {
+    this.prom?.observe(name, labels, value, buckets);
+  }
+  remove(name: string, labels: Record<string, string>): void {
+    this.prom?.remove(name, labels);
+  }
+  reset(name: string): void {
+    this.prom?.reset(name);
+  }
+  onScrape(update: () => void): () => void {
+    this.scrapers.add(update);
+    const off = this.prom?.onScrape(update);
+    return () => {
+      this.scrapers.delete(update);
+      off?.();
+    };
+  }
+  text(): Promise<string> {
+    return this.enable().text();
+  }
+  hookText(): Promise<string> {
+    return this.enable().hookText();
+  }
+}

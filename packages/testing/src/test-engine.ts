@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { InMemoryCluster } from '@converge/cluster-memory';
-import type { ConfigDocument, EngineState, EventStore, ReleaseExecutor, Values } from '@converge/core';
+import type {
+  ConfigDocument,
+  EngineState,
+  EventStore,
+  Metrics,
+  ReleaseExecutor,
+  Values,
+} from '@converge/core';
 import { extractedBinary, InMemoryReleaseStore, type SeedRelease } from '@converge/helm';
 import {
   createJqEngine,
@@ -19,6 +26,7 @@ import {
   MemoryLogger,
   MemoryMetrics,
   seededRandom,
+  teeMetrics,
   VirtualClock,
 } from '@converge/runtime';
 import { filter, firstValueFrom } from 'rxjs';
@@ -71,6 +79,11 @@ export interface TestEngineOptions {
    * `converge run` does on its sqlite store).
    */
   store?: EventStore;
+  /**
+   * Another metrics sink the engine writes to besides `t.metrics` (e.g. a PrometheusMetrics that
+   * `serveEngine` serves on `/metrics`).
+   */
+  metrics?: Metrics;
 }
 
 export interface TestEngine {
@@ -218,7 +231,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       clock,
       random: seededRandom(options.seed ?? 1),
       logger,
-      metrics,
+      metrics: options.metrics ? teeMetrics(metrics, options.metrics) : metrics,
       namespace,
       hookTimeoutMs: options.hookTimeoutMs ?? 0,
       ...(jq ? { jq } : {}),

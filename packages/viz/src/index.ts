@@ -1,4 +1,6 @@
 export * from './event-summary.js';
+export * from './inspector-page.js';
+export * from './inspector-state.js';
 export * from './statechart-export.js';
 export * from './statechart-model.js';
 export * from './statechart-svg.js';

@@ -24,34 +24,39 @@ const unescapeXml = (s: string) =>
 export function inlineStatechartSvg(
   graphviz: Graphviz,
   machine: AnyStateMachine,
-  options: DotOptions = {},
+  options: InlineSvgOptions = {},
 ): string {
   const chart = statechartOf(machine);
   const svg = graphviz.renderString(toDot(machine, options), { format: 'svg', engine: 'dot' });
-  return markStates(chart, svg);
+  return markStates(chart, svg, options.idPrefix ?? chart.id);
+}
+
+export interface InlineSvgOptions extends DotOptions {
+  /** Prefix of the SVG's element ids (default the machine id); unique per chart on a page. */
+  idPrefix?: string;
 }
 
 /** The same as `inlineStatechartSvg`, loading Graphviz first (once per process). */
 export async function renderStatechartSvg(
   machine: AnyStateMachine,
-  options: DotOptions = {},
+  options: InlineSvgOptions = {},
 ): Promise<string> {
   return inlineStatechartSvg(await loadGraphviz(), machine, options);
 }
 
-function markStates(chart: Statechart, svg: string): string {
+function markStates(chart: Statechart, svg: string, idPrefix: string): string {
   const byId = new Map(chart.states.map((s) => [s.id, s]));
   const ancestors = (id: string): string[] => {
     const list: string[] = [];
     for (let p = byId.get(id)?.parent; p; p = byId.get(p)?.parent) list.push(p);
     return list;
   };
-  const prefix = escapeXml(chart.id);
+  const prefix = escapeXml(idPrefix);
   const body = svg.slice(svg.indexOf('<svg'));
   return body
     .replace(/<!--[\s\S]*?-->\n?/g, '')
     .replace(/ xmlns:xlink="[^"]*"/, '')
-    .replace(/^<svg /, `<svg class="statechart-svg" data-machine="${prefix}" `)
+    .replace(/^<svg /, `<svg class="statechart-svg" data-machine="${escapeXml(chart.id)}" `)
     .replace(
       /<g id="((?:node|clust)\d+)" class="(node|cluster)">\n<title>([^<]*)<\/title>/g,
       (whole, gid: string, kind: string, title: string) => {

@@ -72,7 +72,8 @@ function describeStep(step: ReturnType<typeof nextModuleStep>): string {
   return step.kind === 'runHook' ? `runHook ${step.binding} ${step.hook}` : step.kind;
 }
 
-function convergeView(state: EngineState): ConvergeView {
+/** What the state panel shows of the converge in `state`. */
+export function convergeView(state: EngineState): ConvergeView {
   const c = state.converge.context;
   return {
     phase: String(state.converge.value),
@@ -85,7 +86,8 @@ function convergeView(state: EngineState): ConvergeView {
   };
 }
 
-function moduleView(snap: EngineState['modules'][string]): ModuleView {
+/** What the state panel shows of one module's lifecycle snapshot. */
+export function moduleView(snap: EngineState['modules'][string]): ModuleView {
   const c = snap.context;
   return {
     state: moduleStateName(snap),
@@ -96,9 +98,16 @@ function moduleView(snap: EngineState['modules'][string]): ModuleView {
   };
 }
 
-/** Folds the log with `applyEvent` (as `replay` does) and records the state after every event. */
-export function buildStateTable(events: readonly ConvergeEvent[]): StateTable {
-  const state = initialEngineState();
+/**
+ * Folds the log with `applyEvent` (as `replay` does) and records the state after every event.
+ * `from` is the state before the first event (default: the initial state, for a log from seq 1);
+ * it is folded in place.
+ */
+export function buildStateTable(
+  events: readonly ConvergeEvent[],
+  from: EngineState = initialEngineState(),
+): StateTable {
+  const state = from;
   const modules: string[] = [];
   const known = new Set<string>();
   const startup = new Pool<string>();

@@ -12,12 +12,14 @@ import {
   MemoryEventStore,
   ProcessGroupRegistry,
 } from '@converge/runtime';
+import type { EngineServer } from '@converge/server';
 import { merge, type Subscription } from 'rxjs';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
 import { openStore } from '../log-source.js';
+import { startOperatorServer } from '../operator-server.js';
 
 export interface RunOptions {
   modulesDir: string;
@@ -39,6 +41,10 @@ export interface RunOptions {
   store?: string;
   json: boolean;
   namespace: string;
+  /** `--listen ADDR:PORT`: where the HTTP endpoints are served (without --once: by default). */
+  listen?: string;
+  /** `--debug-socket PATH`: where the debug routes are served. */
+  debugSocket?: string;
 }
 
 /** The outcome of `converge run --once`: exit status and a one-line reason. */
@@ -219,6 +225,8 @@ export async function runCommand(
     : undefined;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // addon-operator's HTTP server and debug socket (served by default when long-running).
+  let served: EngineServer | undefined;
   const finish = async (outcome: RunOutcome): Promise<RunOutcome> => {
     stopping = true;
     logger.info(
@@ -226,6 +234,7 @@ export async function runCommand(
       'stopping: running tasks have the stop grace to end',
     );
     await engine.stop({ graceMs: stopGraceMs });
+    await served?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await elector?.stop();
@@ -248,6 +257,28 @@ export async function runCommand(
       );
     return outcome;
   };
+  try {
+    served = await startOperatorServer(
+      engine,
+      {
+        ...(o.listen !== undefined ? { listen: o.listen } : {}),
+        ...(o.debugSocket !== undefined ? { debugSocket: o.debugSocket } : {}),
+        onlyWhenAsked: o.once,
+        ...(o.store !== undefined ? { store: o.store } : {}),
+      },
+      process.env,
+      (message) => logger.warn({}, message),
+    );
+  } catch (e) {
+    return finish({ code: 1, message: e instanceof Error ? e.message : String(e) });
+  }
+  if (served) {
+    logger.info({ url: served.url || undefined, debugSocket: served.debugSocket }, 'serving');
+    if (tty)
+      process.stderr.write(
+        `converge: serving ${[served.url, served.debugSocket].filter(Boolean).join(' and ')}\n`,
+      );
+  }
   view?.start();
   try {
     await target.check();

@@ -11,6 +11,7 @@ import type {
   ObjectApplier,
 } from '@converge/core';
 import type { ConvergeEvent, EventOf, EventType, NewEvent } from '@converge/protocol';
+import { countTaskWait } from '../operator-metrics.js';
 import type { EngineHost, ModuleRuntime } from './engine-host.js';
 import { EngineLog, type EventPayload } from './engine-log.js';
 import type { EngineOptions } from './engine-options.js';
@@ -175,7 +176,16 @@ export class EngineCore implements QueueHost, EngineHost {
   async handle(task: Task, queue: TaskQueue): Promise<TaskResult> {
     const fields = taskLogFields(task, queue.name);
     this.logger.debug(fields, `${task.type} start`);
+    const started = this.clock.now();
+    countTaskWait(this.metrics, task, queue.name, started);
     const result = await this.behaviour.dispatch(this, task, queue);
+    // Each ModuleRun invocation is timed (addon-operator's module-run task).
+    if (task.type === 'ModuleRun' && task.module)
+      this.metrics.observe(
+        'module_run_seconds',
+        { module: task.module },
+        (this.clock.now() - started) / 1000,
+      );
     if (result.status !== 'Fail') this.logger.debug({ ...fields, status: result.status }, `${task.type} end`);
     return result;
   }

@@ -1,3 +1,4 @@
+import { noteQueued } from '../operator-metrics.js';
 import { IdSource } from './ids.js';
 import { MAIN } from './queue-names.js';
 import type { Task } from './task.js';
@@ -26,7 +27,9 @@ export class EngineQueues {
   }
 
   newTask(t: Omit<Task, 'id' | 'failureCount'>): Task {
-    return { ...t, id: this.ids.next(t.type), failureCount: 0 };
+    const task = { ...t, id: this.ids.next(t.type), failureCount: 0 };
+    noteQueued(task, this.host.clock.now());
+    return task;
   }
 
   enqueue(task: Task): void {

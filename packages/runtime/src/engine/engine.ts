@@ -9,9 +9,11 @@ import type { ConvergeEvent } from '@converge/protocol';
 import { defer, distinctUntilChanged, map, type Observable, Subject, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
-import { nullMetrics } from '../metrics.js';
+import { OnDemandMetrics } from '../metrics.js';
+import { observeOperatorMetrics, withActivation } from '../operator-metrics.js';
 import { MemoryEventStore } from '../store/index.js';
 import { SealableStore } from '../store/sealable-store.js';
+import { observeTraces } from '../tracing.js';
 import {
   configSections,
   handleApplyConfig,
@@ -25,6 +27,7 @@ import { endCrashLeftovers } from './crash-leftovers.js';
 import { EngineCore, MAIN } from './engine-core.js';
 import type { EngineOptions } from './engine-options.js';
 import { handleGlobalStartupHook, handleHookTask } from './hook-task-handlers.js';
+import { kubeSnapshotCounts } from './kube-snapshot-metrics.js';
 import { handleModuleDelete, handleModuleRun, handleParallelModuleRun } from './module-handlers.js';
 import { Schedules } from './schedules.js';
 import { withStopSignal } from './stop-signal.js';
@@ -60,6 +63,8 @@ export interface Engine {
    * engine becomes idle and `false` when work starts (distinct). Completes on stop.
    */
   readonly idle$: Observable<boolean>;
+  /** Emits whenever a queue's tasks or running task change (what `idle$` and queue views follow). */
+  readonly activity$: Observable<void>;
   /** True when no task is runnable and nothing is in flight (timers may be pending). */
   isIdle(): boolean;
   /** Delivers a new config document (what a ConfigSource watch does). */
@@ -161,7 +166,7 @@ export function createEngine(options: EngineOptions): Engine {
     ),
   );
   const stopSignal = new AbortController();
-  const core = new EngineCore(
+  const core: EngineCore = new EngineCore(
     {
       ...options,
       ...withStopSignal(options, stopSignal.signal),
@@ -169,22 +174,16 @@ export function createEngine(options: EngineOptions): Engine {
       random: options.random ?? systemRandom,
       store,
       logger,
-      metrics: options.metrics ?? nullMetrics,
+      // addon-operator's metrics once serveEngine enables them (nothing is kept before).
+      metrics: withActivation(options.metrics ?? new OnDemandMetrics(), (): EngineState => core.state),
     },
     { dispatch, onDynamicEnabledChanged },
   );
   const schedules = new Schedules(core);
-  let convergeTiming: { startedAt: number; activation: string } | undefined;
+  observeOperatorMetrics(core, core.metrics, () => kubeSnapshotCounts(core));
+  // Spans from the event stream, no-op unless the embedder registered an OpenTelemetry SDK.
+  observeTraces(core);
   core.onEvent((e) => {
-    // convergence_seconds / convergence_total per activation (AO §5.6, scenario 43).
-    if (e.type === 'ConvergeStarted' && !convergeTiming)
-      convergeTiming = { startedAt: core.clock.now(), activation: e.reason };
-    if (e.type === 'ConvergeCompleted' && convergeTiming) {
-      const labels = { activation: convergeTiming.activation };
-      core.metrics.inc('convergence_seconds', labels, (core.clock.now() - convergeTiming.startedAt) / 1000);
-      core.metrics.inc('convergence_total', labels);
-      convergeTiming = undefined;
-    }
     if (e.type === 'ModuleHooksRegistered') {
       const hooks = core.moduleRuntime.get(e.module)?.hooks ?? [];
       schedules.ensure(crontabsOf(hooks));
@@ -216,6 +215,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     events$: eventSubject.asObservable(),
     idle$,
+    activity$: activity.asObservable(),
     isIdle: () => core.isIdle(),
     applyConfig: (config) => onConfigChanged(core, config),
     fireSchedule: (crontab) => schedules.fire(crontab),

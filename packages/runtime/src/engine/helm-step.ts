@@ -9,6 +9,35 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * are absent. Returns an error text on failure (already recorded as HelmOperationFailed).
  */
 export async function runHelmStep(core: EngineCore, module: string): Promise<string | undefined> {
+  // module_helm_seconds for the whole step (addon-operator's RunHelmInstall).
+  const started = core.clock.now();
+  try {
+    return await helmStep(core, module);
+  } finally {
+    core.metrics.observe('module_helm_seconds', { module }, (core.clock.now() - started) / 1000);
+  }
+}
+
+/** Runs `step` timed as `helm_operation_seconds{operation}` (addon-operator's sub-steps). */
+async function timed<T>(
+  core: EngineCore,
+  module: string,
+  operation: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  const started = core.clock.now();
+  try {
+    return await step();
+  } finally {
+    core.metrics.observe(
+      'helm_operation_seconds',
+      { module, operation },
+      (core.clock.now() - started) / 1000,
+    );
+  }
+}
+
+async function helmStep(core: EngineCore, module: string): Promise<string | undefined> {
   const releases = core.options.releases;
   const chartValues = core.values.hookValues(module);
   const def = core.moduleDefs.get(module);
@@ -16,7 +45,7 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
   if (invalid) return recordFailure(core, module, 'validate', `check helm values: ${invalid}`);
   let operation = 'render';
   try {
-    const rendered = await releases.render(module, chartValues);
+    const rendered = await timed(core, module, 'template', () => releases.render(module, chartValues));
     operation = 'status';
     const info = await releases.status(module);
     const unmanaged = isUnmanaged(core, module);
@@ -33,7 +62,9 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
     else if (info.checksum !== rendered.checksum) reason = 'checksum';
     else {
       operation = 'check-upgrade';
-      const absent = await releases.absentResources(module, rendered);
+      const absent = await timed(core, module, 'check-upgrade', () =>
+        releases.absentResources(module, rendered),
+      );
       if (absent.length > 0) reason = 'absent';
     }
     if (!reason && (maintenanceLabel ?? 'false') !== String(unmanaged)) reason = 'maintenance';
@@ -47,11 +78,9 @@ export async function runHelmStep(core: EngineCore, module: string): Promise<str
       moduleChecksum: rendered.checksum,
       [MAINTENANCE_LABEL]: String(unmanaged),
     };
-    const out = await releases.upgrade(module, chartValues, {
-      checksum: rendered.checksum,
-      labels,
-      rendered,
-    });
+    const out = await timed(core, module, 'upgrade', () =>
+      releases.upgrade(module, chartValues, { checksum: rendered.checksum, labels, rendered }),
+    );
     core.emit('HelmReleaseUpgraded', {
       module,
       release: module,

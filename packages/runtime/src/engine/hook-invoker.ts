@@ -10,6 +10,7 @@ import {
 } from '@converge/core';
 import type { BindingType, JsonPatchOperation } from '@converge/protocol';
 import { HookMetricsError, HookMetricsStorage } from '../hook-metrics.js';
+import { hookMetricsSink } from '../metrics.js';
 import type { EngineCore } from './engine-core.js';
 
 export interface HookInvocation {
@@ -70,7 +71,7 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
     : { hook: inv.hook.name, binding: inv.binding, queue: inv.queue };
   core.metrics.observe(
     inv.module ? 'module_hook_run_seconds' : 'global_hook_run_seconds',
-    { ...labels, activation: '' },
+    labels,
     (core.clock.now() - started) / 1000,
   );
   if (result.ok) {
@@ -103,7 +104,9 @@ const hookMetrics = new WeakMap<EngineCore, HookMetricsStorage>();
 function hookMetricsOf(core: EngineCore): HookMetricsStorage {
   let storage = hookMetrics.get(core);
   if (!storage) {
-    storage = new HookMetricsStorage(core.metrics, (message) => core.logger.warn({}, message));
+    storage = new HookMetricsStorage(hookMetricsSink(core.metrics), (message) =>
+      core.logger.warn({}, message),
+    );
     hookMetrics.set(core, storage);
   }
   return storage;
