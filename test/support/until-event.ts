@@ -1,0 +1,26 @@
+import type { ConvergeEvent } from '@converge/protocol';
+
+/** What `untilEvent` reads: an engine (or test engine) with its log and a listener for new events. */
+export interface EventSource {
+  readonly events: readonly ConvergeEvent[];
+  onEvent(listener: (e: ConvergeEvent) => void): () => void;
+}
+
+/**
+ * Resolves with the first event of the log that matches, already there or appended later: a wait
+ * for an event, not for time (the test's own timeout ends a wait for an event that never comes).
+ */
+export function untilEvent<T extends ConvergeEvent = ConvergeEvent>(
+  source: EventSource,
+  match: (e: ConvergeEvent) => boolean,
+): Promise<T> {
+  const found = source.events.find(match);
+  if (found) return Promise.resolve(found as T);
+  return new Promise((resolve) => {
+    const off = source.onEvent((e) => {
+      if (!match(e)) return;
+      off();
+      resolve(e as T);
+    });
+  });
+}
