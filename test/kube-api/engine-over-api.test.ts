@@ -28,13 +28,13 @@ afterEach(async () => {
  */
 function until(engine: Engine, check: () => boolean): Promise<void> {
   return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
+    const subscriptions: { unsubscribe(): void }[] = [];
     const test = () => {
       if (!check()) return;
-      for (const off of offs.splice(0)) off();
+      for (const s of subscriptions.splice(0)) s.unsubscribe();
       resolve();
     };
-    offs.push(engine.onEvent(test), engine.onActivity(test));
+    subscriptions.push(engine.events$.subscribe(test), engine.activity$.subscribe(test));
     test();
   });
 }
