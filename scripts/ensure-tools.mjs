@@ -5,18 +5,23 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const wanted = [
-  { bin: '/usr/bin/jq', pkg: 'jq' },
-  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/jq', pkg: 'jq', usedBy: 'hook fixtures that call jq and the jq engine tests' },
+  { bin: '/usr/bin/chromium', pkg: 'chromium', usedBy: 'the timeline page test in a headless browser' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin));
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const names = missing.map((m) => m.pkg);
   if (!isRoot) {
-    console.warn(`missing ${names.join(', ')}: install with apt-get install ${names.join(' ')}`);
+    console.warn(
+      `pretest: missing ${names.join(', ')} (${missing.map((m) => m.usedBy).join('; ')}): not root, so not installing; install with apt-get install ${names.join(' ')}`,
+    );
   } else {
     try {
-      console.log(`installing ${names.join(', ')} with apt-get`);
+      const why = missing.map((m) => `${m.pkg} (${m.usedBy})`).join(', ');
+      console.log(
+        `pretest: the tests need ${why}, and ${missing.map((m) => m.bin).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: running apt-get update and apt-get install -y ${names.join(' ')} (as root)`,
+      );
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
       execFileSync('apt-get', ['install', '-y', '-qq', ...names], {
         stdio: 'inherit',

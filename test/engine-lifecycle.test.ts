@@ -5,6 +5,7 @@ import { replay } from '@converge/core';
 import { createEngine, InMemoryCluster, MemoryLogger, PrometheusMetrics } from '@converge/runtime';
 import { CodeHookRunner, CodeModuleSource, createTestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
+import { untilEvent } from './support/until-event.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -77,7 +78,7 @@ describe('engine lifecycle and observability', () => {
       metrics,
     });
     await engine.start();
-    await new Promise((r) => setTimeout(r, 50));
+    await untilEvent(engine, (e) => e.type === 'RetryScheduled' && e.module === 'a');
     await engine.stop();
     await t.stop();
     const failed = logger.records.find(

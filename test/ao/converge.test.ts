@@ -71,6 +71,14 @@ describe('startup and converge (AO §18.2, §18.3)', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let bothStarted!: () => void;
+    const aAndB = new Promise<void>((r) => {
+      bothStarted = r;
+    });
+    const begin = (m: string) => {
+      started.push(m);
+      if (started.length === 2) bothStarted();
+    };
     t = await createTestEngine({
       modules: [
         {
@@ -78,7 +86,7 @@ describe('startup and converge (AO §18.2, §18.3)', () => {
           order: 10,
           hooks: [
             hook(log, 'hooks/h', { beforeHelm: 1 }, async () => {
-              started.push('a');
+              begin('a');
               await gate;
               return undefined;
             }),
@@ -89,7 +97,7 @@ describe('startup and converge (AO §18.2, §18.3)', () => {
           order: 10,
           hooks: [
             hook(log, 'hooks/h', { beforeHelm: 1 }, async () => {
-              started.push('b');
+              begin('b');
               await gate;
               return undefined;
             }),
@@ -108,8 +116,12 @@ describe('startup and converge (AO §18.2, §18.3)', () => {
       ],
     });
     const starting = t.start();
-    await new Promise((r) => setTimeout(r, 50));
+    // a and b run at once (both wait on the gate); c's run waits on main behind their group.
+    await aAndB;
     expect(started.sort()).toEqual(['a', 'b']);
+    const { main, ...others } = t.queues();
+    expect(main.tasks.slice(0, 2)).toEqual(['ParallelModuleRun', 'ModuleRun:c']);
+    expect(Object.values(others).flatMap((q) => q.tasks)).not.toContain('ModuleRun:c');
     const queuesOfRuns = t.events
       .filter((e) => e.type === 'ModuleRunStarted')
       .map((e) => (e as { queue: string; module: string }).queue);

@@ -110,12 +110,17 @@ describe('Helm resources monitor, maintenance, CRDs, readiness (AO §11.7, §11.
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let entered!: () => void;
+    const hookRunning = new Promise<void>((r) => {
+      entered = r;
+    });
     t = await createTestEngine({
       modules: [
         {
           name: 'a',
           hooks: [
             hook(new CallLog(), 'hooks/b', { beforeHelm: 1 }, async () => {
+              entered();
               await gate;
               return undefined;
             }),
@@ -125,7 +130,7 @@ describe('Helm resources monitor, maintenance, CRDs, readiness (AO §11.7, §11.
     });
     expect(t.engine.status()).toMatchObject({ ready: false, converge: 'STARTUP_CONVERGE_NOT_STARTED' });
     const started = t.start();
-    await new Promise((r) => setTimeout(r, 20));
+    await hookRunning;
     expect(t.engine.status()).toMatchObject({ ready: false, converge: 'STARTUP_CONVERGE_IN_PROGRESS' });
     release();
     await started;

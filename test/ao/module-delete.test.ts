@@ -23,6 +23,7 @@ const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name
 async function moduleA(
   log: CallLog,
   opts: {
+    bd1?: Parameters<typeof hook>[3];
     bd2?: Parameters<typeof hook>[3];
     ad?: Parameters<typeof hook>[3];
     chart?: boolean;
@@ -36,7 +37,7 @@ async function moduleA(
         order: 10,
         ...(opts.chart === false ? {} : { chart: markerChart('a') }),
         hooks: [
-          hook(log, 'hooks/bd1', { beforeDeleteHelm: 10 }),
+          hook(log, 'hooks/bd1', { beforeDeleteHelm: 10 }, opts.bd1),
           hook(log, 'hooks/bd2', { beforeDeleteHelm: 5 }, opts.bd2),
           hook(log, 'hooks/ad', { afterDeleteHelm: 1 }, opts.ad),
         ],
@@ -98,6 +99,30 @@ describe('module delete and beforeDeleteHelm (AO §18.5)', () => {
     const failed = t!.events.filter((e) => e.type === 'ModuleFailed');
     expect(failed.at(-1)).toMatchObject({ module: 'a', phase: 'beforeDeleteHelm' });
     expect(String((failed.at(-1) as { error: string }).error)).toContain('cleanup refused');
+  });
+
+  it('AO-69 each retry re-runs every beforeDeleteHelm hook from the first, not from the one that failed', async () => {
+    const log = new CallLog();
+    // bd2 (order 5) succeeds every time; bd1 (order 10), the second, fails twice.
+    await moduleA(log, { bd1: failTimes(2, 'bd1 refused') });
+    await t!.setConfig({ aEnabled: false });
+    await t!.advance(60_000);
+    expect(log.names).toEqual([
+      'a/hooks/bd2:beforeDeleteHelm',
+      'a/hooks/bd1:beforeDeleteHelm',
+      'a/hooks/bd2:beforeDeleteHelm',
+      'a/hooks/bd1:beforeDeleteHelm',
+      'a/hooks/bd2:beforeDeleteHelm',
+      'a/hooks/bd1:beforeDeleteHelm',
+      'a/hooks/ad:afterDeleteHelm',
+    ]);
+    expect(deleteSteps(t!).slice(-4)).toEqual([
+      'hooks/bd1',
+      'HelmReleaseUninstalled',
+      'hooks/ad',
+      'ModuleDeleted',
+    ]);
+    expect(t!.releases()).toEqual([]);
   });
 
   it('AO-70 beforeDeleteHelm succeeding on the third attempt uninstalls and runs afterDeleteHelm exactly once', async () => {
@@ -207,29 +232,5 @@ describe('the beforeDeleteHelm binding (users’ five behaviours)', () => {
     const seqs = t.events.filter((e) => ['HookSucceeded', 'HelmReleaseUninstalled'].includes(e.type));
     const bdh = seqs.findIndex((e) => e.type === 'HookSucceeded' && e.binding === 'beforeDeleteHelm');
     expect(seqs[bdh + 1]?.type).toBe('HelmReleaseUninstalled');
-  });
-
-  it('AO-75 hooks are ordered by order number, then by name', async () => {
-    const log = new CallLog();
-    t = await createTestEngine({
-      modules: [
-        {
-          name: 'a',
-          chart: markerChart('a'),
-          hooks: [
-            hook(log, 'hooks/zeta', { beforeDeleteHelm: 7 }),
-            hook(log, 'hooks/alpha', { beforeDeleteHelm: 7 }),
-            hook(log, 'hooks/first', { beforeDeleteHelm: 1 }),
-          ],
-        },
-      ],
-    });
-    await t.start();
-    await t.setConfig({ aEnabled: false });
-    expect(log.names).toEqual([
-      'a/hooks/first:beforeDeleteHelm',
-      'a/hooks/alpha:beforeDeleteHelm',
-      'a/hooks/zeta:beforeDeleteHelm',
-    ]);
   });
 });

@@ -107,6 +107,10 @@ describe('parallel module runs (AO §7.5, §18.7)', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let nineteen!: () => void;
+    const nineteenRunning = new Promise<void>((r) => {
+      nineteen = r;
+    });
     const log = new CallLog();
     t = await createTestEngine({
       modules: names.map((name) => ({
@@ -116,6 +120,7 @@ describe('parallel module runs (AO §7.5, §18.7)', () => {
           hook(log, 'hooks/h', { beforeHelm: 1 }, async () => {
             running++;
             peak = Math.max(peak, running);
+            if (running === 19) nineteen();
             await gate;
             running--;
             return undefined;
@@ -124,9 +129,15 @@ describe('parallel module runs (AO §7.5, §18.7)', () => {
       })),
     });
     const starting = t.start();
-    // Let every queue reach its gated hook (real time: the virtual clock does not move).
-    for (let i = 0; i < 50 && running < 19; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 20));
+    // Every parallel queue reached its gated hook (an event: the 19th hook call).
+    await nineteenRunning;
+    // No 20th run can start: the 19 parallel queues each run one module, the 6 others wait behind them.
+    const parallel = Object.entries(t.queues()).filter(([name]) => name.startsWith('parallel_queue_'));
+    const busy = parallel.filter(([, q]) => q.running !== undefined);
+    expect(busy.map(([name]) => name).sort()).toEqual(
+      Array.from({ length: 19 }, (_, i) => `parallel_queue_${i}`).sort(),
+    );
+    expect(parallel.reduce((n, [, q]) => n + q.tasks.length, 0)).toBe(25);
     expect(running).toBe(19);
     release();
     await starting;

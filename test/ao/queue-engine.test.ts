@@ -105,6 +105,48 @@ describe('queue result semantics (AO §1.3, §18.1)', () => {
     expect(h.at('C', 2)).toEqual(['C', 'X']);
   });
 
+  it('AO-2 Repeat keeps C at the head and re-runs it after 25 ms: no failure count, no retry, sub-tasks ignored with a warning', async () => {
+    const h = harness({
+      C: (call) =>
+        call <= 2
+          ? { status: 'Repeat', head: [task('H')], after: [task('A')], tail: [task('T')] }
+          : { status: 'Success' },
+    });
+    const c = task('C');
+    h.queue.addLast(c);
+    h.queue.addLast(task('X'));
+    await h.settle();
+    expect(h.order()).toEqual(['C']);
+    expect(h.queue.tasks.map((t) => t.id)).toEqual(['C', 'X']);
+    expect(h.queue.sleepDeadline).toBe(25);
+    await h.advance(24);
+    expect(h.order()).toEqual(['C']);
+    await h.advance(1);
+    expect(h.order()).toEqual(['C', 'C']);
+    expect(h.at('C', 2)).toEqual(['C', 'X']);
+    await h.advance(25);
+    expect(h.order()).toEqual(['C', 'C', 'C', 'X']);
+    expect(c.failureCount).toBe(0);
+    expect(h.retries).toEqual([]);
+    expect(h.warnings).toEqual([
+      { id: 'C', message: expect.stringMatching(/ignored/) },
+      { id: 'C', message: expect.stringMatching(/ignored/) },
+    ]);
+    expect(h.queue.tasks).toEqual([]);
+  });
+
+  it('AO-2 a Repeat with its own delay sleeps that long instead of 25 ms', async () => {
+    const h = harness({
+      C: (call) => (call === 1 ? { status: 'Repeat', delayMs: 100 } : { status: 'Success' }),
+    });
+    h.queue.addLast(task('C'));
+    await h.settle();
+    await h.advance(99);
+    expect(h.order()).toEqual(['C']);
+    await h.advance(1);
+    expect(h.order()).toEqual(['C', 'C']);
+  });
+
   it('AO-6 Success with tail tasks appends them after every existing task', async () => {
     const h = harness({ C: () => ({ status: 'Success', tail: [task('T')] }) });
     h.queue.addLast(task('C'));

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
@@ -61,25 +61,46 @@ function replica(identity: string, kubeconfig: string, extra: string[] = []): Re
   return { child, out: () => out, exited, events };
 }
 
-const readyIn = (events: string) =>
-  existsSync(events) && readFileSync(events, 'utf8').includes('"type":"ConvergeCompleted"');
-
-async function until(what: string, check: () => boolean, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Resolves once `r` has done what `done` checks, looked at on every line it prints and every change
+ * of its events file (events, not time); rejects with its output if it exits first.
+ */
+function until(what: string, r: Replica, done: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(work, () => check());
+    const stop = () => {
+      watcher.close();
+      r.child.stdout?.off('data', check);
+      r.child.stderr?.off('data', check);
+      r.child.off('exit', exited);
+    };
+    function check() {
+      if (!done()) return;
+      stop();
+      resolve();
+    }
+    function exited() {
+      stop();
+      reject(new Error(`waiting for ${what}: the replica exited first; it printed:\n${r.out()}`));
+    }
+    r.child.stdout?.on('data', check);
+    r.child.stderr?.on('data', check);
+    r.child.on('exit', exited);
+    check();
+  });
 }
+
+const converged = (r: Replica) => () =>
+  existsSync(r.events) && readFileSync(r.events, 'utf8').includes('"type":"ConvergeCompleted"');
 
 describe('converge run --leader-election', () => {
   it('one replica converges, the other stands by naming it, and takes over when the leader stops', async () => {
     server = await startKubeApiServer();
     const kubeconfig = server.writeKubeconfig(join(work, 'kubeconfig'));
     const a = replica('replica-a', kubeconfig);
-    await until('replica-a converged', () => readyIn(a.events));
+    await until('replica-a converged', a, converged(a));
     const b = replica('replica-b', kubeconfig);
-    await until('replica-b standing by', () => b.out().includes('standing by'));
+    await until('replica-b standing by', b, () => b.out().includes('standing by'));
     expect(b.out()).toContain('"holder":"replica-a"');
     expect(existsSync(b.events) && readFileSync(b.events, 'utf8').includes('ModuleRunStarted')).toBe(false);
     const lease = server.cluster.get({
@@ -102,7 +123,7 @@ describe('converge run --leader-election', () => {
     expect(['', 'replica-b']).toContain(
       (after as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity,
     );
-    await until('replica-b converged', () => readyIn(b.events), 10_000);
+    await until('replica-b converged', b, converged(b));
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(143);
   });

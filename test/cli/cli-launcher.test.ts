@@ -3,6 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -30,6 +31,20 @@ function oldSystemNode(): string | undefined {
 }
 
 const systemNode = oldSystemNode();
+/**
+ * How the launcher is started on a Node below 22.13: the system's own old Node when there is one,
+ * else this Node with a preload that makes it report v20.0.0 (so these tests run on every machine).
+ */
+const oldNode: { command: string; args: string[]; name: string } = systemNode
+  ? { command: systemNode, args: [], name: `the system Node (${systemNode})` }
+  : {
+      command: process.execPath,
+      args: [
+        '--import',
+        pathToFileURL(join(import.meta.dirname, '..', 'support', 'report-node-20.mjs')).href,
+      ],
+      name: 'a Node that reports v20.0.0',
+    };
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
 function alive(pid: number): boolean {
@@ -42,13 +57,14 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Starts `converge run` (no --once, so it runs until stopped) through the launcher on the old
- * system Node, waits until the engine converges, and returns both processes.
+ * Starts `converge run` (no --once, so it runs until stopped) through the launcher on an old
+ * Node (`oldNode`), waits until the engine converges, and returns both processes.
  */
 async function startThroughLauncher(name: string) {
   const child = spawn(
-    systemNode!,
+    oldNode.command,
     [
+      ...oldNode.args,
       launcher,
       'run',
       join(quickstart, 'modules'),
@@ -74,7 +90,7 @@ async function startThroughLauncher(name: string) {
   return { launcher: child, engine: Number(pid), exited };
 }
 
-describe.skipIf(systemNode === undefined)(`the converge launcher on the system Node (${systemNode})`, () => {
+describe(`the converge launcher on ${oldNode.name}`, () => {
   it('SIGTERM to the launcher stops the engine it started, and the launcher exits with its status', async () => {
     const { launcher: child, engine, exited } = await startThroughLauncher('term');
     expect(alive(engine)).toBe(true);

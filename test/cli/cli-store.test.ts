@@ -1,5 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +38,29 @@ const runQuickstart = (...extra: string[]) => [
   '--json',
   ...extra,
 ];
+
+/**
+ * One `run --once --events events.jsonl` of the quickstart on the default store (`.converge/` in
+ * its cwd), made on first use and shared: the tests that need "a directory after a run" copy it
+ * instead of running the quickstart again.
+ */
+let seeded: string | undefined;
+function seedRun(): string {
+  if (seeded) return seeded;
+  const cwd = join(work, 'seed');
+  mkdirSync(cwd);
+  const r = converge(runQuickstart('--once', '--events', join(cwd, 'events.jsonl')), cwd);
+  expect(r.code, r.stderr).toBe(0);
+  seeded = cwd;
+  return cwd;
+}
+
+/** A copy of the seed run's directory (its store, lock file left out, and its events file). */
+function afterOneRun(name: string): string {
+  const cwd = join(work, name);
+  cpSync(seedRun(), cwd, { recursive: true, filter: (src) => !src.endsWith('.lock') });
+  return cwd;
+}
 
 /** Starts the bin; `line(p)` resolves with the first stdout line matching `p`. */
 function start(args: string[]) {
@@ -86,7 +119,7 @@ describe('converge run: one writer per store', () => {
 
   it('a store whose last row was altered is refused: exit 1 naming the seq and the path', () => {
     const path = join(work, 'altered.sqlite');
-    expect(converge(runQuickstart('--once', '--store', `sqlite:${path}`)).code).toBe(0);
+    copyFileSync(join(seedRun(), '.converge', 'events.sqlite'), path);
     const raw = new DatabaseSync(path);
     const last = raw.prepare('SELECT seq, json FROM events ORDER BY seq DESC LIMIT 1').get() as {
       seq: number;
@@ -134,10 +167,8 @@ describe('readers never create a store', () => {
 
 describe('converge run files', () => {
   it('the default store under .converge/ is 0700, its files 0600, and the --events file and a timeline page 0600', () => {
-    const cwd = join(work, 'private');
-    mkdirSync(cwd);
+    const cwd = seedRun();
     const events = join(cwd, 'events.jsonl');
-    expect(converge(runQuickstart('--once', '--events', events), cwd).code).toBe(0);
     const mode = (p: string) => statSync(p).mode & 0o777;
     expect(mode(join(cwd, '.converge'))).toBe(0o700);
     expect(mode(join(cwd, '.converge', 'events.sqlite'))).toBe(0o600);
@@ -151,10 +182,8 @@ describe('converge run files', () => {
   });
 
   it('--events appends: a second run continues the seqs, and the file holds both runs', () => {
-    const cwd = join(work, 'twice');
-    mkdirSync(cwd);
+    const cwd = afterOneRun('twice');
     const events = join(cwd, 'events.jsonl');
-    expect(converge(runQuickstart('--once', '--events', events), cwd).code).toBe(0);
     const firstRun = jsonLines(readFileSync(events, 'utf8'));
     expect(converge(runQuickstart('--once', '--events', events), cwd).code).toBe(0);
     const log = jsonLines(readFileSync(events, 'utf8'));
@@ -168,10 +197,8 @@ describe('converge run files', () => {
   });
 
   it('--events whose last line is torn: exit 1 naming the file and line, the file unchanged', () => {
-    const cwd = join(work, 'torn');
-    mkdirSync(cwd);
+    const cwd = afterOneRun('torn');
     const events = join(cwd, 'events.jsonl');
-    expect(converge(runQuickstart('--once', '--events', events), cwd).code).toBe(0);
     const lines = readFileSync(events, 'utf8').split('\n').length - 1;
     writeFileSync(events, `${readFileSync(events, 'utf8')}{"seq":`);
     const before = readFileSync(events, 'utf8');
@@ -182,10 +209,8 @@ describe('converge run files', () => {
   });
 
   it('--events ahead of the store is refused: it holds another store log', () => {
-    const cwd = join(work, 'ahead');
-    mkdirSync(cwd);
+    const cwd = afterOneRun('ahead');
     const events = join(cwd, 'events.jsonl');
-    expect(converge(runQuickstart('--once', '--events', events), cwd).code).toBe(0);
     const r = converge(
       runQuickstart('--once', '--events', events, '--store', `sqlite:${join(cwd, 'new.sqlite')}`),
       cwd,

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { moduleStateName, replay } from '@converge/core';
 import { type ConvergeEvent, convergeEventSchema } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { observableState } from '../support/recorder.js';
+import { goldenAction } from './golden-files.js';
 import { goldenScenarios } from './scenarios.js';
 
 const dir = import.meta.dirname;
-const update = process.env.UPDATE_GOLDEN === '1';
 
 /** A readable summary of a folded state, kept beside each golden log. */
 function summary(events: ConvergeEvent[]) {
@@ -31,7 +31,7 @@ describe('golden logs', () => {
     const stateFile = join(dir, `${name}.state.json`);
 
     it(`replays ${name}.jsonl to its recorded state without any executor`, async () => {
-      if (update || !existsSync(logFile)) {
+      if (goldenAction([logFile, stateFile]) === 'record') {
         const t = await run();
         writeFileSync(logFile, `${t.events.map((e) => JSON.stringify(e)).join('\n')}\n`);
         writeFileSync(stateFile, `${JSON.stringify(summary([...t.events]), null, 2)}\n`);

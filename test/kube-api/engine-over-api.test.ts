@@ -7,6 +7,7 @@ import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } f
 import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
 import { createEngine, createLogger, type Engine, VirtualClock } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
+import { merge, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observableState } from '../support/recorder.js';
 
@@ -22,12 +23,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/**
+ * Resolves once `check` holds, re-checked on every event the engine appends and every change of its
+ * activity (busy/idle): a wait for events, not for time (the test's timeout ends a wait that never does).
+ */
+function until(engine: Engine, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    let subscription: Subscription | undefined;
+    const test = () => {
+      if (done || !check()) return;
+      done = true;
+      subscription?.unsubscribe();
+      resolve();
+    };
+    subscription = merge(engine.events$, engine.activity$).subscribe(test);
+    if (done) subscription.unsubscribe();
+    test();
+  });
 }
 
 async function operator(
@@ -90,7 +103,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     it(`AO-46 AO-49 AO-67 AO-68 with ${helm}: installs through helm, then a ConfigMap edit disables the module and beforeDeleteHelm sees the chart's object before uninstall`, async () => {
       const { server, engine, calls } = await operator(helm);
       await engine.start();
-      await until('module a ready', () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
+      await until(engine, () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
       expect(calls().slice(0, 3)).toEqual([
         'a/startup:onStartup',
         'a/before:beforeHelm',
@@ -112,7 +125,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
         body: JSON.stringify({ data: { aEnabled: 'false' } }),
       });
       expect(res.status).toBe(200);
-      await until('module a deleted', () => engine.state.enabled.length === 0 && engine.isIdle());
+      await until(engine, () => engine.state.enabled.length === 0 && engine.isIdle());
       const deletion = calls().slice(calls().indexOf('a/bd2:beforeDeleteHelm'));
       expect(deletion).toEqual([
         'a/bd2:beforeDeleteHelm',
@@ -142,7 +155,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     const clock = new VirtualClock();
     const { server, engine } = await operator('helm3', clock);
     await engine.start();
-    await until('module a ready', () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
+    await until(engine, () => engine.state.modules.a?.value === 'ready' && engine.isIdle());
     const upgrades = () => engine.events.filter((e) => e.type === 'HelmReleaseUpgraded').length;
     const before = upgrades();
     const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/a-marker`, {
@@ -152,8 +165,8 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     expect(server.cluster.get(marker)).toBe(undefined);
     // The monitor checks every 4m30s plus up to 59 s of jitter (AO §11.7): step 5m30s of engine time.
     const target = clock.now() + 330_000;
-    while (clock.fireNext(target)) await until('the engine idle', () => engine.isIdle());
-    await until('a-marker re-created', () => server.cluster.get(marker) !== undefined && engine.isIdle());
+    while (clock.fireNext(target)) await until(engine, () => engine.isIdle());
+    await until(engine, () => server.cluster.get(marker) !== undefined && engine.isIdle());
     expect(upgrades()).toBe(before + 1);
     const upgrade = engine.events.filter((e) => e.type === 'HelmReleaseUpgraded').at(-1);
     expect(upgrade).toMatchObject({ module: 'a', reason: 'absent' });
@@ -176,7 +189,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     async function disableWidgets(modules: string) {
       const { server, engine } = await operator('helm3', undefined, modules, {});
       await engine.start();
-      await until('widgets ready', () => engine.state.modules.widgets?.value === 'ready' && engine.isIdle());
+      await until(engine, () => engine.state.modules.widgets?.value === 'ready' && engine.isIdle());
       // EnsureCRDs created the definition before the hooks' kubernetes binding started; helm made the Widget.
       expect(server.cluster.get(crd)).toBeDefined();
       expect(server.cluster.get(widget)?.metadata.finalizers).toEqual(['example.com/cleanup']);
@@ -185,7 +198,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
         headers: { 'Content-Type': 'application/merge-patch+json' },
         body: JSON.stringify({ data: { widgetsEnabled: 'false' } }),
       });
-      await until('widgets deleted', () => engine.state.enabled.length === 0 && engine.isIdle());
+      await until(engine, () => engine.state.enabled.length === 0 && engine.isIdle());
       return server;
     }
 

@@ -24,7 +24,14 @@ const LEASE = {
   namespace: 'default',
   name: 'addon-operator-leader-election',
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A promise and the function that resolves it (for waiting on an elector's callbacks). */
+function signal<T = void>() {
+  let fire!: (value: T) => void;
+  const fired = new Promise<T>((r) => {
+    fire = r;
+  });
+  return { fire, fired };
+}
 
 async function setup() {
   server = await startKubeApiServer();
@@ -50,32 +57,46 @@ const spec = () =>
 describe('LeaderElector', () => {
   it('exactly one of two replicas leads; the other sees who', async () => {
     const elector = await setup();
-    const a = elector('replica-a');
-    const b = elector('replica-b');
+    // Long leases: however slow this machine is, the leader cannot lose the lease during the test.
+    const slow = { leaseDurationSeconds: 30, renewDeadlineMs: 20_000 };
+    const seen = signal<string>();
+    const onNewLeader = (standbyOf: string) => (id: string) => {
+      if (id !== '' && id !== standbyOf) seen.fire(id);
+    };
+    const a = elector('replica-a', { ...slow, onNewLeader: onNewLeader('replica-a') });
+    const b = elector('replica-b', { ...slow, onNewLeader: onNewLeader('replica-b') });
     void a.start();
     void b.start();
     await Promise.race([a.start(), b.start()]);
-    await sleep(200);
+    // The standby has looked at the lease and seen the other replica hold it (an event, not a time).
+    const holder = await seen.fired;
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     const [leader, standby] = a.isLeader ? [a, b] : [b, a];
-    expect(spec()?.holderIdentity).toBe(leader === a ? 'replica-a' : 'replica-b');
-    expect(standby.holder).toBe(spec()?.holderIdentity);
+    expect(holder).toBe(leader === a ? 'replica-a' : 'replica-b');
+    expect(spec()?.holderIdentity).toBe(holder);
+    expect(standby.holder).toBe(holder);
+    expect(standby.isLeader).toBe(false);
     expect(spec()?.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
   it('a leader that stops releases the lease and the standby takes over at once', async () => {
     const elector = await setup();
-    const a = elector('replica-a');
+    // a's lease lasts 60 s: b can only take it before the test's timeout because a released it.
+    const a = elector('replica-a', { leaseDurationSeconds: 60, renewDeadlineMs: 30_000 });
     await a.start();
-    const b = elector('replica-b', { leaseDurationSeconds: 30 });
-    void b.start();
-    await sleep(150);
+    const sawA = signal();
+    const b = elector('replica-b', {
+      leaseDurationSeconds: 30,
+      onNewLeader: (id) => {
+        if (id === 'replica-a') sawA.fire();
+      },
+    });
+    const bLeads = b.start();
+    await sawA.fired;
     expect(b.isLeader).toBe(false);
-    const started = Date.now();
     await a.stop();
-    await b.start();
-    // Well before a's 1 s lease would have expired: the release cleared the holder.
-    expect(Date.now() - started).toBeLessThan(900);
+    await bLeads;
+    expect(b.isLeader).toBe(true);
     expect(spec()).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1 });
   });
 
@@ -105,7 +126,13 @@ describe('LeaderElector', () => {
   it('a leader that cannot renew past the deadline stops leading and says so once', async () => {
     const elector = await setup();
     let stopped = 0;
-    const a = elector('replica-a', { onStoppedLeading: () => stopped++ });
+    const lost = signal();
+    const a = elector('replica-a', {
+      onStoppedLeading: () => {
+        stopped++;
+        lost.fire();
+      },
+    });
     await a.start();
     // Someone else takes the lease for a long time (as after a network partition).
     const now = new Date().toISOString().replace('Z', '000Z');
@@ -114,7 +141,8 @@ describe('LeaderElector', () => {
       ...lease,
       spec: { ...lease.spec, holderIdentity: 'intruder', leaseDurationSeconds: 60, renewTime: now },
     });
-    await sleep(800);
+    await lost.fired;
+    // A replica that lost the lease takes no more rounds (it exits, as addon-operator does), so once is all.
     expect(a.isLeader).toBe(false);
     expect(stopped).toBe(1);
     expect(a.holder).toBe('intruder');

@@ -6,7 +6,6 @@ import type { KubeObject } from '@converge/protocol';
 import { ConfigMapDataError } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quietly } from './harness.js';
 
 const REF = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'd8-system', name: 'addon-operator' };
 const configMap = (data: Record<string, string>): KubeObject =>
@@ -37,13 +36,19 @@ async function open(objects: KubeObject[] = [namespace]) {
   return { server, source };
 }
 
-async function until<T>(read: () => T | undefined, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await quietly(20);
+/** Items pushed by a callback; `count(n)` resolves once n have arrived (an event, not a time). */
+class Collected<T> {
+  readonly items: T[] = [];
+  private wake: () => void = () => {};
+  readonly push = (item: T) => {
+    this.items.push(item);
+    this.wake();
+  };
+  async count(n: number): Promise<void> {
+    while (this.items.length < n)
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
   }
 }
 
@@ -83,26 +88,25 @@ describe('KubeConfigMapSource', () => {
   it('watch reports changes; an invalid version goes to onInvalid and the last valid config stays', async () => {
     const { server, source } = await open([namespace, configMap({ global: 'a: 1\n' })]);
     await source.load();
-    const changes: unknown[] = [];
-    const invalid: Error[] = [];
-    source.watch(
-      (c) => changes.push(c),
-      (e) => invalid.push(e),
-    );
-    await quietly(150);
+    const changes = new Collected<unknown>();
+    const invalid = new Collected<Error>();
+    source.watch(changes.push, invalid.push);
+    // No wait for the watch to start: a change before its first list is reported from that list.
     server.cluster.put(configMap({ global: 'a: 2\n' }));
-    await until(() => (changes.length === 1 ? true : undefined));
-    expect(changes).toEqual([{ global: { a: 2 } }]);
+    await changes.count(1);
+    expect(changes.items).toEqual([{ global: { a: 2 } }]);
     server.cluster.put(configMap({ global: '[unclosed' }));
-    await until(() => (invalid.length === 1 ? true : undefined));
-    expect(invalid[0]).toBeInstanceOf(ConfigMapDataError);
-    expect(invalid[0].message).toMatch(/^ConfigMap d8-system\/addon-operator: data\.global: invalid YAML/);
+    await invalid.count(1);
+    expect(invalid.items[0]).toBeInstanceOf(ConfigMapDataError);
+    expect(invalid.items[0].message).toMatch(
+      /^ConfigMap d8-system\/addon-operator: data\.global: invalid YAML/,
+    );
     server.cluster.put(configMap({ global: 'a: 2\n', xEnabled: 'true' }));
-    await until(() => (changes.length === 2 ? true : undefined));
-    expect(changes[1]).toEqual({ global: { a: 2 }, xEnabled: true });
+    await changes.count(2);
+    expect(changes.items[1]).toEqual({ global: { a: 2 }, xEnabled: true });
     server.cluster.remove(REF);
-    await until(() => (changes.length === 3 ? true : undefined));
-    expect(changes[2]).toEqual({});
+    await changes.count(3);
+    expect(changes.items[2]).toEqual({});
   });
 
   it('save writes one data key (camelCase of the section), creating the ConfigMap when absent; undefined removes it', async () => {

@@ -102,9 +102,12 @@ describe('KubeCluster.watch ≡ InMemoryCluster.watch', () => {
       const memory = new InMemoryCluster({ objects: c.seed });
       const memoryEvents = new EventLog();
       memory.watch(c.selector, memoryEvents.push);
+      // How many events the in-memory cluster had reported after each step.
+      const after: number[] = [];
       for (const step of c.steps) {
         step(memory);
         await memory.quiesce();
+        after.push(memoryEvents.events.length);
       }
       expect(memoryEvents.events.map(line)).toEqual(c.expect);
 
@@ -112,12 +115,12 @@ describe('KubeCluster.watch ≡ InMemoryCluster.watch', () => {
       const kubeEvents = new EventLog();
       rig.kube.watch(c.selector, kubeEvents.push);
       await rig.kube.ready();
-      for (const step of c.steps) {
+      for (const [i, step] of c.steps.entries()) {
         step(rig.server.cluster);
-        await quietly(60); // one change at a time, as the in-memory run had them
+        // One change at a time, as the in-memory run had them: wait for this step's events.
+        await kubeEvents.count(after[i]);
       }
       await kubeEvents.count(c.expect.length);
-      await quietly(200);
       expect(kubeEvents.events.map(line)).toEqual(c.expect);
       // Deleted carries the last content with the deletion's resourceVersion, in resourceVersion order.
       const versions = kubeEvents.events.map((e) => Number(e.object.metadata.resourceVersion));
@@ -137,9 +140,13 @@ describe('KubeCluster.watch streams', () => {
     rig.server.cluster.put(cm('new', 'default'));
     await events.count(1);
     unsubscribe();
-    await quietly(100);
+    // A second watch is the barrier: once it reports 'after', a live first stream would have too.
+    const barrier = new EventLog();
+    rig.kube.watch(selector, barrier.push);
+    await rig.kube.ready();
     rig.server.cluster.put(cm('after', 'default'));
-    await quietly(300);
+    await barrier.count(1);
+    expect(barrier.summary()).toEqual(['Added default/after']);
     expect(events.summary()).toEqual(['Added default/new']);
   });
 
@@ -156,7 +163,6 @@ describe('KubeCluster.watch streams', () => {
     });
     kube.watch(selector, events.push);
     await kube.ready();
-    await quietly(1200); // a bookmark brings the watch to the newest version
     await rig.server.close();
     const again = await startKubeApiServer({ cluster, port });
     try {
@@ -233,14 +239,19 @@ describe('KubeCluster.watch streams', () => {
     const errors: unknown[] = [];
     rig = await startRig([], { onWatchError: (e) => errors.push(e) });
     const seen: string[] = [];
+    let both!: () => void;
+    const twoSeen = new Promise<void>((r) => {
+      both = r;
+    });
     rig.kube.watch(selector, (e) => {
       seen.push(e.object.metadata.name);
+      if (seen.length === 2) both();
       if (seen.length === 1) throw new Error('callback failed');
     });
     await rig.kube.ready();
     rig.server.cluster.put(cm('one', 'default'));
     rig.server.cluster.put(cm('two', 'default'));
-    await quietly(300);
+    await twoSeen;
     expect(seen).toEqual(['one', 'two']);
     expect(String(errors[0])).toContain('callback failed');
   });

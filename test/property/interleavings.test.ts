@@ -2,7 +2,7 @@ import { moduleStateName, replay } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { action, runScenario } from '../support/interleaving-scenario.js';
+import { action, type ExecutorCall, runScenario } from '../support/interleaving-scenario.js';
 import { observableState } from '../support/recorder.js';
 
 function checkLog(events: readonly ConvergeEvent[]) {
@@ -47,13 +47,46 @@ function checkLog(events: readonly ConvergeEvent[]) {
   });
 }
 
+/** The same promises seen from the executors' side: what the hook runner and Helm were asked to do. */
+function checkExecutorCalls(calls: readonly ExecutorCall[]) {
+  calls.forEach((c, i) => {
+    // No beforeDeleteHelm without a release: the hook runs only while Helm holds the module's release.
+    if (c.kind === 'hook' && c.binding === 'beforeDeleteHelm')
+      expect(
+        c.releaseExisted,
+        `${c.module} ${c.hook} beforeDeleteHelm ran without a release (call ${i})`,
+      ).toBe(true);
+    // afterDeleteHelm after every uninstall: once Helm removed a release, the module's afterDeleteHelm
+    // hook runs to success before Helm installs it again (or the run ends).
+    if (c.kind === 'release' && c.op === 'uninstall' && c.ok) {
+      const rest = calls.slice(i + 1);
+      const reinstall = rest.findIndex(
+        (x) => x.kind === 'release' && x.op === 'upgrade' && x.module === c.module,
+      );
+      const before = reinstall < 0 ? rest : rest.slice(0, reinstall);
+      expect(
+        before.some(
+          (x) => x.kind === 'hook' && x.module === c.module && x.binding === 'afterDeleteHelm' && x.ok,
+        ),
+        `no afterDeleteHelm of ${c.module} after its uninstall (call ${i}): ${rest.map(describeCall).join(', ')}`,
+      ).toBe(true);
+    }
+  });
+}
+
+const describeCall = (c: ExecutorCall) =>
+  c.kind === 'hook'
+    ? `${c.module}/${c.hook}:${c.binding}${c.ok ? '' : ' failed'}`
+    : `helm ${c.op} ${c.module}${c.ok ? '' : ' failed'}`;
+
 describe('random interleavings (fast-check)', () => {
-  it('never lose an event, never uninstall before beforeDeleteHelm succeeded, and always reach a quiet state', async () => {
+  it('never lose an event, never uninstall before beforeDeleteHelm succeeded, never run beforeDeleteHelm without a release, run afterDeleteHelm after every uninstall, and always reach a quiet state', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 12 }), async (actions) => {
-        const { t, enabled } = await runScenario(actions);
+        const { t, enabled, calls } = await runScenario(actions);
         try {
           checkLog(t.events);
+          checkExecutorCalls(calls);
           // Quiet: no task left, no retry pending, and every module where its flag says.
           for (const [name, q] of Object.entries(t.queues())) {
             expect(q.tasks, `queue ${name} still holds ${q.tasks.join(', ')}`).toEqual([]);

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { replay } from '@converge/core';
@@ -130,12 +139,22 @@ describe('restart with the real CLI after kill -9 (crash matrix sample)', () => 
   let phaseOne = 0;
   let lengths: Record<string, number> = {};
   let clean = '';
+  const installed = join(base, 'installed');
+
+  /** A work dir as the clean install run left it (one spawn fewer per case). */
+  const afterInstall = (name: string) => {
+    const dir = join(base, name);
+    cpSync(installed, dir, { recursive: true });
+    return dir;
+  };
 
   // The clean pair of runs whose events the crash points are taken from.
   beforeAll(async () => {
     clean = workDir('clean');
     expect((await run(clean, 'on')).code).toBe(0);
     phaseOne = events(clean).length;
+    // Every case whose install run is not the point starts from a copy of this one (store and files).
+    cpSync(clean, installed, { recursive: true });
     const off = await run(clean, 'off');
     expect(off.code, off.stderr).toBe(0);
     lengths = Object.fromEntries(events(clean).map((e, i) => [`${e.type}#${i}`, i + 1]));
@@ -166,8 +185,7 @@ describe('restart with the real CLI after kill -9 (crash matrix sample)', () => 
       const entry = Object.entries(lengths).find(([k, seq]) => k.startsWith(`${type}#`) && seq > phaseOne);
       expect(entry, `the clean run has a ${type} in its delete run`).toBeDefined();
       const seq = entry![1];
-      const dir = workDir(`after-${type}`);
-      expect((await run(dir, 'on')).code).toBe(0);
+      const dir = afterInstall(`after-${type}`);
       const killed = await run(dir, 'off', seq);
       expect(killed.signal).toBe('SIGKILL');
       expect(events(dir).length).toBe(seq);
@@ -186,9 +204,9 @@ describe('restart with the real CLI after kill -9 (crash matrix sample)', () => 
   ] as const)(
     'killed inside %s (call %i), then run again',
     async (hook, call, phase) => {
-      const dir = workDir(`inside-${hook}-${call}`);
+      const dir =
+        phase === 'off' ? afterInstall(`inside-${hook}-${call}`) : workDir(`inside-${hook}-${call}`);
       writeFileSync(join(dir, 'crash-inside'), `${hook}:${call}`);
-      if (phase === 'off') expect((await run(dir, 'on')).code).toBe(0);
       const killed = await run(dir, phase);
       expect(killed.signal).toBe('SIGKILL');
       rmSync(join(dir, 'crash-inside'));
@@ -202,8 +220,7 @@ describe('restart with the real CLI after kill -9 (crash matrix sample)', () => 
   );
 
   it.concurrent('run --once on a store whose log shows app installed, app disabled now, its beforeDeleteHelm failing: exit 1 after --max-attempts naming module and hook; the release stays until a later run deletes it', async () => {
-    const dir = workDir('failing-delete');
-    expect((await run(dir, 'on')).code).toBe(0);
+    const dir = afterInstall('failing-delete');
     writeFileSync(join(dir, 'always-fail'), '');
     const failed = await run(dir, 'off', undefined, ['--max-attempts', '1']);
     expect(failed.code).toBe(1);

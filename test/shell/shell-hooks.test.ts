@@ -10,15 +10,17 @@ const fixture = join(import.meta.dirname, '..', 'fixtures', 'shell-modules');
 let root: string;
 let t: TestEngine | undefined;
 
-/** A fresh copy of the fixture: hooks log to calls.log there and read fail-<hook> files there. */
-async function start(options: { failing?: Record<string, number>; aOnly?: boolean } = {}) {
+/**
+ * A fresh copy of the fixture: hooks log to calls.log there and read fail-<hook> files there. The
+ * batch protocol is proven with a real module-sdk binary in test/go-hooks.
+ */
+async function start(options: { failing?: Record<string, number> } = {}) {
   root = mkdtempSync(join(tmpdir(), 'converge-shell-'));
   cpSync(fixture, root, { recursive: true });
   for (const [hook, n] of Object.entries(options.failing ?? {}))
     writeFileSync(join(root, `fail-${hook}`), String(n));
   t = await createTestEngine({
     modulesDir: join(root, 'modules'),
-    config: options.aOnly ? { bEnabled: false } : {},
   });
   await t.start();
   return t;
@@ -40,7 +42,7 @@ const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name
 
 describe('AO scenarios with real shell hooks (bash fixtures that log each call)', () => {
   it('AO-46 AO-53 a first run: onStartup, beforeHelm, install, afterHelm; AO-55 the afterHelm patch re-runs once', async () => {
-    await start({ aOnly: true });
+    await start();
     expect(calls()).toEqual([
       'a/startup:onStartup',
       'a/before:beforeHelm',
@@ -54,8 +56,8 @@ describe('AO scenarios with real shell hooks (bash fixtures that log each call)'
   });
 
   it('AO-67 AO-68 delete runs bd2, bd1 (seeing the chart’s ConfigMap in its snapshot), uninstall, ad', async () => {
-    await start({ aOnly: true });
-    await t!.setConfig({ aEnabled: false, bEnabled: false });
+    await start();
+    await t!.setConfig({ aEnabled: false });
     expect(calls().slice(5)).toEqual([
       'a/bd2:beforeDeleteHelm',
       'a/bd1:beforeDeleteHelm markers=["a-marker"]',
@@ -70,8 +72,8 @@ describe('AO scenarios with real shell hooks (bash fixtures that log each call)'
   });
 
   it('AO-69 AO-70 a failing beforeDeleteHelm aborts the uninstall, keeps the chart objects, and retries with backoff', async () => {
-    await start({ aOnly: true, failing: { bd2: 2 } });
-    await t!.setConfig({ aEnabled: false, bEnabled: false });
+    await start({ failing: { bd2: 2 } });
+    await t!.setConfig({ aEnabled: false });
     expect(calls().slice(5)).toEqual(['a/bd2:beforeDeleteHelm']);
     expect(t!.cluster.get(marker)).toBeDefined();
     expect(t!.releases().map((r) => r.name)).toEqual(['a']);
@@ -96,7 +98,7 @@ describe('AO scenarios with real shell hooks (bash fixtures that log each call)'
   });
 
   it('AO-56 a failing beforeHelm retries from beforeHelm without onStartup', async () => {
-    await start({ aOnly: true, failing: { before: 1 } });
+    await start({ failing: { before: 1 } });
     expect(calls()).toEqual(['a/startup:onStartup', 'a/before:beforeHelm']);
     await t!.advance(5_000);
     expect(calls().slice(0, 3)).toEqual([
@@ -105,32 +107,5 @@ describe('AO scenarios with real shell hooks (bash fixtures that log each call)'
       'a/before:beforeHelm',
     ]);
     expect(t!.state.modules.a.value).toBe('ready');
-  });
-});
-
-describe('a module-sdk batch hook through the engine (beforeDeleteHelm with a kubernetes binding)', () => {
-  it('AO-75 fires before uninstall with its snapshot, aborts and retries on failure, then deletes', async () => {
-    await start({ failing: { 'batch-cleanup': 1 } });
-    expect(calls()).toContain('b/batch:prepare {"binding":"beforeHelm","snapshots":{}}');
-    await t!.setConfig({ bEnabled: false });
-    const bdh = calls().filter((c) => c.startsWith('b/batch:cleanup'));
-    expect(bdh).toEqual([
-      'b/batch:cleanup {"binding":"beforeDeleteHelm","snapshots":{"markers":["b-marker"]}}',
-    ]);
-    expect(t!.releases().map((r) => r.name)).toContain('b');
-    const started = t!.events.find((e) => e.type === 'HookStarted' && e.binding === 'beforeDeleteHelm');
-    expect(started).toMatchObject({ module: 'b', hook: 'hooks/batch:cleanup:0', queue: 'main' });
-    await t!.advance(5_000);
-    expect(calls().filter((c) => c.startsWith('b/batch:cleanup'))).toHaveLength(2);
-    expect(t!.releases().map((r) => r.name)).not.toContain('b');
-    expect(t!.state.modules.b.value).toBe('deleted');
-  });
-
-  it('AO-71 the batch beforeDeleteHelm is skipped when the module has no release', async () => {
-    await start();
-    await t!.releaseStore.uninstall('b');
-    await t!.setConfig({ bEnabled: false });
-    expect(calls().filter((c) => c.startsWith('b/batch:cleanup'))).toEqual([]);
-    expect(t!.state.modules.b.value).toBe('deleted');
   });
 });

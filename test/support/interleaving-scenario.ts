@@ -1,4 +1,4 @@
-import { createTestEngine, type TestEngine } from '@converge/testing';
+import { createTestEngine, type HookInput, type TestEngine } from '@converge/testing';
 import fc from 'fast-check';
 import { markerChart } from './recorder.js';
 
@@ -28,9 +28,26 @@ const pod = (name: string) => ({
   metadata: { name, namespace: 'ns', labels: { app: 'x' } },
 });
 
+/** One call the engine made to an executor, in order: a hook run or a Helm release operation. */
+export type ExecutorCall =
+  | { kind: 'hook'; module: string; hook: string; binding: string; ok: boolean; releaseExisted: boolean }
+  | { kind: 'release'; op: 'upgrade' | 'uninstall'; module: string; ok: boolean };
+
 export async function runScenario(actions: Action[], onCreated?: (t: TestEngine) => void) {
   const failing = { on: false };
-  const maybeFail = () => {
+  const calls: ExecutorCall[] = [];
+  let engine: TestEngine | undefined;
+  const hasRelease = (module: string) => engine?.releases().some((r) => r.name === module) ?? false;
+  const maybeFail = (input: HookInput, hook: string) => {
+    const module = input.module ?? '';
+    const call = {
+      kind: 'hook' as const,
+      module,
+      hook,
+      binding: input.binding,
+      releaseExisted: hasRelease(module),
+    };
+    calls.push({ ...call, ok: !failing.on });
     if (failing.on) throw new Error('injected failure');
     return undefined;
   };
@@ -48,17 +65,39 @@ export async function runScenario(actions: Action[], onCreated?: (t: TestEngine)
             { name: 'pods', apiVersion: 'v1', kind: 'Pod', labelSelector: { matchLabels: { app: 'x' } } },
           ],
         },
-        run: maybeFail,
+        run: (input: HookInput) => maybeFail(input, 'hooks/watch'),
       },
-      { name: 'hooks/before', config: { configVersion: 'v1', beforeHelm: 1 }, run: maybeFail },
+      {
+        name: 'hooks/before',
+        config: { configVersion: 'v1', beforeHelm: 1 },
+        run: (input: HookInput) => maybeFail(input, 'hooks/before'),
+      },
       {
         name: 'hooks/cleanup',
         config: { configVersion: 'v1', beforeDeleteHelm: 2, afterDeleteHelm: 1 },
-        run: maybeFail,
+        run: (input: HookInput) => maybeFail(input, 'hooks/cleanup'),
       },
     ],
   });
   const t = await createTestEngine({ modules: [moduleDef('a', 10), moduleDef('b', 20)] });
+  engine = t;
+  // What the Helm executor was asked to do, as it was asked (the engine reaches it through the store).
+  const store = t.releaseStore;
+  for (const op of ['upgrade', 'uninstall'] as const) {
+    const real = store[op].bind(store) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(store, {
+      [op]: async (module: string, ...rest: unknown[]) => {
+        try {
+          const result = await real(module, ...rest);
+          calls.push({ kind: 'release', op, module, ok: true });
+          return result;
+        } catch (e) {
+          calls.push({ kind: 'release', op, module, ok: false });
+          throw e;
+        }
+      },
+    });
+  }
   onCreated?.(t);
   const enabled = { a: true, b: true };
   let value = 0;
@@ -88,5 +127,5 @@ export async function runScenario(actions: Action[], onCreated?: (t: TestEngine)
   }
   failing.on = false;
   await t.advance(10 * 60_000);
-  return { t, enabled };
+  return { t, enabled, calls };
 }

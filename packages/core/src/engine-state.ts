@@ -227,6 +227,7 @@ function foldCharts(state: EngineState, event: ConvergeEvent): void {
 const decisionEvents = new Set<ConvergeEvent['type']>([
   'ConfigReceived',
   'ModuleDynamicEnabledChanged',
+  'EnabledModulesRecalculated',
   'ModulesPlanned',
   'ConvergeStarted',
   'ValuesChanged',

@@ -11,5 +11,6 @@ export * from './not-enabled-reason.js';
 export * from './persisted-state.js';
 export * from './planning.js';
 export * from './ports.js';
+export * from './rate-limit.js';
 export * from './run-decisions.js';
 export * from './values/index.js';

@@ -158,6 +158,10 @@ export interface HookDefinition extends HookDescriptor {
   watches: HookWatch[];
   /** Config version; v0 hooks skip Synchronization and get v0 binding contexts. */
   configVersion: 'v0' | 'v1';
+  /** `settings.executionMinInterval` / `executionBurst`: the hook's rate limit (none when absent). */
+  settings?: { executionMinIntervalMs: number; executionBurst: number };
+  /** In-process hooks only: schedule runs before the first converge is done (Go hooks' EnableSchedulesOnStartup). */
+  enableSchedulesOnStartup?: boolean;
 }
 
 export interface HookWatch {
@@ -212,7 +216,17 @@ export type HookRunResult =
       objectPatches: ObjectPatchOperation[];
       metrics: HookMetricOperation[];
     }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      error: string;
+      /**
+       * Outputs applied despite the failure, as addon-operator does for a failed Go hook
+       * (pkg/module_manager/models/hooks/kind/gohook.go): the metrics it collected and its
+       * `/status` patches marked ignoreHookError. Only in-process hooks give them.
+       */
+      metrics?: HookMetricOperation[];
+      objectPatches?: ObjectPatchOperation[];
+    };
 
 /**
  * Discovers and runs hooks. `globalHooks`/`moduleHooks` reject with HookConfigError on a bad

@@ -69,8 +69,6 @@ const drop = (list: string[], m: string) => {
 };
 const isSection = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const globalSection = (c: ConfigDocument) => (isSection(c.global) ? c.global : {});
-const enabledFlags = (c: ConfigDocument) =>
-  Object.fromEntries(Object.entries(c).filter(([k]) => k.endsWith('Enabled')));
 
 /**
  * Folds one event into `d` in place. Called before the lifecycle charts fold the same event, so
@@ -88,19 +86,25 @@ export function foldRunDecisions(d: RunDecisions, event: ConvergeEvent, inputs: 
       }
       const globalChanged =
         valuesChecksum(globalSection(inputs.config)) !== valuesChecksum(globalSection(event.config));
-      const flagsChanged =
-        valuesChecksum(enabledFlags(inputs.config)) !== valuesChecksum(enabledFlags(event.config));
-      if (globalChanged || flagsChanged) {
+      // A change of `<module>Enabled` flags alone replans only when the enabled set changed
+      // (EnabledModulesRecalculated below), as addon-operator's RecalculateGraph decides
+      // (pkg/addon-operator/handler_module_manager.go).
+      if (globalChanged) {
         d.graphDirty = true;
         d.convergeRestartPending = !standBy;
       }
       return;
     }
+    case 'EnabledModulesRecalculated':
+      if (event.changed) {
+        d.graphDirty = true;
+        d.convergeRestartPending = inputs.converge.value !== 'standBy';
+      }
+      return;
     case 'ModuleDynamicEnabledChanged':
+      // The converge restarts only when the enabled set changed (EnabledModulesRecalculated).
       d.dynamicEnabled[event.module] = event.enabled;
       d.graphDirty = true;
-      if (inputs.converge.context.completed > 0)
-        d.convergeRestartPending = inputs.converge.value !== 'standBy';
       return;
     case 'ModulesPlanned':
       d.graphDirty = false;

@@ -14,6 +14,7 @@ import type {
   Values,
 } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
+import { refuseRemovedApi } from '@converge/runtime';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
@@ -231,6 +232,8 @@ export class InMemoryReleaseStore implements ReleaseExecutor {
       options.rendered ??
       (await this.render(module, chartValues, options.signal ? { signal: options.signal } : {}));
     rendered.objects.forEach(checkObject);
+    // As helm against a cluster: nothing is applied when one object's API is not served.
+    rendered.objects.forEach(refuseRemovedApi);
     const previous = this.store.get(module);
     const namespace = previous?.namespace ?? this.options.namespace;
     const customKinds = await this.customKinds(rendered.objects);

@@ -390,13 +390,16 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
     const fake = new FakeHelm()
       .answer('history', { stdout: historyJson(['deployed']) })
       .answer('upgrade', { sleepSeconds: 30, stderr: 'never printed' });
-    const error = (await setup(fake, { timeoutMs: 150, killGraceMs: 100 })
+    // The timeout bounds every call: `version` and `history` (no grace) must finish within it even
+    // on a busy machine, so it is 1 s, not a few ms; only the sleeping upgrade runs into it (+ grace).
+    const error = (await setup(fake, { timeoutMs: 1_000, killGraceMs: 100 })
       .upgrade('basic', values, { checksum: 'abc', labels: {} })
       .catch((e: unknown) => e)) as HelmCommandError;
     expect(error).toBeInstanceOf(HelmCommandError);
     expect(error.timedOut).toBe(true);
-    expect(error.message).toBe('helm upgrade failed: timeout after 250 ms');
-    expect(valueAfter(fake.commands()[1].argv, '--timeout')).toBe('150ms');
+    expect(error.message).toBe('helm upgrade failed: timeout after 1100 ms');
+    expect(fake.commands().map((c) => c.key)).toEqual(['history', 'upgrade']);
+    expect(valueAfter(fake.commands()[1].argv, '--timeout')).toBe('1000ms');
   });
 
   it('a missing helm binary is a HelmNotFoundError naming where it looked', async () => {

@@ -156,14 +156,33 @@ export function extendSchema(child: JsonSchema, parent: JsonSchema): JsonSchema 
   return out;
 }
 
-/** The helm schema: `x-required-for-helm` merged into `required` at every level (AO §9.5, AO-65). */
+/**
+ * The helm schema: `x-required-for-helm` (one name or a list of names) merged into `required` of
+ * the root and of every schema under `properties`, recursively, and nowhere else (`items`,
+ * `allOf`, … are left alone), as addon-operator's RequiredForHelmTransformer does
+ * (pkg/values/validation/schema/required-for-helm.go). AO-65.
+ */
 export function withRequiredForHelm(schema: JsonSchema): JsonSchema {
-  return mapSchema(schema, (node) => {
-    const extra = node['x-required-for-helm'];
-    if (!Array.isArray(extra) || extra.length === 0) return node;
-    const required = Array.isArray(node.required) ? node.required : [];
-    return { ...node, required: uniq([...required, ...extra]) };
-  });
+  const out = mergeRequiredForHelm(schema);
+  if (isYamlMap(out.properties)) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([name, s]) => [name, isYamlMap(s) ? withRequiredForHelm(s) : s]),
+    );
+  }
+  return out;
+}
+
+function mergeRequiredForHelm(node: JsonSchema): JsonSchema {
+  const extra = node['x-required-for-helm'];
+  const names =
+    typeof extra === 'string'
+      ? [extra]
+      : Array.isArray(extra) && extra.every((n) => typeof n === 'string')
+        ? extra
+        : [];
+  if (names.length === 0) return { ...node };
+  const required = Array.isArray(node.required) ? node.required : [];
+  return { ...node, required: uniq([...required, ...names]) };
 }
 
 /** The `x-extend` target of a values schema, checked: only `config-values.yaml` can be extended. */

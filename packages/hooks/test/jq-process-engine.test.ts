@@ -4,14 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HookConfigError } from '@converge/protocol';
 import { collectJqResults } from '@converge/runtime';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JqError, JqProcessEngine, jqPatchFunction, ProcessHookRunner } from '../src/index.js';
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
 const engine = new JqProcessEngine({ timeoutMs: 10_000 });
 afterAll(() => engine.close());
 
-describe.skipIf(!hasJq)('JqProcessEngine', () => {
+describe('JqProcessEngine', () => {
+  // No silent skip: without jq every test here fails with this message.
+  beforeAll(() => {
+    if (!hasJq)
+      throw new Error(
+        'jq is not on PATH: install it (apt-get install jq; `npm test` does in its pretest when root)',
+      );
+  });
+
   it('returns every output of the filter, in order', () => {
     expect(engine.evaluate('.metadata.name', { metadata: { name: 'x' } })).toEqual(['x']);
     expect(engine.evaluate('.[] | . * 2', [1, 2, 3])).toEqual([2, 4, 6]);

@@ -187,13 +187,38 @@ describe('helm values schema (x-required-for-helm)', () => {
       withRequiredForHelm({
         required: ['a'],
         'x-required-for-helm': ['a', 'b'],
-        properties: { n: { type: 'array', items: { 'x-required-for-helm': ['c'] } } },
+        properties: { n: { type: 'object', 'x-required-for-helm': ['c'] } },
       }),
     ).toEqual({
       required: ['a', 'b'],
       'x-required-for-helm': ['a', 'b'],
-      properties: { n: { type: 'array', items: { 'x-required-for-helm': ['c'], required: ['c'] } } },
+      properties: { n: { type: 'object', 'x-required-for-helm': ['c'], required: ['c'] } },
     });
+  });
+
+  it('AO-65 the string form names one field; only properties are walked, not items or allOf (RequiredForHelmTransformer)', async () => {
+    const root = moduleWithSchemas({
+      'values.yaml': [
+        'type: object',
+        'x-required-for-helm: token',
+        'properties:',
+        '  token: {type: string}',
+        '  list:',
+        '    type: array',
+        '    items:',
+        '      type: object',
+        '      x-required-for-helm: [name]',
+        '  mixed:',
+        '    type: object',
+        '    allOf:',
+        '      - x-required-for-helm: [host]',
+        '',
+      ].join('\n'),
+    });
+    const a = (await loadModulesDir(root)).definition('a')!;
+    expect(a.validateHelmValues?.({ global: {}, a: {} })).toBe('module a: helm values: /token: is required');
+    // An array item or an allOf branch without its x-required-for-helm field is accepted, as in addon-operator.
+    expect(a.validateHelmValues?.({ global: {}, a: { token: 't', list: [{}], mixed: {} } })).toBeUndefined();
   });
 });
 

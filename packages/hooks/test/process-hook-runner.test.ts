@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureRunner, modulesDir, printed, request } from './support.js';
+import { fixtureRunner, modulesDir, printed, recordingLogger, request } from './support.js';
 
 let tmpRoot: string;
 beforeAll(async () => {
@@ -276,11 +276,20 @@ describe('ProcessHookRunner: failures', () => {
   });
 
   it('an abort signal kills the hook', async () => {
-    const { runner } = await demoRunner();
     const controller = new AbortController();
-    const pending = runner.run(request('demo', 'hooks/hang.sh', { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 100);
-    expect(await pending).toEqual({ ok: false, error: 'aborted' });
+    // Abort once the hook runs: when it prints its pids (an event, not a time).
+    const logger = recordingLogger([], {}, (r) => {
+      if (r.fields.output === 'stdout' && r.msg?.startsWith('PIDS ')) controller.abort();
+    });
+    const { runner } = await demoRunner({ logger });
+    const result = await runner.run(request('demo', 'hooks/hang.sh', { signal: controller.signal }));
+    expect(result).toEqual({ ok: false, error: 'aborted' });
+    const pids = (printed(logger.records, 'PIDS')[0] ?? '').split(' ').map(Number);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids.filter((p) => p > 1))
+      try {
+        process.kill(pid, 'SIGKILL'); // already gone, normally: the abort ended the group
+      } catch {}
   });
 
   it('a run directory that cannot be created fails the run without throwing', async () => {

@@ -16,11 +16,14 @@ export interface LogRecord {
 export function recordingLogger(
   records: LogRecord[] = [],
   bindings: object = {},
+  onRecord?: (record: LogRecord) => void,
 ): Logger & { records: LogRecord[] } {
   const at =
     (level: string) =>
     (obj: object, msg?: string): void => {
-      records.push({ level, fields: { ...bindings, ...obj }, msg });
+      const record = { level, fields: { ...bindings, ...obj }, msg };
+      records.push(record);
+      onRecord?.(record);
     };
   return {
     records,
@@ -28,7 +31,7 @@ export function recordingLogger(
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (b: object) => recordingLogger(records, { ...bindings, ...b }),
+    child: (b: object) => recordingLogger(records, { ...bindings, ...b }, onRecord),
   };
 }
 

@@ -1,4 +1,4 @@
-import { kindMatches } from '@converge/runtime';
+import { kindMatches, namesResource } from '@converge/runtime';
 import { KubeApiError, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';
 
@@ -12,11 +12,18 @@ export interface ApiResource {
   namespaced: boolean;
   subresources: string[];
   singularName?: string;
+  shortNames?: string[];
 }
 
 interface ResourceList {
   groupVersion?: string;
-  resources?: { name: string; singularName?: string; kind: string; namespaced: boolean }[];
+  resources?: {
+    name: string;
+    singularName?: string;
+    kind: string;
+    namespaced: boolean;
+    shortNames?: string[];
+  }[];
 }
 
 interface GroupList {
@@ -31,8 +38,9 @@ interface GroupList {
  * Kind → resource through API discovery (`/api`, `/apis`, `/api/v1`, `/apis/<group>/<version>`),
  * cached per group version. A miss discovers again once, because CRDs add kinds at run time.
  * Without an apiVersion the kind is looked up in the core group, then in every group at its
- * preferred version, in the server's order; the first match wins. Kinds match as in
- * `kindMatches` (Kind or plural, case-insensitive) or by the resource's singular name.
+ * preferred version, in the server's order; the first match wins. A kind is named by its Kind,
+ * plural or short names, case-insensitively, as addon-operator's kube client resolves it
+ * (flant/kube-client client.go getApiResourceFromResourceLists), or by its singular name (kubectl).
  */
 export class ApiDiscovery {
   private readonly byGroupVersion = new Map<string, ApiResource[] | null>();
@@ -90,6 +98,7 @@ export class ApiDiscovery {
           .filter((s) => s.name.startsWith(`${r.name}/`))
           .map((s) => s.name.slice(r.name.length + 1)),
         singularName: r.singularName,
+        ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
       }));
     this.byGroupVersion.set(groupVersion, resources);
     return resources;
@@ -106,8 +115,15 @@ export class ApiDiscovery {
 }
 
 function find(resources: ApiResource[], kind: string): ApiResource | undefined {
-  const wanted = kind.toLowerCase();
-  return resources.find((r) => kindMatches(kind, r.kind) || r.name === wanted || r.singularName === wanted);
+  return resources.find(
+    (r) =>
+      namesResource(kind, {
+        kind: r.kind,
+        plural: r.name,
+        singular: r.singularName,
+        shortNames: r.shortNames,
+      }) || kindMatches(kind, r.kind),
+  );
 }
 
 /** `/api/v1` for the core group, `/apis/<group>/<version>` otherwise. */

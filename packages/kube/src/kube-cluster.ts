@@ -76,10 +76,15 @@ export class KubeCluster implements ClusterSource, ObjectApplier {
         listCollection(this.transport, resource, namespace, query),
       ),
     );
-    return scopes
-      .flatMap((scope) => scope.items)
-      .filter((object) => matchesSelector(selector, object, (ns) => namespaceLabels.get(ns)))
-      .sort(compareObjects);
+    return (
+      scopes
+        .flatMap((scope) => scope.items)
+        // The collection holds only the resolved kind, which a short name or plural selector names.
+        .filter((object) =>
+          matchesSelector({ ...selector, kind: resource.kind }, object, (ns) => namespaceLabels.get(ns)),
+        )
+        .sort(compareObjects)
+    );
   }
 
   /**

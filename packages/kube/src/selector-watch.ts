@@ -99,8 +99,9 @@ export class SelectorWatch {
 
   private nsLabels = (namespace: string) => this.namespaceLabels.get(namespace);
 
+  /** The reflectors list and watch only the resolved kind, which a short name or plural names. */
   private matches(object: KubeObject): boolean {
-    return matchesSelector(this.options.selector, object, this.nsLabels);
+    return matchesSelector({ ...this.options.selector, kind: object.kind }, object, this.nsLabels);
   }
 
   private upserted(object: KubeObject): void {

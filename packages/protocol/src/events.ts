@@ -195,6 +195,8 @@ export const eventSchemas = {
     reason: z.enum(['absent', 'status']),
     resources: z.array(z.string()).optional(),
     status: z.string().optional(),
+    /** The release status could not be read (counted as not deployed, as addon-operator does). */
+    error: z.string().optional(),
   }),
   ModuleCrdsEnsured: ev('ModuleCrdsEnsured', { ...moduleField, crds: z.array(z.string()) }),
   ModuleReady: ev('ModuleReady', moduleField),
@@ -221,6 +223,14 @@ export const eventSchemas = {
   }),
   /** A global hook set a `<module>Enabled` value (the DynamicallyEnabled extender, AO §6.2). */
   ModuleDynamicEnabledChanged: ev('ModuleDynamicEnabledChanged', { ...moduleField, enabled: z.boolean() }),
+  /**
+   * A config change touched only `<module>Enabled` flags: the enabled set was decided again
+   * (addon-operator's RecalculateGraph). `changed: false` starts no converge.
+   */
+  EnabledModulesRecalculated: ev('EnabledModulesRecalculated', {
+    enabled: z.array(z.string()),
+    changed: z.boolean(),
+  }),
   ScheduleFired: ev('ScheduleFired', { crontab: z.string() }),
   KubeEventObserved: ev('KubeEventObserved', {
     hook: z.string(),

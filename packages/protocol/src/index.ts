@@ -7,6 +7,7 @@ export * from './hook-config-checks.js';
 export * from './hook-config-effective.js';
 export * from './hook-config-schema.js';
 export * from './hook-files.js';
+export * from './in-process-hook-config.js';
 export * from './kube.js';
 export * from './schema-issues.js';
 export * from './upcast.js';

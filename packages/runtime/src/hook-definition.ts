@@ -60,5 +60,6 @@ export function hookDefinitionFromConfig(
       ...(s.includeSnapshotsFrom.length ? { includeSnapshotsFrom: s.includeSnapshotsFrom } : {}),
     })),
     watches,
+    ...(config.settings ? { settings: { ...config.settings } } : {}),
   };
 }

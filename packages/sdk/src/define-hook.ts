@@ -1,5 +1,6 @@
 import type { BindingContext, HookMetricOperation, ObjectPatchOperation, Values } from '@converge/core';
 import type { JsonPatchOperation, KubeObject } from '@converge/protocol';
+import { HookRunError } from './errors.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { PatchCollector } from './patch-collector.js';
 import { PatchableValues } from './patchable-values.js';
@@ -41,7 +42,10 @@ export interface HookDefinitionInput {
   config: Record<string, unknown>;
   /** In-code filters by kubernetes binding name (the test kit's `CodeHook.filters`). */
   filters?: Record<string, (object: KubeObject) => unknown>;
-  /** Does the hook's work; its return value is ignored; throwing fails the run with no outputs. */
+  /**
+   * Does the hook's work; its return value is ignored. Throwing fails the run: only the metrics
+   * collected and `/status` patches with `ignoreHookError` are applied (HookRunError).
+   */
   run: (context: HookContext) => unknown;
 }
 
@@ -56,7 +60,9 @@ export interface SdkHook {
 /**
  * Wraps a hook function so that it gets snapshots, patchable values and collectors, and returns
  * their combined outputs (values and config values patches, object operations, metrics) like
- * module-sdk's `hook run`. If `run` throws or rejects, nothing is output and the error propagates.
+ * module-sdk's `hook run`. If `run` throws or rejects, it rejects with a HookRunError carrying
+ * the metrics and the ignoreHookError `/status` patches collected so far, which the engine applies
+ * as addon-operator does for a failed Go hook; values patches are dropped.
  */
 export function defineHook(definition: HookDefinitionInput): SdkHook {
   return {
@@ -72,7 +78,13 @@ export function defineHook(definition: HookDefinitionInput): SdkHook {
         metrics: new MetricsCollector(),
         patches: new PatchCollector(),
       };
-      await definition.run(context);
+      try {
+        await definition.run(context);
+      } catch (e) {
+        throw new HookRunError(e instanceof Error ? e.message : String(e), failedRunOutput(context), {
+          cause: e,
+        });
+      }
       return {
         valuesPatch: context.values.patch(),
         configValuesPatch: context.configValues.patch(),
@@ -80,5 +92,15 @@ export function defineHook(definition: HookDefinitionInput): SdkHook {
         metrics: context.metrics.operations(),
       };
     },
+  };
+}
+
+/** What a failed run still outputs (shell-operator's GetPatchStatusOperationsOnHookError). */
+function failedRunOutput(context: HookContext): HookRunError['hookOutput'] {
+  return {
+    metrics: context.metrics.operations(),
+    kubernetesPatches: context.patches
+      .operations()
+      .filter((op) => op.ignoreHookError === true && 'subresource' in op && op.subresource === '/status'),
   };
 }

@@ -9,7 +9,7 @@ import type {
   ObjectPatchOperation,
   Values,
 } from '@converge/core';
-import { type JsonPatchOperation, type KubeObject, parseHookConfig } from '@converge/protocol';
+import { type JsonPatchOperation, type KubeObject, parseInProcessHookConfig } from '@converge/protocol';
 import { hookDefinitionFromConfig } from '@converge/runtime';
 
 /** What an in-code hook receives: the same inputs a shell hook reads from its files. */
@@ -36,7 +36,9 @@ export interface HookOutput {
 
 /**
  * A hook defined in TypeScript: `config` is what a shell hook prints for `--config` (v0 or
- * v1), `run` does its work. Throwing (or rejecting) fails the run like a non-zero exit.
+ * v1), `run` does its work. Throwing (or rejecting) fails the run like a non-zero exit; an error
+ * with `hookOutput: {metrics?, kubernetesPatches?}` (the SDK's HookRunError) still has those
+ * applied, as addon-operator applies a failed Go hook's metrics and status patches.
  */
 export interface CodeHook {
   name: string;
@@ -54,8 +56,14 @@ export class CodeHookRunner implements HookRunner {
   ) {}
 
   private define(hook: CodeHook, kind: 'global' | 'module'): HookDefinition {
-    const effective = parseHookConfig(hook.config, { file: hook.name, hook: hook.name, kind });
-    return hookDefinitionFromConfig(hook.name, effective, hook.filters);
+    // In-process hooks follow addon-operator's Go hooks: fractional orders, EnableSchedulesOnStartup.
+    const { config, enableSchedulesOnStartup } = parseInProcessHookConfig(hook.config, {
+      file: hook.name,
+      hook: hook.name,
+      kind,
+    });
+    const def = hookDefinitionFromConfig(hook.name, config, hook.filters);
+    return enableSchedulesOnStartup ? { ...def, enableSchedulesOnStartup } : def;
   }
 
   async globalHooks(): Promise<HookDefinition[]> {
@@ -103,7 +111,27 @@ export class CodeHookRunner implements HookRunner {
         metrics: outputs.metrics ?? [],
       };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return { ok: false, error: e instanceof Error ? e.message : String(e), ...failedRunOutputOf(e) };
     }
   }
+}
+
+/** The outputs a thrown error carries (`hookOutput`, as the SDK's HookRunError), if any. */
+function failedRunOutputOf(e: unknown): {
+  metrics?: HookMetricOperation[];
+  objectPatches?: ObjectPatchOperation[];
+} {
+  const out = typeof e === 'object' && e !== null ? (e as { hookOutput?: unknown }).hookOutput : undefined;
+  if (typeof out !== 'object' || out === null) return {};
+  const { metrics, kubernetesPatches } = out as { metrics?: unknown; kubernetesPatches?: unknown };
+  return {
+    ...(Array.isArray(metrics) && metrics.length ? { metrics: metrics as HookMetricOperation[] } : {}),
+    ...(Array.isArray(kubernetesPatches) && kubernetesPatches.length
+      ? {
+          objectPatches: (kubernetesPatches as (ObjectPatchOperation & { ignoreHookError?: boolean })[]).map(
+            ({ ignoreHookError: _i, ...op }) => op as ObjectPatchOperation,
+          ),
+        }
+      : {}),
+  };
 }

@@ -35,11 +35,17 @@ import { type CodeGlobal, type CodeModule, CodeModuleSource } from './code-modul
 import { CrashPoint } from './crash-point.js';
 import { type KubeApiServer, startKubeApiServer } from './kube-api/kube-api-server.js';
 import { MemoryConfigSource } from './memory-config-source.js';
+import { MixedHookRunner } from './mixed-hook-runner.js';
 
 export interface TestEngineOptions {
   /** addon-operator layout on disk (needs @converge/hooks). */
   modulesDir?: string;
   globalHooksDir?: string;
+  /**
+   * In-process hooks of modules loaded from `modulesDir` (module name → hooks), run beside their
+   * shell and batch hooks and ordered with them, as addon-operator's compiled-in Go hooks are.
+   */
+  inProcessHooks?: Record<string, CodeHook[]>;
   /** Modules and global hooks defined in code. */
   modules?: CodeModule[];
   globalHooks?: CodeHook[];
@@ -205,7 +211,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       const dir = disk.chartDir(def.name);
       if (dir) chartDirs.set(def.name, dir);
     }
-  const hookRunner = onDisk
+  const processRunner = onDisk
     ? new ProcessHookRunner({
         ...(options.globalHooksDir ? { globalHooksDir: options.globalHooksDir } : {}),
         moduleHooksDir: (m: string) => disk?.hooksDir(m),
@@ -215,6 +221,11 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
         ...(baseEnv ? { env: baseEnv } : {}),
         logger,
       })
+    : undefined;
+  const hookRunner = processRunner
+    ? options.inProcessHooks
+      ? new MixedHookRunner(processRunner, [], new Map(Object.entries(options.inProcessHooks)))
+      : processRunner
     : new CodeHookRunner(options.globalHooks ?? [], hooksByModule);
   const modules = disk ?? new CodeModuleSource(options.modules ?? [], options.global);
   const store = options.store ?? new MemoryEventStore();

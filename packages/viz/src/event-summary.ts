@@ -84,6 +84,8 @@ export function describeEvent(e: ConvergeEvent): string {
       return `sections ${Object.keys(e.config).join(', ') || '(none)'}`;
     case 'ModuleDynamicEnabledChanged':
       return `${e.module}: ${e.enabled ? 'enabled' : 'disabled'} by a global hook`;
+    case 'EnabledModulesRecalculated':
+      return `${e.changed ? 'changed' : 'unchanged'}: ${e.enabled.join(', ') || '(none)'}`;
     case 'ScheduleFired':
       return e.crontab;
     case 'KubeEventObserved':

@@ -1,11 +1,13 @@
 import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
 import { jsonEqual } from '@converge/core';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
+import { BUILT_IN_RESOURCES, crdResources, namesResource, type ResourceNames } from './built-in-resources.js';
 import { deepFreeze } from './checksum.js';
 import { ClusterRecords } from './cluster-records.js';
 import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
 import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
 import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
+import { refuseRemovedApi } from './removed-apis.js';
 import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from './selectors.js';
 
 export interface InMemoryClusterOptions {
@@ -39,6 +41,8 @@ export interface ClusterChange {
 
 interface Watcher {
   selector: ResourceSelector;
+  /** `selector` with its kind resolved to a Kind (kindNames), for the names version `at`. */
+  typed?: { at: number; selector: ResourceSelector };
   onEvent: (event: WatchEvent) => void;
   /** Keys of the objects this watcher currently sees, with their namespaces. */
   visible: Map<string, string | undefined>;
@@ -76,6 +80,9 @@ export class InMemoryCluster implements ClusterStore {
   private uidCounter = 0;
   private readonly persisted: ClusterRecords | undefined;
   private readonly learnedKinds = new Set<string>();
+  /** Bumped when a CustomResourceDefinition changes, so kind names are resolved again. */
+  private namesVersion = 0;
+  private names: { at: number; resources: ResourceNames[] } | undefined;
   private readonly namespaceLabels: NamespaceLabels = (namespace) => {
     const ns = this.objects.get(this.identity.key({ apiVersion: 'v1', kind: 'Namespace', name: namespace }));
     return ns ? (ns.metadata.labels ?? {}) : undefined;
@@ -138,12 +145,14 @@ export class InMemoryCluster implements ClusterStore {
     if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
       throw new TypeError('an object needs apiVersion, kind and metadata.name');
     }
+    refuseRemovedApi(object);
     const next: KubeObject = structuredClone(object);
     const ref = this.identity.normalizeRef(refOf(next));
     if (ref.namespace === undefined) delete next.metadata.namespace;
     else next.metadata.namespace = ref.namespace;
     const key = this.identity.key(ref);
     const before = this.objects.get(key);
+    withNamespacePhase(next, before);
     if (before) {
       next.metadata.uid = before.metadata.uid;
       next.metadata.resourceVersion = before.metadata.resourceVersion;
@@ -196,8 +205,9 @@ export class InMemoryCluster implements ClusterStore {
   /** `list` without the promise, for tests and the in-memory release store. */
   listSync(selector: ResourceSelector): KubeObject[] {
     const found: KubeObject[] = [];
+    const typed = this.typed(selector);
     for (const object of this.objects.values()) {
-      if (matchesSelector(selector, object, this.namespaceLabels)) found.push(structuredClone(object));
+      if (matchesSelector(typed, object, this.namespaceLabels)) found.push(structuredClone(object));
     }
     return found.sort(compareObjects);
   }
@@ -208,8 +218,9 @@ export class InMemoryCluster implements ClusterStore {
    */
   watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe {
     const watcher: Watcher = { selector, onEvent, visible: new Map(), active: true };
+    const typed = this.watcherSelector(watcher);
     for (const [key, object] of this.objects) {
-      if (matchesSelector(selector, object, this.namespaceLabels)) {
+      if (matchesSelector(typed, object, this.namespaceLabels)) {
         watcher.visible.set(key, object.metadata.namespace);
       }
     }
@@ -235,7 +246,12 @@ export class InMemoryCluster implements ClusterStore {
    */
   async apply(operations: readonly ObjectPatchOperation[]): Promise<void> {
     const failures: ObjectPatchFailure[] = [];
-    for (const operation of operations) {
+    for (const given of operations) {
+      // A patch or delete may name its kind by plural or short name, as through discovery.
+      const operation =
+        'kind' in given
+          ? { ...given, kind: this.typed({ apiVersion: given.apiVersion, kind: given.kind }).kind }
+          : given;
       const failure = applyObjectPatch(this, operation, this.jq);
       if (failure) failures.push(failure);
     }
@@ -260,6 +276,35 @@ export class InMemoryCluster implements ClusterStore {
     for (const object of objects) this.objects.set(this.identity.key(refOf(object)), deepFreeze(object));
   }
 
+  /**
+   * The selector with its kind resolved the way kubectl and addon-operator's kube client resolve
+   * it through discovery (flant/kube-client getApiResourceFromResourceLists): a Kind, plural,
+   * singular or short name of a built-in kind or of a CustomResourceDefinition in this cluster
+   * names that Kind. An unknown name is kept (it then matches by Kind or a guessed plural).
+   */
+  private typed(selector: ResourceSelector): ResourceSelector {
+    if (!selector.kind) return selector;
+    if (!this.names || this.names.at !== this.namesVersion) {
+      const crds = [...this.objects.values()].filter((o) => o.kind === 'CustomResourceDefinition');
+      this.names = {
+        at: this.namesVersion,
+        resources: [...BUILT_IN_RESOURCES, ...crds.flatMap(crdResources)],
+      };
+    }
+    const found = this.names.resources.find(
+      (r) =>
+        (!selector.apiVersion || selector.apiVersion === (r.group ? `${r.group}/${r.version}` : r.version)) &&
+        namesResource(selector.kind, r),
+    );
+    return found && found.kind !== selector.kind ? { ...selector, kind: found.kind } : selector;
+  }
+
+  private watcherSelector(watcher: Watcher): ResourceSelector {
+    if (watcher.typed?.at !== this.namesVersion)
+      watcher.typed = { at: this.namesVersion, selector: this.typed(watcher.selector) };
+    return watcher.typed.selector;
+  }
+
   private saveMeta() {
     this.persisted?.saveMeta({
       resourceVersion: this.lastResourceVersion,
@@ -280,13 +325,14 @@ export class InMemoryCluster implements ClusterStore {
     latest: KubeObject,
   ) {
     for (const observer of this.observers) observer({ before, after, latest });
+    if (latest.kind === 'CustomResourceDefinition') this.namesVersion++;
     const isNamespace = latest.apiVersion === 'v1' && latest.kind === 'Namespace';
     for (const watcher of this.watchers) {
       if (isNamespace && watcher.selector.namespaceLabelSelector) {
         this.namespaceScopeChanged(watcher, latest.metadata.name, before, after);
       }
       const wasVisible = watcher.visible.has(key);
-      if (after && matchesSelector(watcher.selector, after, this.namespaceLabels)) {
+      if (after && matchesSelector(this.watcherSelector(watcher), after, this.namespaceLabels)) {
         watcher.visible.set(key, after.metadata.namespace);
         this.enqueue(watcher, wasVisible ? 'Modified' : 'Added', after);
       } else if (wasVisible) {
@@ -319,7 +365,7 @@ export class InMemoryCluster implements ClusterStore {
       const entering: KubeObject[] = [];
       for (const [key, object] of this.objects) {
         if (object.metadata.namespace !== namespace || watcher.visible.has(key)) continue;
-        if (!matchesSelector(watcher.selector, object, this.namespaceLabels)) continue;
+        if (!matchesSelector(this.watcherSelector(watcher), object, this.namespaceLabels)) continue;
         watcher.visible.set(key, namespace);
         entering.push(object);
       }
@@ -374,4 +420,19 @@ function compareStrings(a: string, b: string): number {
 
 function counterUid(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/**
+ * A Namespace without `status.phase` gets the one it had, else `Active`, as the API server's
+ * namespace strategy sets it, so hooks that select Active namespaces find them.
+ */
+function withNamespacePhase(next: KubeObject, before: KubeObject | undefined): void {
+  if (next.apiVersion !== 'v1' || next.kind !== 'Namespace') return;
+  const status = (next as { status?: Record<string, unknown> }).status;
+  if (typeof status?.phase === 'string') return;
+  const previous = (before as { status?: { phase?: unknown } } | undefined)?.status?.phase;
+  (next as { status?: Record<string, unknown> }).status = {
+    ...(status ?? {}),
+    phase: typeof previous === 'string' ? previous : 'Active',
+  };
 }

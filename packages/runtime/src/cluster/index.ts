@@ -1,4 +1,5 @@
 export * from './binding-monitor.js';
+export * from './built-in-resources.js';
 export * from './checksum.js';
 export * from './errors.js';
 export * from './in-memory-cluster.js';
@@ -6,4 +7,5 @@ export * from './jq-engine.js';
 export * from './merge-patch.js';
 export * from './object-identity.js';
 export * from './object-patch.js';
+export * from './removed-apis.js';
 export * from './selectors.js';

@@ -7,7 +7,7 @@ import {
 } from '@converge/core';
 import type { JsonPatchOperation } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
-import { convergeTask, isConvergeTask } from './converge-handler.js';
+import { convergeTask, decideEnabled, isConvergeTask } from './converge-handler.js';
 import { type EngineCore, MAIN } from './engine-core.js';
 import { purgeCandidates } from './purge-candidates.js';
 import type { Task, TaskResult } from './task.js';
@@ -56,8 +56,9 @@ export function removeCurrentConvergeTasks(core: EngineCore): boolean {
 
 /**
  * A new config document arrived (AO §5.5 B, DESIGN.md "config is applied ahead of queued
- * lifecycle work"): ApplyKubeConfigValues goes to the head of `main`; a global or enabled-flag
- * change restarts the converge, a module-section change re-runs only that module.
+ * lifecycle work"): ApplyKubeConfigValues goes to the head of `main`; a global change restarts
+ * the converge, a change of `<module>Enabled` flags restarts it only when the enabled set changed,
+ * a module-section change re-runs only that module.
  */
 export function onConfigChanged(core: EngineCore, config: ConfigDocument): void {
   const prev = core.config();
@@ -89,17 +90,32 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     main.cancelDelay();
     return;
   }
-  if (globalChanged || flagsChanged) {
-    const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-KubeConfigChange');
-    const drained = removeCurrentConvergeTasks(core);
-    if (drained) main.addFirst(apply, converge);
-    else {
-      main.addFirst(apply);
-      main.addLast(converge);
-    }
+  if (globalChanged) {
+    queueConverge(core, apply);
     return;
   }
-  const reruns = changedModules
+  if (!flagsChanged) {
+    main.addFirst(apply, ...moduleReruns(core, changedModules));
+    return;
+  }
+  void core.track(() => recalculateGraph(core, nextSections, apply, changedModules));
+}
+
+/** A ReloadAllModules converge after `apply`: at the head when converge tasks were drained, else at the tail. */
+function queueConverge(core: EngineCore, apply: Task): void {
+  const main = core.queue(MAIN);
+  const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-KubeConfigChange');
+  const drained = removeCurrentConvergeTasks(core);
+  if (drained) main.addFirst(apply, converge);
+  else {
+    main.addFirst(apply);
+    main.addLast(converge);
+  }
+}
+
+/** ModuleRun tasks for the enabled modules among `modules` that have none queued (AO §5.5 B step 7). */
+function moduleReruns(core: EngineCore, modules: string[]): Task[] {
+  return modules
     .filter((m) => core.isEnabled(m) && !core.hasPendingModuleRun(m))
     .map((m) =>
       core.newTask({
@@ -110,15 +126,63 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
         doStartup: false,
       }),
     );
-  main.addFirst(apply, ...reruns);
+}
+
+/**
+ * After a change of `<module>Enabled` flags (and no global change), decides the enabled set again
+ * and converges only when it changed, as addon-operator's KubeConfigChanged handler does after
+ * RecalculateGraph (pkg/addon-operator/handler_module_manager.go): a flag set to what the module
+ * already is, or overridden by an `enabled` script, starts no converge; changed module sections
+ * re-run their modules instead. It runs beside the queues, as there, so a converge blocked by a
+ * failing module is still restarted; `enabled` scripts see the new config (quirk Q3, fixed).
+ */
+async function recalculateGraph(
+  core: EngineCore,
+  sections: Record<string, Values>,
+  apply: Task,
+  changedModules: string[],
+): Promise<void> {
+  const changed = await enabledSetChanged(core, (m) => ({
+    global: sections.global ?? {},
+    [valuesKey(m)]: sections[m] ?? {},
+  }));
+  if (changed === undefined) return;
+  if (changed) queueConverge(core, apply);
+  else core.queue(MAIN).addFirst(apply, ...moduleReruns(core, changedModules));
+}
+
+/**
+ * Decides the enabled set again and records EnabledModulesRecalculated; whether it differs from
+ * the planned one (undefined once the engine stops). A failing `enabled` script counts as a
+ * change, so that the converge's discovery reports it.
+ */
+async function enabledSetChanged(
+  core: EngineCore,
+  configValuesOf?: (module: string) => Values,
+): Promise<boolean | undefined> {
+  const decided = await decideEnabled(core, configValuesOf);
+  if (core.stopped) return undefined;
+  const before = new Set(core.state.enabled);
+  const enabled = 'error' in decided ? [...before] : decided.enabled;
+  const changed = 'error' in decided || enabled.length !== before.size || enabled.some((m) => !before.has(m));
+  core.emit('EnabledModulesRecalculated', { enabled, changed });
+  return changed;
 }
 
 /**
  * A global hook changed dynamic `<module>Enabled` flags (AO §5.5 A); ModuleDynamicEnabledChanged
- * folded graphDirty and convergeRestartPending.
+ * folded graphDirty, EnabledModulesRecalculated folds convergeRestartPending.
  */
 export function onDynamicEnabledChanged(core: EngineCore): void {
   if (core.state.converge.context.completed === 0) return;
+  void core.track(async () => {
+    // Converge only when the enabled set changed (RecalculateGraph in addon-operator's
+    // pkg/addon-operator/handler_module_manager.go).
+    if (await enabledSetChanged(core)) queueDynamicConverge(core);
+  });
+}
+
+function queueDynamicConverge(core: EngineCore): void {
   const main = core.queue(MAIN);
   const converge = convergeTask(core, 'ReloadAllModules', 'ReloadAll-After-GlobalHookDynamicUpdate');
   const drained = removeCurrentConvergeTasks(core);

@@ -7,6 +7,7 @@ import {
   nextConvergeStep,
   notEnabledReason,
   sortModules,
+  type Values,
   valuesKey,
 } from '@converge/core';
 import type { ConvergeReason } from '@converge/protocol';
@@ -119,56 +120,76 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
 }
 
 /**
- * Decides which modules are enabled (extenders, then `enabled` scripts in module order) and
- * records ModulesPlanned with the deletes and run groups (AO §5.3, §6.5).
+ * Which modules are enabled now: extenders (dynamic flags, config, static values), then `enabled`
+ * scripts in module order, each seeing the modules enabled before it (AO §6.5), and the config
+ * values `configValuesOf` gives (by default the applied ones). Records nothing.
+ */
+export async function decideEnabled(
+  core: EngineCore,
+  configValuesOf: (module: string) => Values = (m) => core.values.hookConfigValues(m),
+): Promise<
+  | { enabled: string[]; reasons: Record<string, string>; notEnabled: Map<string, NotEnabledReason> }
+  | { module: string; error: string }
+> {
+  const enabled: string[] = [];
+  const reasons: Record<string, string> = {};
+  const notEnabled = new Map<string, NotEnabledReason>();
+  for (const def of sortModules([...core.moduleDefs.values()])) {
+    const pre = enabledBeforeScript(def, {
+      dynamic: core.state.decisions.dynamicEnabled,
+      config: core.config(),
+    });
+    if (!pre.enabled) {
+      reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
+      notEnabled.set(def.name, notEnabledReason(def, pre.by));
+      continue;
+    }
+    if (def.hasEnabledScript) {
+      try {
+        const globalValues = { ...core.values.globalValues(), enabledModules: [...enabled] };
+        const r = await core.options.modules.runEnabledScript(def.name, {
+          values: { global: globalValues, [valuesKey(def.name)]: core.values.moduleValues(def.name) },
+          configValues: configValuesOf(def.name),
+        });
+        if (!r.enabled) {
+          reasons[def.name] = r.reason
+            ? `disabled by ScriptEnabled: ${r.reason}`
+            : 'disabled by ScriptEnabled';
+          notEnabled.set(def.name, notEnabledReason(def, 'ScriptEnabled', r));
+          continue;
+        }
+      } catch (e) {
+        return { module: def.name, error: `enabled script of module '${def.name}' failed: ${errorText(e)}` };
+      }
+    }
+    reasons[def.name] = `enabled by ${pre.by}`;
+    enabled.push(def.name);
+  }
+  return { enabled, reasons, notEnabled };
+}
+
+/**
+ * Decides which modules are enabled (decideEnabled) and records ModulesPlanned with the deletes and run groups (AO §5.3, §6.5).
  */
 async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] } | { error: string }> {
   const convergeId = core.state.converge.context.convergeId ?? '';
   const defs = sortModules([...core.moduleDefs.values()]);
   const before = [...core.state.enabled];
   let enabled: string[];
-  const reasons: Record<string, string> = {};
-  const notEnabled = new Map<string, NotEnabledReason>();
+  let reasons: Record<string, string> = {};
+  let notEnabled = new Map<string, NotEnabledReason>();
   // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
   if (
     core.state.decisions.graphDirty ||
     task.convergeReason !== 'GlobalValuesChanged' ||
     core.state.converge.context.completed === 0
   ) {
-    enabled = [];
-    for (const def of defs) {
-      const pre = enabledBeforeScript(def, {
-        dynamic: core.state.decisions.dynamicEnabled,
-        config: core.config(),
-      });
-      if (!pre.enabled) {
-        reasons[def.name] = pre.by ? `disabled by ${pre.by}` : 'not enabled by any extender';
-        notEnabled.set(def.name, notEnabledReason(def, pre.by));
-        continue;
-      }
-      if (def.hasEnabledScript) {
-        try {
-          const globalValues = { ...core.values.globalValues(), enabledModules: [...enabled] };
-          const r = await core.options.modules.runEnabledScript(def.name, {
-            values: { global: globalValues, [valuesKey(def.name)]: core.values.moduleValues(def.name) },
-            configValues: core.values.hookConfigValues(def.name),
-          });
-          if (!r.enabled) {
-            reasons[def.name] = r.reason
-              ? `disabled by ScriptEnabled: ${r.reason}`
-              : 'disabled by ScriptEnabled';
-            notEnabled.set(def.name, notEnabledReason(def, 'ScriptEnabled', r));
-            continue;
-          }
-        } catch (e) {
-          const error = `enabled script of module '${def.name}' failed: ${errorText(e)}`;
-          core.emit('DiscoveryFailed', { convergeId, module: def.name, error });
-          return { error };
-        }
-      }
-      reasons[def.name] = `enabled by ${pre.by}`;
-      enabled.push(def.name);
+    const decided = await decideEnabled(core);
+    if ('error' in decided) {
+      core.emit('DiscoveryFailed', { convergeId, module: decided.module, error: decided.error });
+      return { error: decided.error };
     }
+    ({ enabled, reasons, notEnabled } = decided);
   } else {
     enabled = before;
   }

@@ -16,6 +16,7 @@ import type { EngineHost, ModuleRuntime } from './engine-host.js';
 import { EngineLog, type EventPayload } from './engine-log.js';
 import type { EngineOptions } from './engine-options.js';
 import { EngineQueues } from './engine-queues.js';
+import { HookRateLimits } from './hook-rate-limits.js';
 import { KubeBindings } from './kube-bindings.js';
 import { ParallelRuns } from './parallel-runs.js';
 import { ResourcesMonitor } from './resources-monitor.js';
@@ -58,6 +59,7 @@ export class EngineCore implements QueueHost, EngineHost {
   readonly kube: KubeBindings;
   readonly parallel = new ParallelRuns();
   readonly resources: ResourcesMonitor;
+  readonly rateLimits: HookRateLimits;
   stopped = false;
 
   constructor(
@@ -81,6 +83,7 @@ export class EngineCore implements QueueHost, EngineHost {
     );
     this.kube = new KubeBindings(this);
     this.resources = new ResourcesMonitor(this);
+    this.rateLimits = new HookRateLimits(this);
   }
 
   // The log and its fold -------------------------------------------------------------------------

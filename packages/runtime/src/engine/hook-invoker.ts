@@ -33,6 +33,9 @@ const bindingNamesOf = (contexts: BindingContext[]) => contexts.map((c) => Strin
  * then HookSucceeded or HookFailed. Any output error fails the hook; nothing is half-recorded.
  */
 export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise<HookOutcome> {
+  // settings.executionMinInterval / executionBurst: wait for a token first (hook-rate-limits.ts).
+  const allowed = core.rateLimits.wait(inv.module, inv.hook, inv.queue);
+  if (allowed !== true && !(await allowed)) return { ok: false, error: 'engine stopped' };
   const scope = inv.module ?? 'global';
   const base = {
     hook: inv.hook.name,
@@ -74,6 +77,8 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
   if (result.ok) {
     const applied = await applyOutputs(core, inv, result);
     if (applied !== undefined) result = { ok: false, error: applied };
+  } else if (result.metrics?.length || result.objectPatches?.length) {
+    result = { ok: false, error: await applyFailedRunOutputs(core, inv, result) };
   }
   if (!result.ok) {
     core.logger.error(
@@ -105,6 +110,34 @@ function hookMetricsOf(core: EngineCore): HookMetricsStorage {
     hookMetrics.set(core, storage);
   }
   return storage;
+}
+
+/**
+ * Applies what a failed in-process hook still outputs, as addon-operator's module and global
+ * hook runs do for a failed Go hook (pkg/module_manager/models/modules/basic.go executeHook):
+ * its metrics, then its `/status` patches; returns the run's error, extended by theirs.
+ */
+async function applyFailedRunOutputs(
+  core: EngineCore,
+  inv: HookInvocation,
+  result: Extract<HookRunResult, { ok: false }>,
+): Promise<string> {
+  if (result.metrics?.length) {
+    try {
+      hookMetricsOf(core).apply({ hook: inv.hook.name, module: inv.module }, result.metrics);
+    } catch (e) {
+      if (!(e instanceof HookMetricsError)) throw e;
+      return `${result.error}, invalid metrics written by ${inv.hook.name}: ${e.message}`;
+    }
+  }
+  if (result.objectPatches?.length) {
+    try {
+      await core.cluster.apply(result.objectPatches);
+    } catch (e) {
+      return `${result.error}, update status operation failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  return result.error;
 }
 
 /** Applies a successful run's outputs; returns an error message when one of them is rejected. */

@@ -70,6 +70,12 @@ function fail(core: EngineCore, task: Task, phase: ModuleFailedPhase, error: str
   return { status: 'Fail', error: `${phase}: ${error}`, module: task.module };
 }
 
+/** True for the steps of a run that come after Synchronization: beforeHelm, helm, afterHelm. */
+const pastSynchronization = (step: ModuleStep): boolean =>
+  step.kind === 'helm' ||
+  step.kind === 'finishRun' ||
+  (step.kind === 'runHook' && (step.binding === 'beforeHelm' || step.binding === 'afterHelm'));
+
 /**
  * ModuleRun (AO §7.2): registers hooks, then drives the module statechart step by step —
  * onStartup, Synchronization, beforeHelm, helm, afterHelm — appending what happened.
@@ -96,6 +102,10 @@ export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQ
   }
   for (;;) {
     const step: ModuleStep = nextModuleStep(core.state.modules[module]);
+    // Schedules are enabled once Synchronization is done, before beforeHelm, so a module whose
+    // beforeHelm keeps failing still gets its schedule runs (addon-operator's EnableScheduleBindings
+    // phase, pkg/task/tasks/module-run/task.go).
+    if (pastSynchronization(step)) core.kube.enableSchedules(module);
     switch (step.kind) {
       case 'runHook': {
         const error = await runLifecycleHook(core, task, queue, module, step);
@@ -119,7 +129,6 @@ export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQ
         break;
       }
       case 'finishRun': {
-        core.kube.enableSchedules(module);
         // Values changed while afterHelm hooks ran: the run repeats from beforeHelm (AO §7.2).
         if (core.state.decisions.afterHelmValuesChanged[module]) {
           const rerun = core.newTask({
@@ -199,6 +208,7 @@ export async function handleModuleDelete(
       case 'finishDelete': {
         core.kube.stopModule(module);
         core.moduleRuntime.delete(module);
+        core.rateLimits.forget(module);
         core.emit('ModuleDeleted', { module });
         return { status: 'Success' };
       }

@@ -10,6 +10,8 @@ interface Watch {
 
 const BASE_INTERVAL_MS = 270_000;
 
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /**
  * The Helm resources monitor (AO §11.7): per module with a release, a check every 4m30s plus a
  * fixed random 0–59 s. A release that is not `deployed`, or a rendered object missing from the
@@ -65,42 +67,56 @@ export class ResourcesMonitor {
     return false;
   }
 
+  /**
+   * One check, as addon-operator's ResourcesMonitor ticker does
+   * (pkg/helm_resources_manager/resources_monitor.go): a release status that is not `deployed`,
+   * or that cannot be read, is an unexpected status; then, in the same tick, the first absent
+   * rendered object (AbsentResources reports only one) is reported too; a failing absent check is
+   * logged. Each finding is recorded and counted; one ModuleRun is queued unless one is pending
+   * (handler_module_manager.go).
+   */
   private async tick(module: string, watch: Watch): Promise<void> {
     if (this.busy(module) || !this.core.isEnabled(module)) return;
     const releases = this.core.options.releases;
     let trigger: string | undefined;
+    let status: string | undefined;
+    let error: string | undefined;
     try {
-      const info = await releases.status(module);
-      if (info?.status.toLowerCase() !== 'deployed') {
-        this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
-        this.core.emit('HelmDriftDetected', {
-          module,
-          release: module,
-          reason: 'status',
-          status: info?.status ?? 'missing',
-        });
-        trigger = 'HelmReleaseUnexpectedStatus';
-      } else {
-        const absent = await releases.absentResources(module, watch.rendered);
-        if (absent.length > 0) {
-          const first = absent[0];
-          const resource = `${first.namespace ?? ''}/${first.kind}/${first.name}`;
-          this.core.metrics.inc('modules_absent_resources_total', { module, resource });
-          this.core.emit('HelmDriftDetected', {
-            module,
-            release: module,
-            reason: 'absent',
-            resources: [resource],
-          });
-          trigger = 'AbsentHelmResourcesDetected';
-        }
-      }
+      status = (await releases.status(module))?.status;
     } catch (e) {
-      this.core.logger.warn(
-        { module },
-        `helm resources check failed: ${e instanceof Error ? e.message : String(e)}`,
-      );
-      return;
+      error = errorText(e);
+      this.core.logger.warn({ module }, `cannot get helm release status: ${error}`);
+    }
+    if (this.core.stopped) return;
+    if (status?.toLowerCase() !== 'deployed') {
+      this.core.metrics.inc('modules_helm_release_redeployed_total', { module });
+      this.core.emit('HelmDriftDetected', {
+        module,
+        release: module,
+        reason: 'status',
+        status: status ?? (error === undefined ? 'missing' : 'unknown'),
+        ...(error === undefined ? {} : { error }),
+      });
+      trigger = 'HelmReleaseUnexpectedStatus';
+    }
+    let absent: Awaited<ReturnType<typeof releases.absentResources>> = [];
+    try {
+      absent = await releases.absentResources(module, watch.rendered);
+    } catch (e) {
+      this.core.logger.warn({ module }, `cannot list helm resources: ${errorText(e)}`);
+    }
+    if (this.core.stopped) return;
+    if (absent.length > 0) {
+      const first = absent[0];
+      const resource = `${first.namespace ?? ''}/${first.kind}/${first.name}`;
+      this.core.metrics.inc('modules_absent_resources_total', { module, resource });
+      this.core.emit('HelmDriftDetected', {
+        module,
+        release: module,
+        reason: 'absent',
+        resources: [resource],
+      });
+      trigger ??= 'AbsentHelmResourcesDetected';
     }
     if (trigger && !this.core.hasPendingModuleRun(module))
       this.core.enqueue(

@@ -1,4 +1,4 @@
-import type { TimerHandle } from '@converge/core';
+import type { HookDefinition, TimerHandle } from '@converge/core';
 import { sortModules } from '@converge/core';
 import { type CrontabSchedule, parseCrontab } from '@converge/protocol';
 import type { EngineCore } from './engine-core.js';
@@ -8,7 +8,8 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 /**
  * Schedule bindings (AO §3.3): one timer per distinct crontab on the engine clock. A tick
  * records ScheduleFired and queues one task per matching binding — global hooks first, then
- * enabled modules whose schedules are enabled — once the first converge is done (AO-19).
+ * enabled modules whose schedules are enabled — once the first converge is done (AO-19), or
+ * before it for in-process hooks with `enableSchedulesOnStartup`.
  */
 export class Schedules {
   private readonly timers = new Map<string, { schedule: CrontabSchedule; timer?: TimerHandle }>();
@@ -38,11 +39,17 @@ export class Schedules {
     });
   }
 
-  /** Handles one tick of `crontab` (also callable directly by tests and embedders). */
+  /**
+   * Handles one tick of `crontab` (also callable directly by tests and embedders). Before the
+   * first converge is done only in-process hooks with `enableSchedulesOnStartup` get a task
+   * (addon-operator's allowHandleScheduleEvent, pkg/addon-operator/operator.go).
+   */
   fire(crontab: string): void {
     this.core.emit('ScheduleFired', { crontab });
-    if (this.core.state.converge.context.completed === 0) return;
+    const startupDone = this.core.state.converge.context.completed > 0;
+    const allowed = (hook: HookDefinition) => startupDone || hook.enableSchedulesOnStartup === true;
     for (const hook of [...this.core.globalHooks].sort(byName)) {
+      if (!allowed(hook)) continue;
       for (const s of hook.schedule) if (s.crontab === crontab) this.queueTask(undefined, hook.name, s);
     }
     const modules = sortModules([...this.core.moduleDefs.values()]).filter((m) =>
@@ -52,6 +59,7 @@ export class Schedules {
       const rt = this.core.moduleRuntime.get(m.name);
       if (!rt?.schedulesEnabled) continue;
       for (const hook of [...rt.hooks].sort(byName)) {
+        if (!allowed(hook)) continue;
         for (const s of hook.schedule) if (s.crontab === crontab) this.queueTask(m.name, hook.name, s);
       }
     }

@@ -192,6 +192,9 @@ export class TaskQueue {
         return;
       }
       case 'Repeat':
+        // shell-operator's ProcessResult: a repeated task's sub-tasks are dropped with a warning.
+        if (result.head?.length || result.after?.length || result.tail?.length)
+          this.host.onWarn('sub-tasks of a repeated task are ignored', task);
         this.sleep(result.delayMs ?? REPEAT_DELAY_MS);
         return;
       default: {

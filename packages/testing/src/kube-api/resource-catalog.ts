@@ -1,83 +1,10 @@
 import type { KubeObject } from '@converge/protocol';
+import { BUILT_IN_RESOURCES, crdResources, guessPlural, type ResourceNames } from '@converge/runtime';
 
 /** One kind the test API server serves: where it lives in the REST tree and how it is named. */
-export interface ApiResource {
-  group: string;
-  version: string;
-  kind: string;
-  /** Plural resource name, the path segment (`configmaps`). */
-  plural: string;
-  singular: string;
-  namespaced: boolean;
-  shortNames?: string[];
-}
+export type ApiResource = ResourceNames;
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
-type Row = [
-  group: string,
-  version: string,
-  kind: string,
-  plural: string,
-  namespaced: boolean,
-  short?: string[],
-];
-
-const BUILT_IN: Row[] = [
-  ['', 'v1', 'Namespace', 'namespaces', false, ['ns']],
-  ['', 'v1', 'Node', 'nodes', false, ['no']],
-  ['', 'v1', 'PersistentVolume', 'persistentvolumes', false, ['pv']],
-  ['', 'v1', 'ConfigMap', 'configmaps', true, ['cm']],
-  ['', 'v1', 'Secret', 'secrets', true],
-  ['', 'v1', 'Pod', 'pods', true, ['po']],
-  ['', 'v1', 'Service', 'services', true, ['svc']],
-  ['', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']],
-  ['', 'v1', 'Endpoints', 'endpoints', true, ['ep']],
-  ['', 'v1', 'Event', 'events', true, ['ev']],
-  ['', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, ['pvc']],
-  ['', 'v1', 'ResourceQuota', 'resourcequotas', true, ['quota']],
-  ['', 'v1', 'LimitRange', 'limitranges', true, ['limits']],
-  ['apps', 'v1', 'Deployment', 'deployments', true, ['deploy']],
-  ['apps', 'v1', 'StatefulSet', 'statefulsets', true, ['sts']],
-  ['apps', 'v1', 'DaemonSet', 'daemonsets', true, ['ds']],
-  ['apps', 'v1', 'ReplicaSet', 'replicasets', true, ['rs']],
-  ['batch', 'v1', 'Job', 'jobs', true],
-  ['batch', 'v1', 'CronJob', 'cronjobs', true, ['cj']],
-  ['rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true],
-  ['rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true],
-  ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false],
-  ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
-  [
-    'apiextensions.k8s.io',
-    'v1',
-    'CustomResourceDefinition',
-    'customresourcedefinitions',
-    false,
-    ['crd', 'crds'],
-  ],
-  ['apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false],
-  ['coordination.k8s.io', 'v1', 'Lease', 'leases', true],
-  ['networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, ['ing']],
-  ['networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, ['netpol']],
-  ['policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb']],
-  ['scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, ['pc']],
-  ['storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, ['sc']],
-  [
-    'admissionregistration.k8s.io',
-    'v1',
-    'MutatingWebhookConfiguration',
-    'mutatingwebhookconfigurations',
-    false,
-  ],
-  [
-    'admissionregistration.k8s.io',
-    'v1',
-    'ValidatingWebhookConfiguration',
-    'validatingwebhookconfigurations',
-    false,
-  ],
-  ['autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['hpa']],
-];
 
 /** Splits `group/version` (or `v1`) into its parts. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -90,14 +17,6 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 /** `group/version`, or just the version for the core group. */
 export function apiVersionOf(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
-}
-
-/** The resource name Kubernetes guesses for a kind without a definition (lowercase plural). */
-export function guessPlural(kind: string): string {
-  const k = kind.toLowerCase();
-  if (k.endsWith('s') || k.endsWith('x') || k.endsWith('ch') || k.endsWith('sh')) return `${k}es`;
-  if (k.endsWith('y') && !/[aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
-  return `${k}s`;
 }
 
 /**
@@ -116,15 +35,8 @@ export class ResourceCatalog {
 
   /** Recomputes the catalog from the CRDs and the object types present in the cluster. */
   rebuild(crds: readonly KubeObject[], objectTypes: readonly { apiVersion: string; kind: string }[]): void {
-    const all: ApiResource[] = BUILT_IN.map(([group, version, kind, plural, namespaced, shortNames]) => ({
-      group,
-      version,
-      kind,
-      plural,
-      singular: kind.toLowerCase(),
-      namespaced,
-      ...(shortNames ? { shortNames } : {}),
-    }));
+    // The same names as the embedded cluster resolves (runtime's built-in-resources.ts).
+    const all: ApiResource[] = BUILT_IN_RESOURCES.map((r) => ({ ...r }));
     for (const crd of crds) all.push(...crdResources(crd));
     const known = new Set(all.map((r) => `${apiVersionOf(r.group, r.version)}|${r.kind}`));
     for (const { apiVersion, kind } of objectTypes) {
@@ -251,30 +163,4 @@ function hasStatus(r: ApiResource): boolean {
     'ClusterRoleBinding',
     'LimitRange',
   ].includes(r.kind);
-}
-
-/** The resources a CustomResourceDefinition serves (every served version). */
-function crdResources(crd: KubeObject): ApiResource[] {
-  const spec = (crd as { spec?: Record<string, unknown> }).spec ?? {};
-  const names = (spec.names ?? {}) as Record<string, unknown>;
-  const group = typeof spec.group === 'string' ? spec.group : '';
-  const kind = typeof names.kind === 'string' ? names.kind : '';
-  if (!group || !kind) return [];
-  const plural = typeof names.plural === 'string' ? names.plural : guessPlural(kind);
-  const versions = Array.isArray(spec.versions)
-    ? (spec.versions as { name?: string; served?: boolean }[])
-        .filter((v) => typeof v.name === 'string' && v.served !== false)
-        .map((v) => v.name as string)
-    : typeof spec.version === 'string'
-      ? [spec.version]
-      : [];
-  return versions.map((version) => ({
-    group,
-    version,
-    kind,
-    plural,
-    singular: typeof names.singular === 'string' ? names.singular : kind.toLowerCase(),
-    namespaced: spec.scope !== 'Cluster',
-    ...(Array.isArray(names.shortNames) ? { shortNames: names.shortNames as string[] } : {}),
-  }));
 }
