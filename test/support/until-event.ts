@@ -1,7 +1,7 @@
 import type { ConvergeEvent } from '@converge/protocol';
 import type { Observable } from 'rxjs';
 
-/** What `untilEvent` reads: an engine (or test engine) with its log and a listener for new events. */
+/** What `untilEvent` reads: an engine (or test engine) with its log and its stream of new events. */
 export interface EventSource {
   readonly events: readonly ConvergeEvent[];
   readonly events$: Observable<ConvergeEvent>;
