@@ -26,7 +26,6 @@ export type {
   BindingContext,
   Clock,
   ClusterSource,
-  ClusterStore,
   ConfigDocument,
   ConfigSource,
   EnabledScriptInput,
@@ -56,8 +55,9 @@ export type {
   Values,
 } from './ports.js';
 export { rateLimitOf, reserveToken, type TokenBucket } from './rate-limit.js';
-export { valuesChecksum } from './values/checksum.js';
-export type { ValuesPatchOp } from './values/json-patch.js';
+export { canonicalJson, jsonEqual, valuesChecksum } from './values/checksum.js';
+export { draftValuesPatch } from './values/draft-patch.js';
+export { applyPatchOps, normalizePatchOps, type ValuesPatchOp } from './values/json-patch.js';
 export { computeValues } from './values/layering.js';
 export { deepMerge } from './values/merge.js';
 export {

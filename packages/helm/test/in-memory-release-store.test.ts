@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { ClusterStore } from '@converge/core';
+import { type ClusterStore, InMemoryCluster } from '@converge/cluster-memory';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import { InMemoryReleaseStore, type InMemoryReleaseStoreOptions } from '../src/in-memory-release-store.js';
 import { manifestChecksum } from '../src/render-chart.js';

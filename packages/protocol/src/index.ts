@@ -1,6 +1,6 @@
 // The public API of @converge/protocol, by name (docs/api.md lists each one; `npm run lint` checks both).
 export { mapBatchHookConfig } from './batch-config.js';
-export { type CrontabSchedule, parseCrontab } from './crontab.js';
+export { type CrontabSchedule, parseCrontab, parseGoDuration } from './crontab.js';
 export {
   ConvergeError,
   EventsNotRetainedError,
@@ -34,7 +34,14 @@ export {
 } from './events.js';
 export { parseHookConfig } from './hook-config.js';
 export type { EffectiveHookConfig, EffectiveKubernetesBinding } from './hook-config-effective.js';
-export { bindingContextFileSchema, objectPatchOperationSchema } from './hook-files.js';
+export {
+  bindingContextFileSchema,
+  type MetricOperation,
+  metricOperationProblem,
+  metricOperationSchema,
+  type ObjectPatchOperationShape,
+  objectPatchOperationSchema,
+} from './hook-files.js';
 export { parseInProcessHookConfig } from './in-process-hook-config.js';
 export {
   type FieldSelector,

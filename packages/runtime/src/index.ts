@@ -1,33 +1,6 @@
 // The public API of @converge/runtime, by name (docs/api.md lists each one; `npm run lint` checks both).
 export { SystemClock, seededRandom, systemRandom, VirtualClock } from './clock.js';
-export {
-  BUILT_IN_RESOURCES,
-  crdResources,
-  guessPlural,
-  namesResource,
-  type ResourceNames,
-} from './cluster/built-in-resources.js';
-export { jsonEqual } from './cluster/checksum.js';
-export { ObjectPatchError, type ObjectPatchFailure } from './cluster/errors.js';
-export {
-  type ClusterChange,
-  compareObjects,
-  InMemoryCluster,
-  type InMemoryClusterOptions,
-} from './cluster/in-memory-cluster.js';
 export { collectJqResults, type JqEngine } from './cluster/jq-engine.js';
-export { applyJsonPatch, applyMergePatch } from './cluster/merge-patch.js';
-export { ObjectIdentity } from './cluster/object-identity.js';
-export { isKubeObject, type JqPatchFunction, parseDocument, targetOf } from './cluster/object-patch.js';
-export { RemovedApiError, refuseRemovedApi } from './cluster/removed-apis.js';
-export { kindMatches, matchesLabelSelector, matchesSelector } from './cluster/selectors.js';
-export {
-  ConfigMapDataError,
-  configKeyOf,
-  configMapDataOf,
-  parseConfigMapData,
-  withConfigSection,
-} from './config/config-map-data.js';
 export { createEngine, type Engine, type EngineStatus, type StopOptions } from './engine/engine.js';
 export { type EngineInternals, internalsForTestKitAndServer } from './engine/engine-internals.js';
 export type { EngineOptions } from './engine/engine-options.js';
@@ -43,6 +16,7 @@ export {
   type PrometheusMetricsOptions,
   teeMetrics,
 } from './metrics.js';
+export { TIMING_BUCKETS } from './metrics-catalog.js';
 export { makePrivateTempDir } from './process/private-temp-dir.js';
 export { isProcessAlive, processGroupMembers } from './process/proc-stat.js';
 export {
