@@ -386,6 +386,64 @@ describe('BindingMonitor change detection (HP §2.7)', () => {
     expect(seen()).toEqual(['Modified a', 'Deleted a', 'Added a']);
   });
 
+  it('TV-30 a filter result whose keys come in another order is no change (checksum of canonical JSON)', async () => {
+    const source = new ScriptedSource();
+    source.objects = [source.send('Added', pod('a', { x: '1', y: '2' }))];
+    const { monitor, events } = monitorOn(source, binding({ jqFilter: '.metadata.labels' }), fakeJq);
+    await monitor.start();
+    monitor.unlock();
+    source.send('Modified', pod('a', { y: '2', x: '1' })); // same labels, other key order
+    expect(events).toEqual([]);
+    source.send('Modified', pod('a', { y: '3', x: '1' }));
+    expect(events.map((e) => e.watchEvent)).toEqual(['Modified']);
+    // The filter result keeps the order the filter gave its keys.
+    expect(Object.keys(events[0].item.filterResult as object)).toEqual(['y', 'x']);
+  });
+
+  it('TV-30 with full objects and a filter: an unfiltered change refreshes the object without an event', async () => {
+    const source = new ScriptedSource();
+    source.objects = [source.send('Added', pod('a', { x: '1' }))];
+    const { monitor, seen } = monitorOn(source, binding({ jqFilter: '.metadata.labels' }), fakeJq);
+    await monitor.start();
+    monitor.unlock();
+    source.send('Modified', pod('a', { x: '1' }, 'default', { note: 'changed' }));
+    expect(seen()).toEqual([]);
+    expect(monitor.snapshot()).toEqual([
+      {
+        object: expect.objectContaining({
+          metadata: expect.objectContaining({ annotations: { note: 'changed' } }),
+        }),
+        filterResult: { x: '1' },
+      },
+    ]);
+  });
+
+  it('TV-31 a snapshot-only binding over 1,000 objects keeps namespace/Kind/name order through events', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `p-${(i * 7919) % 1000}`);
+    const c = new InMemoryCluster({
+      objects: names.map((n, i) => pod(n, { i: String(i) }, i % 2 ? 'b' : 'a-b')),
+    });
+    const { monitor, seen } = monitorOn(
+      c,
+      binding({ keepFullObjectsInMemory: false, executeHookOnEvent: [], jqFilter: '.metadata.name' }),
+      fakeJq,
+    );
+    await monitor.start();
+    monitor.unlock();
+    c.put(pod('zz', {}, 'a'));
+    c.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'b', name: names[1] });
+    await c.quiesce();
+    const expected = [
+      ...[...names.filter((_, i) => i % 2 === 0)].sort().map((n) => `a-b/${n}`),
+      'a/zz',
+      ...[...names.filter((_, i) => i % 2 === 1 && i !== 1)].sort().map((n) => `b/${n}`),
+    ];
+    // `a-b/Pod/…` sorts before `a/Pod/…` ('-' < '/'), as shell-operator's ids do.
+    const actual = monitor.snapshot().map((i) => i.filterResult as string);
+    expect(actual).toEqual(expected.map((id) => id.slice(id.indexOf('/') + 1)));
+    expect(seen()).toEqual([]);
+  });
+
   it('events that arrive while the initial list is in flight are checked against the listed cache', async () => {
     const source = new ScriptedSource();
     const a = source.send('Added', pod('a', { x: '1' }));
