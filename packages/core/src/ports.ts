@@ -162,7 +162,10 @@ export interface HookWatch {
   includeSnapshotsFrom: string[];
   /** jq expression applied to each object (HP §2.6). */
   jqFilter?: string;
-  /** In-code filter; its result becomes filterResult. */
+  /**
+   * In-code filter; its result becomes filterResult, kept as JSON text (a value JSON cannot hold,
+   * such as a Date or an `undefined` member, comes back as `JSON.stringify` writes it).
+   */
   filter?: (object: KubeObject) => unknown;
 }
 
