@@ -23,6 +23,9 @@ describe('PackedStringMap (the binding snapshot cache)', () => {
     expect([...packed.entries()]).toEqual(sorted);
     expect(packed.size).toBe(reference.size);
     for (let i = 0; i < 1000; i++) expect(packed.get(keyAt(i))).toBe(reference.get(keyAt(i)));
+    expect(packed.swap(keyAt(0), 'new')).toBe(reference.get(keyAt(0)));
+    expect(packed.swap('absent', 'x')).toBeUndefined();
+    expect(packed.delete('absent')).toBe(true);
     expect(packed.get('absent')).toBeUndefined();
     expect(packed.delete('absent')).toBe(false);
   });

@@ -177,8 +177,7 @@ export class BindingMonitor {
     if (event.type === 'Deleted') {
       this.cache.delete(key);
     } else {
-      const cached = this.cache.get(key);
-      this.cache.set(key, value);
+      const cached = this.cache.swap(key, value);
       if (cached !== undefined && this.sameChecksum(cached, value)) return;
     }
     if (!this.watchConfig.executeHookOnEvent.includes(event.type)) return;

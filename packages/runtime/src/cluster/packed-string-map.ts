@@ -2,17 +2,19 @@
 const KEY_END = '\u0000';
 /** Separates lines inside a chunk; neither keys nor values contain it. */
 const LINE_END = '\n';
-/** A chunk is split in two when it grows past this many lines. */
-const MAX_LINES = 128;
-/** Chunks built in bulk get this many lines, so a few inserts fit before a split. */
-const FILL_LINES = 96;
+/** A chunk is split in two when it grows past this many lines or characters (one update's copy). */
+const MAX_LINES = 64;
+const MAX_CHARS = 8192;
+/** Chunks built in bulk stop at this many lines or characters, so a few inserts fit before a split. */
+const FILL_LINES = 48;
+const FILL_CHARS = 6144;
 
 /**
  * A map from string keys to string values, iterated in key order (JS string order), that keeps
  * its entries packed as `key\0value` lines inside a few large chunk strings instead of one heap
  * object per entry: a binding's snapshot of 10,000 objects costs about its text, not its text plus
  * per-object headers, pointers and hash-table slots (docs/performance.md). Keys must not contain
- * `\0` or `\n`, values not `\n` (JSON text never does). An update rewrites one chunk (≤ 128 lines).
+ * `\0` or `\n`, values not `\n` (JSON text never does). An update rewrites one chunk (≤ 64 lines, ≤ 8 KB unless one line is longer).
  */
 export class PackedStringMap {
   private chunks: string[] = [];
@@ -27,10 +29,19 @@ export class PackedStringMap {
     const byKey = new Map(entries);
     const keys = [...byKey.keys()].sort(compareStrings);
     this.chunks = [];
-    for (let i = 0; i < keys.length; i += FILL_LINES) {
-      const lines = keys.slice(i, i + FILL_LINES).map((k) => `${k}${KEY_END}${byKey.get(k)}`);
-      this.chunks.push(lines.join(LINE_END));
+    let lines: string[] = [];
+    let chars = 0;
+    for (const key of keys) {
+      const line = `${key}${KEY_END}${byKey.get(key)}`;
+      lines.push(line);
+      chars += line.length + 1;
+      if (lines.length >= FILL_LINES || chars >= FILL_CHARS) {
+        this.chunks.push(lines.join(LINE_END));
+        lines = [];
+        chars = 0;
+      }
     }
+    if (lines.length > 0) this.chunks.push(lines.join(LINE_END));
     this.count = keys.length;
   }
 
@@ -45,25 +56,35 @@ export class PackedStringMap {
   }
 
   set(key: string, value: string): void {
+    this.swap(key, value);
+  }
+
+  /** Sets `key` to `value` and returns the value it had before (undefined when it was absent). */
+  swap(key: string, value: string): string | undefined {
     const line = `${key}${KEY_END}${value}`;
     if (this.chunks.length === 0) {
       this.chunks.push(line);
       this.count = 1;
-      return;
+      return undefined;
     }
     const index = this.chunkOf(key);
     const at = Math.max(index, 0);
     const lines = this.chunks[at].split(LINE_END);
     const { found, position } = search(lines, key);
-    if (found) lines[position] = line;
-    else {
+    let previous: string | undefined;
+    if (found) {
+      previous = lines[position].slice(key.length + 1);
+      lines[position] = line;
+    } else {
       lines.splice(position, 0, line);
       this.count++;
     }
-    if (lines.length > MAX_LINES) {
+    const chunk = lines.join(LINE_END);
+    if (lines.length > 1 && (lines.length > MAX_LINES || chunk.length > MAX_CHARS)) {
       const half = lines.length >> 1;
       this.chunks.splice(at, 1, lines.slice(0, half).join(LINE_END), lines.slice(half).join(LINE_END));
-    } else this.chunks[at] = lines.join(LINE_END);
+    } else this.chunks[at] = chunk;
+    return previous;
   }
 
   delete(key: string): boolean {
