@@ -5,7 +5,7 @@ import { checksumOf } from './checksum.js';
 import { BindingMonitorError } from './errors.js';
 import { collectJqResults, type JqEngine } from './jq-engine.js';
 
-/** One snapshot item (HP §2.4): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
+/** One snapshot item (shell-operator pkg/kube_events_manager/types/types.go): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
 export interface SnapshotItem {
   object?: KubeObject;
   filterResult?: unknown;
@@ -42,7 +42,7 @@ interface CachedItem {
 type Phase = 'idle' | 'starting' | 'running' | 'stopped';
 
 /**
- * The informer of one kubernetes binding (AO §8.5, HP §2.5–§2.8). `start()` lists the selected
+ * The informer of one kubernetes binding (shell-operator pkg/kube_events_manager/, shell-operator pkg/hook/controller/hook_controller.go–addon-operator pkg/task/tasks/module-run/task.go). `start()` lists the selected
  * objects into a checksummed cache and watches with events locked; `snapshot()` renders the cache
  * (and, while locked, discards buffered events); `unlock()` releases buffered events in order.
  * Added/Modified events whose checksum did not change are suppressed; Deleted always passes; only
@@ -202,7 +202,7 @@ export class BindingMonitor {
     for (const [id, item] of this.cache) if (item.namespace === namespace) this.cache.delete(id);
   }
 
-  /** Computes the cached item and checksum of an object (HP §2.4, §2.6, §2.7); throws BindingMonitorError. */
+  /** Computes the cached item and checksum of an object (shell-operator pkg/kube_events_manager/types/types.go, shell-operator pkg/filter/jq/apply.go, shell-operator pkg/kube_events_manager/resource_informer.go); throws BindingMonitorError. */
   private render(object: KubeObject): CachedItem {
     const { filter, jqFilter, keepFullObjectsInMemory } = this.watchConfig;
     const id = itemId(object);
