@@ -107,7 +107,7 @@ describe('BindingMonitor snapshots', () => {
     });
   });
 
-  it('HP §2.4 item shapes: object and/or filterResult by keepFull and filter', async () => {
+  it('shell-operator pkg/kube_events_manager/types/types.go item shapes: object and/or filterResult by keepFull and filter', async () => {
     const c = new InMemoryCluster({ objects: [pod('a', { x: '1' })] });
     const shapes = async (watch: Partial<HookWatch>) => {
       const { monitor } = monitorOn(c, binding(watch), fakeJq);
@@ -134,7 +134,7 @@ describe('BindingMonitor snapshots', () => {
     });
   });
 
-  it('HP §2.6 jq output cardinality: none is null, one is the value, several are an array', async () => {
+  it('shell-operator pkg/filter/jq/apply.go jq output cardinality: none is null, one is the value, several are an array', async () => {
     const c = new InMemoryCluster({ objects: [pod('a', {}, 'ns')] });
     const result = async (jqFilter: string) => {
       const { monitor } = monitorOn(c, binding({ jqFilter, keepFullObjectsInMemory: false }), fakeJq);
@@ -265,7 +265,7 @@ describe('BindingMonitor start failures', () => {
   });
 });
 
-describe('BindingMonitor locking (HP §2.8)', () => {
+describe('BindingMonitor locking (addon-operator pkg/task/tasks/module-run/task.go)', () => {
   it('buffers events until unlock, then releases them in order and flows afterwards', async () => {
     const c = new InMemoryCluster({ objects: [pod('a')] });
     const { monitor, seen } = monitorOn(c, binding());
@@ -331,7 +331,7 @@ describe('BindingMonitor locking (HP §2.8)', () => {
   });
 });
 
-describe('BindingMonitor change detection (HP §2.7)', () => {
+describe('BindingMonitor change detection (shell-operator pkg/kube_events_manager/resource_informer.go)', () => {
   it('TV-30 checksum suppression sequence with jqFilter .metadata.labels', async () => {
     const source = new ScriptedSource();
     source.objects = [source.send('Added', pod('a', { x: '1' }))];
@@ -517,7 +517,7 @@ describe('BindingMonitor change detection (HP §2.7)', () => {
   });
 });
 
-describe('Synchronization at the monitor level (AO §18)', () => {
+describe('Synchronization at the monitor level (docs/conformance.md)', () => {
   it('AO-15 executeHookOnSynchronization false: unlocking without reading delivers buffered and later events', async () => {
     const c = new InMemoryCluster({ objects: [pod('a')] });
     const { monitor, seen } = monitorOn(c, binding());

@@ -10,7 +10,7 @@ import { PackedStringMap } from './packed-string-map.js';
 /** Separates the filter result's JSON from the object's JSON in one cached value. */
 const PART = '\u0001';
 
-/** One snapshot item (HP §2.4): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
+/** One snapshot item (shell-operator pkg/kube_events_manager/types/types.go): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
 export interface SnapshotItem {
   object?: KubeObject;
   filterResult?: unknown;
@@ -38,7 +38,7 @@ export interface BindingMonitorOptions {
 type Phase = 'idle' | 'starting' | 'running' | 'stopped';
 
 /**
- * The informer of one kubernetes binding (AO §8.5, HP §2.5–§2.8). `start()` lists the selected
+ * The informer of one kubernetes binding (shell-operator pkg/kube_events_manager/, shell-operator pkg/hook/controller/hook_controller.go–addon-operator pkg/task/tasks/module-run/task.go). `start()` lists the selected
  * objects into a checksummed cache and watches with events locked; `snapshot()` renders the cache
  * (and, while locked, discards buffered events); `unlock()` releases buffered events in order.
  * Added/Modified events whose checksum did not change are suppressed; Deleted always passes; only
@@ -208,7 +208,7 @@ export class BindingMonitor {
   }
 
   /**
-   * The cache entry of an object (HP §2.4, §2.6, §2.7): its key and the JSON of what the binding
+   * The cache entry of an object (shell-operator pkg/kube_events_manager/types/types.go, shell-operator pkg/filter/jq/apply.go, shell-operator pkg/kube_events_manager/resource_informer.go): its key and the JSON of what the binding
    * keeps; throws BindingMonitorError when the filter fails.
    */
   private render(object: KubeObject): [string, string] {
