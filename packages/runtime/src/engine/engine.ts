@@ -77,9 +77,9 @@ export interface Engine {
   status(): EngineStatus;
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
-  /** The values a module's hooks and chart see now (global values under `global`). */
+  /** A module's effective values now, without the global section (shared: treat as read-only). */
   moduleValues(module: string): Values;
-  /** The global values now. */
+  /** The effective global values now (shared: treat as read-only). */
   globalValues(): Values;
 }
 
