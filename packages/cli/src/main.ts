@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isPostgresUrl } from '@converge/store-postgres';
 import { DebugUsageError, debugCommand } from './commands/debug.js';
 import { eventsCommand } from './commands/events.js';
 import { replayCommand } from './commands/replay.js';
@@ -11,17 +12,20 @@ const usage = `usage:
                [--cluster embedded|kube [--kubeconfig F] [--context C]] [--namespace NS]
                [--leader-election [--lease-name N] [--identity ID] [--lease-duration DUR]]
                [--once] [--max-attempts N] [--timeout DUR] [--hook-timeout DUR] [--stop-grace DUR]
-               [--events FILE.jsonl] [--store sqlite:PATH] [--json]
+               [--events FILE.jsonl] [--store sqlite:PATH|postgres://URL [--stream NAME]] [--json]
                [--listen ADDR:PORT] [--debug-socket PATH]
   converge queue list|main [-o json|yaml|text] [--show-empty] [--debug-socket PATH]
   converge module list|values <m>|config <m> [-o json|yaml] [--global] [--debug-socket PATH]
   converge hook list|snapshots [<module>] <hook> [-o json|yaml|text] [--debug-socket PATH]
-  converge events <log> [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
-  converge replay <log> [--until SEQ] [--json]
+  converge events <log> [--stream NAME] [--follow] [--module M] [--type T]... [--from SEQ] [--to SEQ] [--json]
+  converge replay <log> [--stream NAME] [--until SEQ] [--json]
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
-  converge viz timeline <log> -o timeline.html
+  converge viz timeline <log> [--stream NAME] -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
-<log> is a JSONL file or sqlite:PATH. <modulesDir> is a :-separated list of directories; without it
+<log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
+--store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:
+the kube context under --cluster kube, else embedded) under a fenced lease: one writer per stream.
+<modulesDir> is a :-separated list of directories; without it
 $MODULES_DIR is read, and $GLOBAL_HOOKS_DIR without --global-hooks, as addon-operator reads them.
 --cluster kube converges the cluster of the kubeconfig (--kubeconfig, else $KUBE_CONFIG, $KUBECONFIG
 or ~/.kube/config) through its API and helm; config comes from the addon-operator ConfigMap in
@@ -57,6 +61,16 @@ function positional(args: string[], i: number, what: string): string {
   return v;
 }
 
+/** `--stream` names a stream of a PostgreSQL store; any other store or log has one log only. */
+function streamOf(stream: string | undefined, location: string | undefined): { stream?: string } {
+  if (stream === undefined) return {};
+  if (!location || !isPostgresUrl(location))
+    throw new UsageError(
+      `--stream ${stream} needs a postgres:// store (a sqlite store or JSONL file holds one log)`,
+    );
+  return { stream };
+}
+
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, got ${JSON.stringify(v)}`);
@@ -85,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
             'stop-grace': { type: 'string', default: '30s' },
             events: { type: 'string' },
             store: { type: 'string' },
+            stream: { type: 'string' },
             json: { type: 'boolean', default: false },
             namespace: { type: 'string' },
             'leader-election': { type: 'boolean', default: false },
@@ -110,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
           stopGrace: values['stop-grace'] ?? '30s',
           events: values.events,
           store: values.store,
+          ...streamOf(values.stream, values.store),
           json: values.json ?? false,
           namespace: values.namespace ?? process.env.ADDON_OPERATOR_NAMESPACE ?? 'default',
           ...(values['leader-election']
@@ -135,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
             from: { type: 'string' },
             to: { type: 'string' },
             json: { type: 'boolean', default: false },
+            stream: { type: 'string' },
+            follow: { type: 'boolean', default: false },
           },
         });
         return await eventsCommand({
@@ -144,16 +162,23 @@ export async function main(argv: string[]): Promise<number> {
           from: int(values.from, 'from'),
           to: int(values.to, 'to'),
           json: values.json ?? false,
+          ...streamOf(values.stream, positionals[0]),
+          follow: values.follow ?? false,
         });
       }
       case 'replay': {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { until: { type: 'string' }, json: { type: 'boolean', default: false } },
+          options: {
+            until: { type: 'string' },
+            json: { type: 'boolean', default: false },
+            stream: { type: 'string' },
+          },
         });
         return await replayCommand({
           log: positional(positionals, 0, '<log>'),
+          ...streamOf(values.stream, positionals[0]),
           until: int(values.until, 'until'),
           json: values.json ?? false,
         });
@@ -167,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
             machine: { type: 'string', default: 'module' },
             format: { type: 'string', default: 'mermaid' },
             output: { type: 'string', short: 'o' },
+            stream: { type: 'string' },
           },
         });
         if (sub === 'machine')
@@ -180,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
           return await vizTimelineCommand({
             log: positional(positionals, 0, '<log>'),
             output: values.output,
+            ...streamOf(values.stream, positionals[0]),
           });
         }
         throw new UsageError(`unknown viz subcommand ${JSON.stringify(sub ?? '')}`);

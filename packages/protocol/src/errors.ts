@@ -63,11 +63,13 @@ export interface StoreHolder {
   /** ISO time the holder took the lock. */
   startedAt: string;
   runId?: string;
+  /** The lease owner of a shared store (a fleet replica's ID), when the store keeps one. */
+  owner?: string;
 }
 
 /** Describes a holder in one phrase: `pid 42 on host h since T (run R)`. */
 export function describeStoreHolder(holder: StoreHolder): string {
-  return `pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}${holder.runId ? ` (run ${holder.runId})` : ''}`;
+  return `${holder.owner ? `owner ${holder.owner}, ` : ''}pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}${holder.runId ? ` (run ${holder.runId})` : ''}`;
 }
 
 /**
@@ -83,6 +85,27 @@ export class StoreLockedError extends ConvergeError {
   ) {
     super(
       `${store}: the event store is locked by another writer (${holder ? describeStoreHolder(holder) : 'holder not recorded yet'}); one writer per log, readers may still read it`,
+      options,
+    );
+  }
+}
+
+/**
+ * A writer lost its stream: another writer took its lease over (a higher epoch), so this one may
+ * append nothing more. `store` names the stream and where it lives (password-free); `epoch` is the
+ * lease this writer held, `currentEpoch` and `holder` the lease that replaced it, when known.
+ */
+export class StoreFencedError extends ConvergeError {
+  readonly code = 'STORE_FENCED';
+  constructor(
+    readonly store: string,
+    readonly epoch: number,
+    readonly currentEpoch: number | undefined,
+    readonly holder: StoreHolder | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${store}: this writer's lease (epoch ${epoch}) was taken over${currentEpoch !== undefined ? ` (epoch ${currentEpoch}` : ''}${holder ? `${currentEpoch !== undefined ? ', ' : ' ('}by ${describeStoreHolder(holder)})` : currentEpoch !== undefined ? ')' : ''}; it appends nothing more`,
       options,
     );
   }

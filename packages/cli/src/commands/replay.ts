@@ -5,6 +5,8 @@ export interface ReplayOptions {
   log: string;
   until?: number;
   json: boolean;
+  /** The stream of a PostgreSQL log (default `embedded`). */
+  stream?: string;
 }
 
 /** `converge replay <log> [--until SEQ]`: folds the log (no executor runs) and prints the state table. */
@@ -12,7 +14,7 @@ export async function replayCommand(
   o: ReplayOptions,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const { events, problems } = await readLog(o.log);
+  const { events, problems } = await readLog(o.log, o.stream ? { stream: o.stream } : {});
   const upto = o.until === undefined ? events : events.filter((e) => e.seq <= o.until!);
   const s = replay(upto, undefined, { strict: true });
   const modules = Object.entries(s.modules).map(([name, snap]) => ({

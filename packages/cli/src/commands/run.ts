@@ -17,7 +17,7 @@ import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cl
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
 import { LiveView } from '../live-view.js';
-import { openStore } from '../log-source.js';
+import { defaultStream, openStore } from '../log-source.js';
 import { startOperatorServer } from '../operator-server.js';
 
 export interface RunOptions {
@@ -38,6 +38,8 @@ export interface RunOptions {
   stopGrace?: string;
   events?: string;
   store?: string;
+  /** The stream of a PostgreSQL store (default: the kube context under --cluster kube, else embedded). */
+  stream?: string;
   json: boolean;
   namespace: string;
   /** `--listen ADDR:PORT`: where the HTTP endpoints are served (without --once: by default). */
@@ -89,8 +91,17 @@ export async function runCommand(
   // One writer per store: a held, corrupt or unreadable store (or --events file) stops the run here.
   // It opens first: the embedded cluster and releases live in its records.
   let store: EventStore;
+  // A writer whose PostgreSQL stream is taken over ends the run (exit 1); its engine has stopped.
+  let fenced: string | undefined;
   try {
-    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, { runId });
+    store = openStore(o.store ?? `sqlite:${join(process.cwd(), '.converge', 'events.sqlite')}`, {
+      runId,
+      stream: o.stream ?? defaultStream(o),
+      onFenced: (error) => {
+        fenced = error.message;
+        wakeOnSignal?.();
+      },
+    });
   } catch (e) {
     jq.close();
     return { code: 1, message: e instanceof Error ? e.message : String(e) };
@@ -290,6 +301,8 @@ export async function runCommand(
     await Promise.race([started, new Promise<void>((r) => (wakeOnSignal = r))]);
     if (interrupted)
       return finish({ code: exitCodeOf(interrupted), message: `${interrupted} during startup` });
+    // The stream was taken over during startup: the engine has stopped, startup may never end.
+    if (fenced) return finish({ code: 1, message: fenced });
     await started;
   } catch (e) {
     return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });
@@ -313,6 +326,7 @@ export async function runCommand(
     if (interrupted)
       return { code: exitCodeOf(interrupted), message: `${interrupted}: stopped, log flushed` };
     if (lostLease) return { code: 1, message: lostLease };
+    if (fenced) return { code: 1, message: fenced };
     if (!o.once) return undefined;
     if (failure) return failure;
     if (Date.now() > deadline) {

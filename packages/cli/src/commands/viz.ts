@@ -46,8 +46,12 @@ export async function vizMachineCommand(
  * `converge viz timeline <log> -o timeline.html`: a self-contained HTML page of a log. The page
  * holds every event, so a new file is created 0600, like the log (docs/security.md).
  */
-export async function vizTimelineCommand(o: { log: string; output: string }): Promise<number> {
-  const { events, problems } = await readLog(o.log);
+export async function vizTimelineCommand(o: {
+  log: string;
+  output: string;
+  stream?: string;
+}): Promise<number> {
+  const { events, problems } = await readLog(o.log, o.stream ? { stream: o.stream } : {});
   await writeFile(o.output, renderTimeline(events), { mode: 0o600 });
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
   return 0;

@@ -153,11 +153,20 @@ const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.
  */
 export function createEngine(options: EngineOptions): Engine {
   const logger = options.logger ?? silentLogger;
-  const store = new SealableStore(options.store ?? new MemoryEventStore(), (refused) =>
-    logger.debug(
-      { events: refused.map((e) => e.type) },
-      'engine stopped: not appending events after EngineStopped',
-    ),
+  const store = new SealableStore(
+    options.store ?? new MemoryEventStore(),
+    (refused) =>
+      logger.debug(
+        { events: refused.map((e) => e.type) },
+        'engine stopped: not appending events after EngineStopped',
+      ),
+    // Another writer took the log over: this engine writes nothing more and stops at once.
+    // Executors check the stop signal before they start a process: nothing new runs from here on.
+    (error) => {
+      stopSignal.abort();
+      logger.error({ err: error.message }, 'the event log was taken over by another writer: stopping');
+      void engine.stop({ graceMs: 0 });
+    },
   );
   const stopSignal = new AbortController();
   const core: EngineCore = new EngineCore(

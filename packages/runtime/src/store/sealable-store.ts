@@ -5,7 +5,8 @@ import type { ConvergeEvent, NewEvent } from '@converge/protocol';
  * An event store that can be sealed: once `seal()` is called, `append` writes nothing and returns
  * no events, and each refused batch is reported to `onRefused`. The engine seals its log right
  * after `EngineStopped`, so that event is always the last one of a run (docs/compatibility.md
- * "Stopping"). Everything else passes through to the wrapped store.
+ * "Stopping"). A writer that lost a shared log (StoreFencedError on an append) is sealed at once,
+ * that batch is refused like any after the seal, and `onLost` stops its engine. Everything else passes through to the wrapped store.
  */
 export class SealableStore implements EventStore {
   private sealed = false;
@@ -13,6 +14,11 @@ export class SealableStore implements EventStore {
   constructor(
     private readonly inner: EventStore,
     private readonly onRefused: (events: readonly NewEvent[]) => void,
+    /**
+     * Told when an append fails because this writer lost the log to another writer
+     * (StoreFencedError of a shared store): the store is sealed first, so nothing more is tried.
+     */
+    private readonly onLost: (error: Error) => void = () => {},
   ) {}
 
   get records(): StoreRecords | undefined {
@@ -33,7 +39,19 @@ export class SealableStore implements EventStore {
       if (events.length > 0) this.onRefused(events);
       return [];
     }
-    return this.inner.append(events);
+    try {
+      return this.inner.append(events);
+    } catch (e) {
+      // Not thrown on: it would surface in whatever callback appended (a config watch, an informer)
+      // and could end the process; the engine is stopped instead and the batch is refused.
+      if ((e as { code?: unknown } | null)?.code === 'STORE_FENCED') {
+        this.sealed = true;
+        this.onLost(e as Error);
+        this.onRefused(events);
+        return [];
+      }
+      throw e;
+    }
   }
 
   read(fromSeq?: number): ConvergeEvent[] {
