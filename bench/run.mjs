@@ -1,6 +1,7 @@
 // `npm run bench`: prints every figure as a ratio against a baseline measured in the same run.
 import { PrometheusMetrics } from '@converge/runtime';
 import { convergeBench, replayBench, snapshotReplayBench, spawnBench } from './engine-bench.mjs';
+import { fleetRows } from './fleet-bench.mjs';
 import { helmRows } from './helm-bench.mjs';
 import { shellHookBench } from './hooks-bench.mjs';
 import { inspectorRows } from './inspector-bench.mjs';
@@ -77,6 +78,8 @@ rows.push(...soakRows());
 rows.push(...(await inspectorRows()));
 // Issue 13: jq engines and the jq command against Debian's jq.
 rows.push(...(await jqRows()));
+// Issue 11: a fleet of engines on the Postgres store, and two scale figures of one engine.
+rows.push(...fleetRows());
 for (const [what, value, ratio] of rows) console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 
 // Issue: real hooks — a shell hook through converge vs the same script spawned bare.

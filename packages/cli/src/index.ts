@@ -1,9 +1,17 @@
 export * from './commands/debug.js';
 export * from './commands/events.js';
+export * from './commands/fleet.js';
 export * from './commands/replay.js';
 export * from './commands/run.js';
 export * from './commands/validate.js';
 export * from './commands/viz.js';
 export * from './config-file.js';
+export * from './fleet/assignment.js';
+export * from './fleet/fleet-backend.js';
+export * from './fleet/fleet-replica.js';
+export * from './fleet/fleet-status.js';
+export * from './fleet/postgres-fleet-backend.js';
+export * from './fleet/target-engine.js';
+export * from './fleet/targets-file.js';
 export { main } from './main.js';
 export * from './operator-server.js';

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isPostgresUrl } from '@converge/store-postgres';
 import { DebugUsageError, debugCommand } from './commands/debug.js';
 import { eventsCommand } from './commands/events.js';
+import { fleetCommand, fleetStatusCommand } from './commands/fleet.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -22,6 +23,9 @@ const usage = `usage:
   converge viz machine [--machine module|converge|startup|all] --format mermaid|dot|svg|json [-o FILE]
   converge viz timeline <log> [--stream NAME] -o timeline.html
   converge validate <modulesDir> [--global-hooks DIR] [--config FILE] [--json]
+  converge fleet --targets FILE --store postgres://URL [--replica ID] [--lease-duration DUR]
+                 [--hook-timeout DUR] [--stop-grace DUR] [--listen ADDR:PORT]
+  converge fleet status --store postgres://URL [--json]
 <log> is a JSONL file, sqlite:PATH or postgres://URL (one stream of it: --stream, default embedded).
 --store postgres://URL keeps the log, the embedded cluster and releases in the stream --stream (default:
 the kube context under --cluster kube, else embedded) under a fenced lease: one writer per stream.
@@ -226,6 +230,45 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.config ? { config: values.config } : {}),
           json: values.json ?? false,
         });
+      }
+      case 'fleet': {
+        if (rest[0] === 'status') {
+          const { values } = parseArgs({
+            args: rest.slice(1),
+            options: { store: { type: 'string' }, json: { type: 'boolean', default: false } },
+          });
+          if (!values.store) throw new UsageError('fleet status needs --store postgres://URL');
+          return await fleetStatusCommand({ store: values.store, json: values.json ?? false });
+        }
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            targets: { type: 'string' },
+            store: { type: 'string' },
+            replica: { type: 'string' },
+            'lease-duration': { type: 'string' },
+            'hook-timeout': { type: 'string' },
+            'stop-grace': { type: 'string', default: '30s' },
+            listen: { type: 'string' },
+          },
+        });
+        if (!values.targets) throw new UsageError('fleet needs --targets FILE');
+        if (!values.store) throw new UsageError('fleet needs --store postgres://URL');
+        const outcome = await fleetCommand({
+          targets: values.targets,
+          store: values.store,
+          ...(values.replica ? { replica: values.replica } : {}),
+          ...(values['lease-duration'] ? { leaseDuration: values['lease-duration'] } : {}),
+          ...(values['hook-timeout'] ? { hookTimeout: values['hook-timeout'] } : {}),
+          ...(values['stop-grace'] ? { stopGrace: values['stop-grace'] } : {}),
+          ...(values.listen !== undefined ? { listen: values.listen } : {}),
+        });
+        process.stderr.write(`converge: ${outcome.message}\n`);
+        // Everything is stopped and released by now; if a handle still holds the process (seen:
+        // the Postgres store's worker channel after many stores came and went), exit anyway.
+        // The timer is unref'd: it never keeps the process alive by itself.
+        setTimeout(() => process.exit(outcome.code), 2_000).unref();
+        return outcome.code;
       }
       case 'queue':
       case 'module':

@@ -1,3 +1,4 @@
+export * from './fleet-rows.js';
 export * from './postgres-event-store.js';
 export * from './postgres-follow.js';
 export * from './postgres-leases.js';
