@@ -2,16 +2,17 @@
 // the resulting log, and the cost of spawning /bin/true as the yardstick, all in one run.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { replay, restoreEngineState } from '@converge/core';
 import { parseHookConfig } from '@converge/protocol';
 import {
   createEngine,
   hookDefinitionFromConfig,
-  InMemoryCluster,
   MemoryEventStore,
   seededRandom,
   VirtualClock,
 } from '@converge/runtime';
+import { filter, firstValueFrom } from 'rxjs';
 
 const okResult = { ok: true, valuesPatch: [], configValuesPatch: [], objectPatches: [], metrics: [] };
 
@@ -101,16 +102,7 @@ export async function convergeBench({ modules = 1000, hooksPerModule = 8, metric
   const detach = attach ? await attach(engine) : undefined;
   const t0 = performance.now();
   await engine.start();
-  await new Promise((resolve) => {
-    const check = () => {
-      if (engine.isIdle() && engine.state.startup.value === 'ready') {
-        off();
-        resolve();
-      }
-    };
-    const off = engine.onActivity(check);
-    check();
-  });
+  await firstValueFrom(engine.idle$.pipe(filter((idle) => idle && engine.state.startup.value === 'ready')));
   const ms = performance.now() - t0;
   await detach?.(store.lastSeq());
   await engine.stop();

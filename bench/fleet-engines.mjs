@@ -1,6 +1,7 @@
 // Engines for the fleet benchmark (bench/fleet.mjs): in-code modules whose hooks and helm
 // upgrades take a simulated time, over an in-memory cluster, on any event store.
-import { createEngine, InMemoryCluster, silentLogger } from '@converge/runtime';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { createEngine, silentLogger } from '@converge/runtime';
 import { CodeHookRunner, CodeModuleSource } from '@converge/testing';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -90,11 +91,11 @@ export function converged(engine) {
   return new Promise((resolve) => {
     const check = () => {
       if (engine.isIdle() && engine.state.startup.value === 'ready') {
-        off();
+        subscription?.unsubscribe();
         resolve();
       }
     };
-    const off = engine.onActivity(check);
+    const subscription = engine.activity$.subscribe(check);
     check();
   });
 }

@@ -2,7 +2,8 @@
 // object against its projected JSON size, and the makespan of a converge of order groups against
 // its critical path. Needs --expose-gc (bench/fleet.mjs runs in such a child).
 import { performance } from 'node:perf_hooks';
-import { InMemoryCluster, MemoryEventStore } from '@converge/runtime';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { MemoryEventStore } from '@converge/runtime';
 import { benchEngine, converged } from './fleet-engines.mjs';
 
 const gc = () => {
@@ -108,7 +109,7 @@ export async function orderGroupsMakespan({ groups = 8, perGroup = 5, helmMs = 4
     const t0 = performance.now();
     let started;
     let completed;
-    engine.onEvent((e) => {
+    engine.events$.subscribe((e) => {
       if (e.type === 'ConvergeStarted' && started === undefined) started = performance.now();
       if (e.type === 'ConvergeCompleted' && completed === undefined) completed = performance.now();
     });

@@ -1,13 +1,14 @@
 // Helm benchmarks (issue 4): the cost of deciding "skip, unchanged" for a module whose chart and
 // values did not change, against one real `helm template` of the same 50-object templated chart.
 // Addon-operator renders on every run; converge reuses the render from its cache (render-cache.ts).
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { extractedBinary, HelmCliReleaseExecutor, InMemoryReleaseStore } from '@converge/helm';
-import { InMemoryCluster } from '@converge/runtime';
 
 const NS = 'bench';
 const MODULE = 'bench-chart';

@@ -103,9 +103,9 @@ export async function inspectorBench({ rounds = 7, modules = 1000, hooksPerModul
 
 const us = (ms, runs) => `${((ms / runs) * 1000).toFixed(1)} µs`;
 
-/** The rows `npm run bench` prints. */
-export async function inspectorRows() {
-  const b = await inspectorBench();
+/** The rows `npm run bench` prints (`rounds`: repetitions of each variant, best of them reported). */
+export async function inspectorRows({ rounds } = {}) {
+  const b = await inspectorBench(rounds ? { rounds } : {});
   const per = (ms) => us(ms, b.hookRuns);
   const ratio = (x, y) => `${(x / y).toFixed(3)}×`;
   return [
@@ -137,7 +137,14 @@ export async function inspectorRows() {
   ];
 }
 
+// `node bench/inspector-bench.mjs [--rounds N]`: this bench alone (default 7 rounds).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const [what, value, ratio] of await inspectorRows())
+  const at = process.argv.indexOf('--rounds');
+  const rounds = at > 0 ? Number(process.argv[at + 1]) : undefined;
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+    throw new Error(
+      `bench/inspector-bench.mjs: --rounds takes a positive integer, not ${process.argv[at + 1]}`,
+    );
+  for (const [what, value, ratio] of await inspectorRows({ rounds }))
     console.log(`${what.padEnd(70)} ${value.padStart(18)}   ${ratio}`);
 }

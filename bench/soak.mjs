@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { writeHeapSnapshot } from 'node:v8';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { InMemoryReleaseStore } from '@converge/helm';
 import {
   createEngine,
   createLogger,
-  InMemoryCluster,
   MemoryEventStore,
   PrometheusMetrics,
   seededRandom,
@@ -25,6 +25,7 @@ import {
 } from '@converge/runtime';
 import { openSqliteEventStore } from '@converge/store-sqlite';
 import { CodeHookRunner, CodeModuleSource, MemoryConfigSource } from '@converge/testing';
+import { filter, firstValueFrom } from 'rxjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 const days = Number(process.env.SOAK_DAYS ?? 7);
@@ -129,17 +130,7 @@ const engine = createEngine({
 });
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const idle = () =>
-  engine.isIdle()
-    ? undefined
-    : new Promise((resolve) => {
-        const off = engine.onActivity(() => {
-          if (engine.isIdle()) {
-            off();
-            resolve();
-          }
-        });
-      });
+const idle = () => firstValueFrom(engine.idle$.pipe(filter((idle) => idle)));
 /** What the test kit's settle() does: cluster changes delivered, no task runnable, twice in a row. */
 async function settle() {
   for (;;) {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { replay } from '@converge/core';
-import { createEngine, InMemoryCluster, MemoryLogger, PrometheusMetrics } from '@converge/runtime';
+import { createEngine, MemoryLogger, PrometheusMetrics } from '@converge/runtime';
 import { CodeHookRunner, CodeModuleSource, createTestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 import { untilEvent } from './support/until-event.js';

@@ -1,3 +1,4 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import {
   HookOutputError,
   JqProcessEngine,
@@ -6,7 +7,6 @@ import {
   parseValuesPatchFile,
 } from '@converge/hooks';
 import type { KubeObject } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const jq = new JqProcessEngine();

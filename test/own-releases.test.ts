@@ -1,5 +1,5 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { InMemoryReleaseStore, OWNER_LABEL } from '@converge/helm';
-import { InMemoryCluster } from '@converge/runtime';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 import { CallLog, checkReplayThenStop, hook, markerChart } from './support/recorder.js';

@@ -64,7 +64,7 @@ const describe = (e) => {
   ].join('');
   return `${String(e.seq).padStart(3)} ${e.at.slice(11, 19)} ${e.type.padEnd(24)} ${who}${extra}`;
 };
-t.engine.onEvent((e) => console.log(describe(e)));
+t.engine.events$.subscribe((e) => console.log(describe(e)));
 
 await t.start();
 console.log('\nDisabling ingress: its beforeDeleteHelm hook fails once, then the delete retries.\n');

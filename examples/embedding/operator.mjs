@@ -5,8 +5,9 @@ import './node-version.mjs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { InMemoryReleaseStore } from '@converge/helm';
-import { createEngine, createLogger, InMemoryCluster } from '@converge/runtime';
+import { createEngine, createLogger } from '@converge/runtime';
 import { openSqliteEventStore } from '@converge/store-sqlite';
 import { CodeHookRunner, CodeModuleSource, MemoryConfigSource } from '@converge/testing';
 

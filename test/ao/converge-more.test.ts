@@ -53,7 +53,7 @@ describe('converge (AO §18.3, §18.9, Appendix D)', () => {
     });
     await t.start();
     let mainAtSecondConverge: string[] | undefined;
-    const off = t.engine.onEvent((e) => {
+    const subscription = t.engine.events$.subscribe((e) => {
       if (e.type === 'ConvergeStarted' && mainAtSecondConverge === undefined)
         mainAtSecondConverge = [...t!.queues().main.tasks];
     });
@@ -63,7 +63,7 @@ describe('converge (AO §18.3, §18.9, Appendix D)', () => {
     t.engine.fireSchedule('3 * * * *');
     t.engine.fireSchedule('2 * * * *');
     await t.settle();
-    off();
+    subscription.unsubscribe();
     expect(before).toBe(1);
     expect(mainAtSecondConverge).toEqual(['ConvergeModules', 'ModuleRun:a', 'ConvergeModules']);
     const converges = ofType(t, 'ConvergeStarted').slice(1);

@@ -52,7 +52,7 @@ describe('the HTML timeline in a real browser (Debian chromium via playwright-co
     bdhFailedSeq = events.find((e) => e.type === 'HookFailed')?.seq ?? 0;
     mkdirSync(artifacts, { recursive: true });
     const file = join(artifacts, 'timeline.html');
-    writeFileSync(file, renderTimeline(events));
+    writeFileSync(file, await renderTimeline(events));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -89,6 +89,14 @@ describe('the HTML timeline in a real browser (Debian chromium via playwright-co
     expect(panel).toContain(String(bdhFailedSeq));
     expect(panel).toContain('beta');
     expect(panel).toMatch(/beforeDeleteHelm/);
+    // The Graphviz-laid-out module chart highlights beta's state at that event.
+    await page.locator('#statechart-module').selectOption('beta');
+    await page.locator(`#event-list [data-seq="${bdhFailedSeq}"]`).click();
+    const current = page.locator('#statechart svg[data-machine="module"] .state.current');
+    await expect(current.count()).resolves.toBe(1);
+    await expect(current.getAttribute('data-state')).resolves.toMatch(
+      /beforeDeleteHelm|deleteFailed|deleting/,
+    );
     await page.screenshot({ path: join(artifacts, 'timeline.png'), fullPage: false });
     expect(existsSync(join(artifacts, 'timeline.png'))).toBe(true);
   });

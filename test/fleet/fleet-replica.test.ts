@@ -44,6 +44,7 @@ function fleet() {
       startEngine: async (target, stream) => {
         const run: Run = { replica, target: target.name, epoch: stream.epoch, stopped: false };
         runs.push(run);
+        shared.changed();
         const engine = { onEvent: () => () => {}, onActivity: () => () => {} } as unknown as Engine;
         const handle: TargetEngine = {
           target,
@@ -51,6 +52,7 @@ function fleet() {
           ready: () => !run.stopped,
           stop: async () => {
             run.stopped = true;
+            shared.changed();
           },
         };
         return handle;
@@ -69,12 +71,20 @@ function fleet() {
   return { shared, runs, start, live };
 }
 
-/** Polls an observable condition (the shared rows, the runs) until it holds. */
-async function until(what: string, check: () => boolean, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+/**
+ * Waits until an observable condition (the shared rows, the runs) holds, re-checking it at every
+ * change of the shared rows or of a run; a lease that only expires is seen by the replica's next
+ * backend call, which is a change too.
+ */
+async function until(what: string, check: () => boolean, shared: MemoryFleetShared, ms = 10_000) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  try {
+    while (!check()) await Promise.race([shared.nextChange(), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -87,7 +97,7 @@ describe('converge fleet replicas', () => {
   it('spread the targets evenly, one running engine per target, each ready in fleet status', async () => {
     const f = fleet();
     await Promise.all([f.start('r-a').start(), f.start('r-b').start()]);
-    await until('every target ready', everyTargetReadyOnce(f));
+    await until('every target ready', everyTargetReadyOnce(f), f.shared);
     const counts = Object.values(f.live()).map((t) => t.length);
     expect(counts.sort()).toEqual([2, 3]);
     expect(Object.values(f.live()).flat().sort()).toEqual(targets.map((t) => t.name).sort());
@@ -97,10 +107,14 @@ describe('converge fleet replicas', () => {
   it('rebalance when a replica joins: it takes its share, handed over (not stolen) at a higher epoch', async () => {
     const f = fleet();
     await f.start('r-a').start();
-    await until('r-a runs all five', () => f.live()['r-a']?.length === 5);
+    await until('r-a runs all five', () => f.live()['r-a']?.length === 5, f.shared);
     await f.start('r-b').start();
-    await until('two and three', () => f.live()['r-b']?.length === 2 && f.live()['r-a']?.length === 3);
-    await until('every target ready', everyTargetReadyOnce(f));
+    await until(
+      'two and three',
+      () => f.live()['r-b']?.length === 2 && f.live()['r-a']?.length === 3,
+      f.shared,
+    );
+    await until('every target ready', everyTargetReadyOnce(f), f.shared);
     for (const t of f.live()['r-b'] ?? []) {
       const takes = f.shared.takes.filter((x) => x.target === t);
       expect(takes.map((x) => x.replica)).toEqual(['r-a', 'r-b']);
@@ -115,9 +129,9 @@ describe('converge fleet replicas', () => {
     const a = f.start('r-a');
     const b = f.start('r-b');
     await Promise.all([a.start(), b.start()]);
-    await until('both run targets', () => Object.keys(f.live()).length === 2);
+    await until('both run targets', () => Object.keys(f.live()).length === 2, f.shared);
     await b.stop();
-    await until('r-a runs all five', () => f.live()['r-a']?.length === 5);
+    await until('r-a runs all five', () => f.live()['r-a']?.length === 5, f.shared);
     expect(f.live()['r-b']).toBeUndefined();
   });
 
@@ -125,14 +139,18 @@ describe('converge fleet replicas', () => {
     const f = fleet();
     const b = f.start('r-b');
     await Promise.all([f.start('r-a').start(), b.start()]);
-    await until('every target ready', everyTargetReadyOnce(f));
+    await until('every target ready', everyTargetReadyOnce(f), f.shared);
     const lost = [...(f.live()['r-b'] ?? [])];
     const cutAt = Date.now();
     // r-b's heartbeat and lease renewals never reach the store again (as after a SIGKILL).
     f.shared.partition('r-b');
     replicas = replicas.filter((r) => r !== b);
     const lastExpiry = Math.max(...lost.map((t) => f.shared.leases.get(t)?.expiresAt ?? 0));
-    await until('r-a owns every target', () => f.shared.status().every((r) => r.owner === 'r-a' && r.ready));
+    await until(
+      'r-a owns every target',
+      () => f.shared.status().every((r) => r.owner === 'r-a' && r.ready),
+      f.shared,
+    );
     const takeovers = f.runs.filter((r) => r.replica === 'r-a' && lost.includes(r.target));
     expect(takeovers.map((r) => r.target).sort()).toEqual(lost.sort());
     // Each lease was taken only once expired, at the next epoch.

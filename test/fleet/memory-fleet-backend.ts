@@ -16,6 +16,23 @@ export class MemoryFleetShared {
   /** Every lease taken: target, replica, epoch, in order. */
   readonly takes: { target: string; replica: string; epoch: number }[] = [];
   private readonly cut = new Set<string>();
+  private readonly watchers = new Set<() => void>();
+
+  /** Tells every `nextChange()` waiter that a row or a run changed. */
+  changed(): void {
+    for (const w of [...this.watchers]) w();
+  }
+
+  /** Resolves at the next change of the shared rows (any backend call) or of a run (`changed()`). */
+  nextChange(): Promise<void> {
+    return new Promise((resolve) => {
+      const w = () => {
+        this.watchers.delete(w);
+        resolve();
+      };
+      this.watchers.add(w);
+    });
+  }
 
   partition(replica: string): void {
     this.cut.add(replica);
@@ -24,7 +41,9 @@ export class MemoryFleetShared {
   backendFor(replica: string): FleetBackend {
     const gate = async <T>(f: () => T): Promise<T> => {
       if (this.cut.has(replica)) return new Promise<T>(() => {});
-      return f();
+      const result = f();
+      this.changed();
+      return result;
     };
     return {
       registerTargets: (ts) =>

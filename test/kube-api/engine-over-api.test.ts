@@ -7,6 +7,7 @@ import { JqProcessEngine, jqPatchFunction, loadModulesDir, ProcessHookRunner } f
 import { KubeCluster, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
 import { createEngine, createLogger, type Engine, VirtualClock } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
+import { merge, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { observableState } from '../support/recorder.js';
 
@@ -28,13 +29,16 @@ afterEach(async () => {
  */
 function until(engine: Engine, check: () => boolean): Promise<void> {
   return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
+    let done = false;
+    let subscription: Subscription | undefined;
     const test = () => {
-      if (!check()) return;
-      for (const off of offs.splice(0)) off();
+      if (done || !check()) return;
+      done = true;
+      subscription?.unsubscribe();
       resolve();
     };
-    offs.push(engine.onEvent(test), engine.onActivity(test));
+    subscription = merge(engine.events$, engine.activity$).subscribe(test);
+    if (done) subscription.unsubscribe();
     test();
   });
 }

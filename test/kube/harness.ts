@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InMemoryCluster } from '@converge/cluster-memory';
 import { KubeCluster, type KubeClusterOptions, loadKubeConfig } from '@converge/kube';
+import type { JqPatchFunction } from '@converge/kube-model';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
-import type { InMemoryCluster, JqPatchFunction } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 
 /** A tiny jq for JQPatch tests: the filters the tests use, as functions. */

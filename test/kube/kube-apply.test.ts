@@ -1,7 +1,8 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type { ObjectPatchOperation } from '@converge/core';
 import { KubeCluster, loadKubeConfig } from '@converge/kube';
+import { ObjectPatchError } from '@converge/kube-model';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { InMemoryCluster, ObjectPatchError } from '@converge/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cm, comparable, fakeJq, type KubeRig, ns, startRig } from './harness.js';
 
@@ -204,7 +205,7 @@ const CASES: ApplyCase[] = [
         namespace: 'ns1',
         name: 'existing',
         jsonPatch: { op: 'add' },
-      },
+      } as unknown as ObjectPatchOperation,
       {
         operation: 'JSONPatch',
         apiVersion: 'v1',

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfigError, KubeConfigMapSource, loadKubeConfig } from '@converge/kube';
+import { ConfigMapDataError } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { ConfigMapDataError } from '@converge/runtime';
 import { type KubeApiServer, startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 

@@ -1,6 +1,6 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { UnknownKindError } from '@converge/kube';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { startKubeApiServer } from '@converge/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cm, EventLog, type KubeRig, ns, quietly, startRig, widgetCrd } from './harness.js';

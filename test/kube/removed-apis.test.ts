@@ -1,5 +1,5 @@
+import { RemovedApiError } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { RemovedApiError } from '@converge/runtime';
 import { createTestEngine, type TestEngine } from '@converge/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CallLog, hook, markerChart } from '../support/recorder.js';

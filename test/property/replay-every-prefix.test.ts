@@ -26,7 +26,7 @@ describe('the log is the whole truth (model-based, fast-check)', () => {
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 10 }), async (actions) => {
         const live: ReturnType<typeof persistEngineState>[] = [];
         const { t } = await runScenario(actions, (t) =>
-          t.engine.onEvent(() => live.push(persistEngineState(t.state))),
+          t.engine.events$.subscribe(() => live.push(persistEngineState(t.state))),
         );
         try {
           const events = t.events;

@@ -42,7 +42,7 @@ describe('addon-operator metrics on /metrics after a failing hook and a retry', 
       ],
     });
     server = await serveEngine(t.engine, { listen: '127.0.0.1:0' });
-    t.engine.onEvent((e) => readyAt.push({ type: e.type, ready: t.engine.status().ready }));
+    t.engine.events$.subscribe((e) => readyAt.push({ type: e.type, ready: t.engine.status().ready }));
     await status();
     await t.start();
     readyzDuringRetry = (await fetch(`${server.url}/readyz`)).status;

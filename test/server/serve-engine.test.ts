@@ -1,4 +1,5 @@
-import { createEngine, InMemoryCluster, nullMetrics } from '@converge/runtime';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { createEngine, nullMetrics } from '@converge/runtime';
 import { type EngineServer, ListenError, serveEngine } from '@converge/server';
 import { CodeHookRunner, CodeModuleSource, createTestEngine, type TestEngine } from '@converge/testing';
 import { filter, firstValueFrom } from 'rxjs';

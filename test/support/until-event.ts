@@ -1,9 +1,10 @@
 import type { ConvergeEvent } from '@converge/protocol';
+import type { Observable } from 'rxjs';
 
-/** What `untilEvent` reads: an engine (or test engine) with its log and a listener for new events. */
+/** What `untilEvent` reads: an engine (or test engine) with its log and its stream of new events. */
 export interface EventSource {
   readonly events: readonly ConvergeEvent[];
-  onEvent(listener: (e: ConvergeEvent) => void): () => void;
+  readonly events$: Observable<ConvergeEvent>;
 }
 
 /**
@@ -17,9 +18,9 @@ export function untilEvent<T extends ConvergeEvent = ConvergeEvent>(
   const found = source.events.find(match);
   if (found) return Promise.resolve(found as T);
   return new Promise((resolve) => {
-    const off = source.onEvent((e) => {
+    const subscription = source.events$.subscribe((e) => {
       if (!match(e)) return;
-      off();
+      subscription.unsubscribe();
       resolve(e as T);
     });
   });

@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type {
   ClusterSource,
   ConfigSource,
@@ -17,7 +18,7 @@ import {
   type LeaderElectorOptions,
   loadKubeConfig,
 } from '@converge/kube';
-import { InMemoryCluster, makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
+import { makePrivateTempDir, type TrackProcessGroup } from '@converge/runtime';
 import { parseDuration } from './duration.js';
 import { FileConfigSource } from './file-config-source.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConfigDocument } from '@converge/core';
-import { parseConfigMapData } from '@converge/runtime';
-import { parse } from 'yaml';
+import { GLOBAL_VALUES_KEY } from '@converge/core';
+import { parseConfigMapData, parseGoYaml, parseYamlV3 } from '@converge/kube-model';
 
 /** A config file that cannot be used; the message names the file and the key. */
 export class ConfigFileError extends Error {}
@@ -12,11 +12,18 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
 /**
  * Reads `--config`: either a ConfigMap manifest whose `data` values are YAML strings (AO §10.1) or
  * plain YAML in the test kit's shape (`{ global: {...}, myModule: {...}, myModuleEnabled: false }`).
+ * Plain YAML reads each section in the dialect its ConfigMap key would be read in: `global` as Go's
+ * sigs.k8s.io/yaml, the rest as yaml.v3 (kube-model's yaml-dialects.ts), so `yes` means the same in both forms.
  */
 export async function readConfigFile(path: string): Promise<ConfigDocument> {
   let doc: unknown;
   try {
-    doc = parse(await readFile(path, 'utf8'));
+    const text = await readFile(path, 'utf8');
+    doc = parseYamlV3(text);
+    if (isMap(doc) && doc.kind !== 'ConfigMap' && GLOBAL_VALUES_KEY in doc) {
+      const asGo = parseGoYaml(text);
+      if (isMap(asGo)) doc = { ...doc, [GLOBAL_VALUES_KEY]: asGo[GLOBAL_VALUES_KEY] };
+    }
   } catch (e) {
     throw new ConfigFileError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
   }

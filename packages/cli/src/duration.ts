@@ -1,15 +1,18 @@
-/** Parses `--timeout` values: `90`, `90s`, `10m`, `1h30m`, `500ms` (Go-like units). */
+import { parseGoDuration } from '@converge/protocol';
+
+/**
+ * Parses `--timeout`-style values into milliseconds: a Go duration as `time.ParseDuration` reads it
+ * (`90s`, `10m`, `1h30m`, `500ms`, `1.5h`; protocol's `parseGoDuration`), or a bare whole number of
+ * seconds (`90`). A negative duration is refused.
+ */
 export function parseDuration(text: string): number {
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-    consumed += m[0].length;
-  }
-  if (consumed !== text.length || consumed === 0)
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch {
     throw new Error(`invalid duration ${JSON.stringify(text)} (use e.g. 90s, 10m, 1h30m)`);
-  return total;
+  }
+  if (ms < 0) throw new Error(`invalid duration ${JSON.stringify(text)}: must not be negative`);
+  return ms;
 }

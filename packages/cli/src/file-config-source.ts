@@ -2,7 +2,7 @@ import { watch as watchDir } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converge/core';
-import { configMapDataOf, withConfigSection } from '@converge/runtime';
+import { configMapDataOf, withConfigSection } from '@converge/kube-model';
 import { stringify } from 'yaml';
 import { readConfigFile } from './config-file.js';
 

@@ -5,11 +5,13 @@ import {
   ReplayDivergenceError,
 } from '@converge/protocol';
 import fastJsonPatch from 'fast-json-patch';
+import type { AnyStateMachine } from 'xstate';
 import { fastConvergeFold, fastModuleFold } from './fast-fold.js';
 import { convergeMachine } from './machines/converge-machine.js';
 import { moduleMachine } from './machines/module-machine.js';
 import { pureInitial, pureTransition } from './machines/pure-transition.js';
 import { startupMachine } from './machines/startup-machine.js';
+import { effectsOf, eventTypesOf } from './machines/state-effects.js';
 import {
   type ConvergeSnapshot,
   type ModuleSnapshot,
@@ -73,36 +75,37 @@ export function initialModuleSnapshot(info: { name: string; hasChart: boolean })
   return pureInitial(moduleMachine, { module: info.name, hasChart: info.hasChart });
 }
 
-/** Module events that can change a module's lifecycle state (the rest skip `transition()`). */
-const moduleMachineEvents = new Set<ConvergeEvent['type']>([
-  'ModuleHooksRegistered',
-  'ModuleRunStarted',
-  'ModuleDeleteStarted',
-  'SynchronizationCompleted',
-  'HelmReleaseChecked',
-  'HelmReleaseUpgraded',
-  'HelmUpgradeSkipped',
-  'HelmReleaseUninstalled',
-  'ModuleReady',
-  'ModuleDeleted',
-  'ModuleFailed',
-]);
+/**
+ * Which chart an event is folded into, read off the charts: a chart takes the event types it has
+ * transitions for, and of the hook events (`HookSucceeded`) only the bindings its states run
+ * (`runsHooks` in their definitions). A module's own hook events (those naming a module) go to
+ * that module's chart only, a global hook's to the startup and converge charts.
+ */
+interface ChartRoute {
+  events: Set<string>;
+  hookBindings: Set<string>;
+}
 
-const convergeMachineEvents = new Set<ConvergeEvent['type']>([
-  'GlobalHooksRegistered',
-  'ConvergeStarted',
-  'ModulesPlanned',
-  'DiscoveryFailed',
-  'ConvergeCompleted',
-]);
+const routeOf = (machine: AnyStateMachine): ChartRoute => ({
+  events: eventTypesOf(machine),
+  hookBindings: new Set(
+    [...effectsOf(machine).values()].flatMap((e) => (e.kind === 'runHook' ? [e.binding] : [])),
+  ),
+});
 
-const lifecycleHookBindings = new Set([
-  'onStartup',
-  'beforeHelm',
-  'afterHelm',
-  'beforeDeleteHelm',
-  'afterDeleteHelm',
-]);
+const routes = {
+  startup: routeOf(startupMachine),
+  converge: routeOf(convergeMachine),
+  module: routeOf(moduleMachine),
+};
+
+/** Events a hook reports about itself: they belong to the chart of the hook's owner. */
+const hookOwnedEvents = new Set<string>(['HookSucceeded', 'SynchronizationCompleted']);
+
+function takes(route: ChartRoute, event: ConvergeEvent): boolean {
+  if (!route.events.has(event.type)) return false;
+  return event.type !== 'HookSucceeded' || route.hookBindings.has(event.binding);
+}
 
 function moduleSnapshot(state: EngineState, module: string): ModuleSnapshot {
   let snap = state.modules[module];
@@ -170,47 +173,29 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
         moduleSnapshot(state, m.name);
       }
       return state;
-    case 'GlobalHooksRegistered':
-      foldStartup(state, event);
-      foldConverge(state, event);
-      return state;
-    case 'ConvergeStarted':
-    case 'ConvergeCompleted':
-      foldStartup(state, event);
-      foldConverge(state, event);
-      return state;
     case 'ModuleEnabled':
       if (!state.enabled.includes(event.module)) state.enabled.push(event.module);
-      return state;
+      break;
     case 'ModuleDisabled': {
       const i = state.enabled.indexOf(event.module);
       if (i >= 0) state.enabled.splice(i, 1);
-      return state;
+      break;
     }
     case 'ConfigReceived':
       state.config = event.config;
-      return state;
+      break;
     case 'ConfigValuesChanged':
       state.configValues[event.scope] = applyConfigPatch(state.configValues[event.scope], event.patch);
-      return state;
+      break;
     case 'ValuesChanged':
       state.valuesPatches[event.scope] = compactPatches(
         (state.valuesPatches[event.scope] ?? []) as ValuesPatchOp[],
         event.patch as ValuesPatchOp[],
       ) as JsonPatchOperation[];
-      return state;
-    case 'HookSucceeded':
-      if (event.module === undefined) {
-        if (event.binding === 'onStartup') foldStartup(state, event);
-        else if (event.binding === 'beforeAll' || event.binding === 'afterAll') foldConverge(state, event);
-      } else if (lifecycleHookBindings.has(event.binding)) {
-        foldModule(state, event.module, event);
-      }
-      return state;
+      break;
     case 'ModuleFailed':
       state.errors[event.module] = event.error;
-      foldModule(state, event.module, event);
-      return state;
+      break;
     case 'ModuleReady':
     case 'ModuleDeleted':
       delete state.errors[event.module];
@@ -218,25 +203,25 @@ export function applyEvent(state: EngineState, event: ConvergeEvent): EngineStat
         delete state.configValues[event.module];
         delete state.valuesPatches[event.module];
       }
-      foldModule(state, event.module, event);
-      foldConverge(state, event);
-      return state;
-    case 'ModuleRunSkipped':
-      foldConverge(state, event);
-      return state;
-    case 'SynchronizationCompleted':
-      if (event.module === undefined) foldStartup(state, event);
-      else foldModule(state, event.module, event);
-      return state;
+      break;
     case 'HelmReleaseUninstalled':
-      if (!event.purge) foldModule(state, event.module, event);
-      return state;
-    default:
-      if (convergeMachineEvents.has(event.type)) foldConverge(state, event);
-      else if (moduleMachineEvents.has(event.type) && 'module' in event && event.module)
-        foldModule(state, event.module, event);
-      return state;
+      // A purge removes a release no module owns any more: no lifecycle moves.
+      if (event.purge) return state;
+      break;
   }
+  foldCharts(state, event);
+  return state;
+}
+
+/** Folds an event into every chart that takes it (see `routes`). */
+function foldCharts(state: EngineState, event: ConvergeEvent): void {
+  const module = 'module' in event && typeof event.module === 'string' ? event.module : undefined;
+  const ownedByModule = module !== undefined && hookOwnedEvents.has(event.type);
+  if (!ownedByModule) {
+    if (takes(routes.startup, event)) foldStartup(state, event);
+    if (takes(routes.converge, event)) foldConverge(state, event);
+  }
+  if (module !== undefined && takes(routes.module, event)) foldModule(state, module, event);
 }
 
 const decisionEvents = new Set<ConvergeEvent['type']>([
@@ -292,7 +277,7 @@ function checkNext(state: EngineState, event: ConvergeEvent): void {
       `expected seq ${state.seq + 1}, found seq ${event.seq} (${event.type})`,
       event.seq,
     );
-  if (event.type === 'HookSucceeded' && event.module && lifecycleHookBindings.has(event.binding)) {
+  if (event.type === 'HookSucceeded' && event.module && routes.module.hookBindings.has(event.binding)) {
     const snap = state.modules[event.module];
     const step = snap ? nextModuleStep(snap) : undefined;
     if (step?.kind !== 'runHook' || step.hook !== event.hook || step.binding !== event.binding) {

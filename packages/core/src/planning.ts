@@ -1,4 +1,5 @@
 import type { ConfigDocument, ModuleDefinition } from './ports.js';
+import { enabledKey } from './values/naming.js';
 
 /** The extenders of AO §6.3 that decide enablement before the `enabled` script. */
 export type EnabledBy = 'Static' | 'DynamicallyEnabled' | 'KubeConfig' | 'ScriptEnabled' | '';
@@ -9,8 +10,6 @@ export interface EnablementInputs {
   /** The config document (`<key>Enabled` flags live beside the sections). */
   config: ConfigDocument;
 }
-
-const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * Enablement by the non-terminator extenders in order Static → DynamicallyEnabled → KubeConfig
@@ -32,7 +31,7 @@ export function enabledBeforeScript(
     enabled = dyn;
     by = 'DynamicallyEnabled';
   }
-  const flag = inputs.config[`${camel(module.name)}Enabled`];
+  const flag = inputs.config[enabledKey(module.name)];
   if (typeof flag === 'boolean') {
     enabled = flag;
     by = 'KubeConfig';

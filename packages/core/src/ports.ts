@@ -7,7 +7,9 @@ import type {
   HookDescriptor,
   JsonPatchOperation,
   KubeObject,
+  MetricOperation,
   NewEvent,
+  ObjectPatchOperationShape,
   ObjectRef,
   ResourceSelector,
   WatchEvent,
@@ -108,42 +110,12 @@ export interface ClusterSource {
   watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe;
 }
 
-/** One object-patch operation (HP §3.2). */
-export type ObjectPatchOperation =
-  | { operation: 'Create' | 'CreateOrUpdate' | 'CreateIfNotExists'; object: KubeObject; subresource?: string }
-  | {
-      operation: 'Delete' | 'DeleteInBackground' | 'DeleteNonCascading';
-      apiVersion: string;
-      kind: string;
-      namespace?: string;
-      name: string;
-    }
-  | {
-      operation: 'MergePatch' | 'JSONPatch' | 'JQPatch';
-      apiVersion: string;
-      kind: string;
-      namespace?: string;
-      name: string;
-      mergePatch?: unknown;
-      jsonPatch?: unknown;
-      jqFilter?: string;
-      subresource?: string;
-      ignoreMissingObject?: boolean;
-    };
+/** One object-patch operation (HP §3.3): the type of protocol's `objectPatchOperationSchema`. */
+export type ObjectPatchOperation = ObjectPatchOperationShape;
 
 /** Write side of a cluster. Rejects with the API error; earlier operations are not rolled back. */
 export interface ObjectApplier {
   apply(operations: readonly ObjectPatchOperation[]): Promise<void>;
-}
-
-/** The in-memory cluster (and test clusters) implement both sides plus direct access. */
-export interface ClusterStore extends ClusterSource, ObjectApplier {
-  get(ref: ObjectRef): KubeObject | undefined;
-  /** Create or replace; assigns uid and resourceVersion; namespace defaults to "default". */
-  put(object: KubeObject): KubeObject;
-  remove(ref: ObjectRef): boolean;
-  /** Resolves when every watcher has been handed every change made so far. */
-  quiesce(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,14 +195,8 @@ export interface HookRunRequest {
   signal?: AbortSignalLike;
 }
 
-export interface HookMetricOperation {
-  name: string;
-  action: 'add' | 'set' | 'observe' | 'expire';
-  value?: number;
-  labels?: Record<string, string>;
-  buckets?: number[];
-  group?: string;
-}
+/** One metric operation (HP §3.4): the type of protocol's `metricOperationSchema`. */
+export type HookMetricOperation = MetricOperation;
 
 export type HookRunResult =
   | {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, valuesChecksum } from '../src/values/checksum.js';
+import { canonicalJson, jsonEqual, valuesChecksum } from '../src/values/checksum.js';
 
 describe('valuesChecksum', () => {
   it('is the lowercase hex MD5 of canonical JSON', () => {
@@ -17,5 +17,22 @@ describe('valuesChecksum', () => {
 
   it('escapes <, > and & as Go does', () => {
     expect(canonicalJson({ s: '<a&b>' })).toBe('{"s":"\\u003ca\\u0026b\\u003e"}');
+  });
+
+  it('one canonical JSON for every caller: undefined members dropped, undefined items and values are null', () => {
+    // Before, runtime wrote `null` for a top-level undefined while core returned undefined (and
+    // its checksum threw), and only core escaped `<>&`: the binding checksums and the render
+    // cache key now use this one.
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(valuesChecksum(undefined)).toBe(valuesChecksum(null));
+    expect(canonicalJson({ a: undefined, b: [undefined, 1] })).toBe('{"b":[null,1]}');
+    expect(canonicalJson({ s: '\u2028' })).toBe('{"s":"\\u2028"}');
+  });
+
+  it('jsonEqual ignores key order and nothing else', () => {
+    expect(jsonEqual({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toBe(true);
+    expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ s: '<' }, { s: '\\u003c' })).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { isConvergeError } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
+import { enabledBeforeScript } from '../src/planning.js';
 import {
   enabledKey,
   isValidModuleName,
@@ -61,5 +62,39 @@ describe('module naming', () => {
 
   it.each(['my-module', 'cert-manager', 'a', 'node-local-dns', 'http200'])('accepts %s', (name) => {
     expect(isValidModuleName(name)).toBe(true);
+  });
+});
+
+describe('one module name → values key mapping for every caller', () => {
+  // What addon-operator's utils.ModuleNameToValuesKey (github.com/ettle/strcase v0.2.0 ToCamel)
+  // returns for these names, checked by running it.
+  const fromGo: [string, string][] = [
+    ['kube-DNS', 'kubeDns'],
+    ['kube-dns', 'kubeDns'],
+    ['a-k-test', 'aKTest'],
+    ['module-1', 'module1'],
+    ['my2-module', 'my2Module'],
+    ['ingress-nginx-v2', 'ingressNginxV2'],
+    ['x--y', 'xY'],
+    ['abc_def', 'abcDef'],
+    ['a.b', 'aB'],
+    ['ABC', 'abc'],
+    ['kubeDNS', 'kubeDns'],
+    ['foo-bar-', 'fooBar'],
+    ['-foo', 'foo'],
+    ['010-x', '010X'],
+  ];
+  it.each(fromGo)('valuesKey(%j) is %j, as in addon-operator', (name, key) => {
+    expect(valuesKey(name)).toBe(key);
+  });
+
+  it('kube-DNS: the enable flag planning reads and the config section a hook writes use the same key', () => {
+    // Before, planning and the config sources camel-cased with a regex that left `kube-DNS` as is.
+    const module = { name: 'kube-DNS', order: 1, hasChart: false, staticEnabled: true };
+    expect(enabledBeforeScript(module, { dynamic: {}, config: { kubeDnsEnabled: false } })).toEqual({
+      enabled: false,
+      by: 'KubeConfig',
+    });
+    expect(enabledKey('kube-DNS')).toBe('kubeDnsEnabled');
   });
 });

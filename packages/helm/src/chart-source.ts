@@ -4,9 +4,10 @@
  * knows (subcharts, .helmignore, values schema, kubeVersion, hooks, unusual Chart.yaml). Anything
  * else is handed to the real `helm template`, so the two paths never disagree.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseGoYaml } from '@converge/kube-model';
 import { parseYamlDocument } from './yaml-docs.js';
 
 /** A template file as helm names it (`<chart>/templates/<path>`) with its content. */
@@ -85,7 +86,7 @@ function typeOk(kind: (typeof CHART_KEYS)[string], value: unknown): boolean {
 function readChartYaml(path: string): { name: string } | { reason: string } {
   let meta: unknown;
   try {
-    meta = parse(stripBom(readFileSync(path, 'utf8')), { version: '1.1' });
+    meta = parseGoYaml(stripBom(readFileSync(path, 'utf8')));
   } catch (error) {
     return { reason: `Chart.yaml does not parse: ${(error as Error).message}` };
   }
@@ -179,7 +180,7 @@ export function planChart(chartDir: string, module: string, release: string): Ch
   const valuesPath = join(chartDir, 'values.yaml');
   if (existsSync(valuesPath)) {
     try {
-      const values = parse(stripBom(readFileSync(valuesPath, 'utf8')), { version: '1.1' });
+      const values = parseGoYaml(stripBom(readFileSync(valuesPath, 'utf8')));
       if (values !== null && values !== undefined && !isPlainObject(values))
         return helm('values.yaml is not a map');
     } catch {

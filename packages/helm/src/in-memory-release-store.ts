@@ -4,8 +4,9 @@
  * handed every change to its watchers (read-your-writes, DESIGN "Embedded default"). Upgrades carry
  * the owner label; a seeded release without it or a `moduleChecksum` is foreign (release-ownership.ts).
  */
+
+import type { ClusterStore } from '@converge/cluster-memory';
 import type {
-  ClusterStore,
   ExecutorCallOptions,
   ReleaseExecutor,
   ReleaseInfo,
@@ -13,8 +14,8 @@ import type {
   StoreRecords,
   Values,
 } from '@converge/core';
+import { refuseRemovedApi } from '@converge/kube-model';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { refuseRemovedApi } from '@converge/runtime';
 import { goCompare } from './go-text.js';
 import type { HelmMajor } from './manifest-order.js';
 import { clusterScopedCustomKinds, isClusterScoped, refKey, releaseObjectRef } from './object-scope.js';
@@ -79,7 +80,7 @@ interface StoredRelease extends ReleaseRecord {
   objects: KubeObject[];
 }
 
-/** The optional extension of the runtime's in-memory cluster that learns cluster-scoped kinds. */
+/** The optional extension of the in-memory cluster that learns cluster-scoped kinds. */
 interface LearnsScopes {
   addClusterScopedKind(kind: string): void;
 }

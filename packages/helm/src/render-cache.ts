@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RenderResult, Values } from '@converge/core';
+import { canonicalJson, type RenderResult, type Values } from '@converge/core';
 
 /**
  * Template functions whose result depends on something other than the chart and its values:
@@ -47,18 +47,6 @@ export function dynamicFunctionIn(text: string): string | undefined {
     if (match) return match[1] ?? '.Capabilities';
   }
   return undefined;
-}
-
-/** JSON with object keys sorted at every level: equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v as Record<string, unknown>).sort()) {
-      sorted[key] = (v as Record<string, unknown>)[key];
-    }
-    return sorted;
-  });
 }
 
 export interface RenderCacheKey {

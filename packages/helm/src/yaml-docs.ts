@@ -1,34 +1,14 @@
-/**
- * YAML parsing as Kubernetes tooling sees manifests: YAML 1.1 scalars (`yes` is a boolean, as in
- * Go's yaml.v2) but timestamps stay strings, as they do once helm converts YAML to JSON.
- */
+/** Manifests as Kubernetes tooling reads them: Go's sigs.k8s.io/yaml dialect (kube-model's `parseGoYaml`). */
+import { parseGoYaml } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { parseAllDocuments, type Tags } from 'yaml';
 import { splitManifests } from './manifest-order.js';
-
-const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
-
-const OPTIONS = {
-  version: '1.1' as const,
-  // Template text probed as YAML can hold `{ .Values.x }` keys: no process warnings for them.
-  logLevel: 'error' as const,
-  customTags: (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG),
-};
 
 export type ParsedDocument = { ok: true; value: unknown } | { ok: false; error: string };
 
 /** Parses text that must hold at most one YAML document (null for an empty or comments-only one). */
 export function parseYamlDocument(text: string): ParsedDocument {
-  const docs = parseAllDocuments(text, OPTIONS);
-  if ('empty' in docs) {
-    return docs.errors.length ? { ok: false, error: docs.errors[0].message } : { ok: true, value: null };
-  }
-  if (docs.length === 0) return { ok: true, value: null };
-  if (docs.length > 1) return { ok: false, error: 'more than one YAML document' };
-  const [doc] = docs;
-  if (doc.errors.length) return { ok: false, error: doc.errors[0].message };
   try {
-    return { ok: true, value: doc.toJS() };
+    return { ok: true, value: parseGoYaml(text) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { isConvergeError } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   HelmCliReleaseExecutor,

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import type { ClusterStore } from '@converge/core';
+import { type ClusterStore, InMemoryCluster } from '@converge/cluster-memory';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import { InMemoryReleaseStore, type InMemoryReleaseStoreOptions, manifestChecksum } from '../src/index.js';
 import { FIXTURES, helmBinaries, tempDir, writeTree } from './helpers.js';

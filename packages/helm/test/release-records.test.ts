@@ -1,4 +1,5 @@
-import { InMemoryCluster, MemoryEventStore } from '@converge/runtime';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { MemoryEventStore } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
 import { InMemoryReleaseStore } from '../src/index.js';
 import { tempDir, writeTree } from './helpers.js';

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import type { RenderResult } from '@converge/core';
-import { InMemoryCluster } from '@converge/runtime';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { canonicalJson, type RenderResult } from '@converge/core';
 import { describe, expect, it } from 'vitest';
 import {
   BYPASS_FUNCTIONS,
-  canonicalJson,
   dynamicFunctionIn,
   InMemoryReleaseStore,
   manifestChecksum,
@@ -40,7 +39,7 @@ function key(chartDir: string, extra: Partial<RenderCacheKey> = {}): RenderCache
 }
 
 describe('canonicalJson and dynamicFunctionIn', () => {
-  it('canonical JSON sorts keys at every level and keeps array order', () => {
+  it("the cache key's canonical JSON (core's) sorts keys at every level and keeps array order", () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } })).toBe(
       '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}',
     );

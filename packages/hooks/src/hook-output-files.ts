@@ -1,11 +1,12 @@
 import type { HookMetricOperation, ObjectPatchOperation } from '@converge/core';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import {
   type JsonPatchOperation,
   type KubeObject,
   kubeObjectSchema,
+  metricOperationProblem,
   objectPatchOperationSchema,
 } from '@converge/protocol';
-import { parseYamlDocuments } from './go-yaml.js';
 import { JsonStreamError, parseJsonStream } from './json-stream.js';
 
 /**
@@ -101,7 +102,7 @@ function readDocuments(text: string): Record<string, unknown>[] {
     throw new HookOutputError(
       'a JSON array of operations is not accepted; write one operation object per line',
     );
-  const docs = parseYamlDocuments(text);
+  const docs = parseGoYamlDocuments(text);
   if (!docs.ok)
     throw new HookOutputError(`document ${docs.index + 1} is neither JSON nor YAML: ${docs.error}`);
   const out: Record<string, unknown>[] = [];
@@ -119,7 +120,7 @@ function readDocuments(text: string): Record<string, unknown>[] {
 
 function manifest(value: unknown, field: string): unknown {
   if (typeof value !== 'string') return value;
-  const docs = parseYamlDocuments(value);
+  const docs = parseGoYamlDocuments(value);
   if (!docs.ok)
     throw new HookOutputError(`"${field}" is a string that is neither YAML nor JSON: ${docs.error}`);
   return docs.values[0] ?? null;
@@ -183,13 +184,14 @@ function operationOf(doc: Record<string, unknown>): ObjectPatchOperation {
   if (field === 'jqFilter' && !patch) throw new HookOutputError('JQPatch needs "jqFilter"');
   const subresource = str('subresource');
   const ignoreMissing = doc.ignoreMissingObject ?? doc.ignoreMissingObjects;
+  // The field matches the operation (patchFields); parseObjectPatchFile checks the result against the schema.
   return {
-    operation: op as 'MergePatch',
+    operation: op,
     ...coordinates,
     [field]: patch,
     ...(subresource ? { subresource } : {}),
     ...(ignoreMissing === true ? { ignoreMissingObject: true } : {}),
-  };
+  } as ObjectPatchOperation;
 }
 
 /**
@@ -246,17 +248,15 @@ export function parseMetricsFile(text: string, defaultGroup: string): HookMetric
       if (v != null && typeof v !== 'number') throw new HookOutputError(`${at}: "${key}" must be a number`);
     if (typeof action !== 'string' || !metricActions.has(action)) continue;
     const name = (m.name as string | undefined) ?? '';
-    if (!name && action !== 'expire') throw new HookOutputError(`${at}: "name" is required for ${action}`);
-    if (action !== 'expire' && typeof value !== 'number')
-      throw new HookOutputError(`${at} (${name}): "value" is required for ${action}`);
+    const named = name ? `${at} (${name})` : at;
     let buckets: number[] | undefined;
     if (m.buckets != null) {
       if (!Array.isArray(m.buckets) || !m.buckets.every((b) => typeof b === 'number'))
-        throw new HookOutputError(`${at} (${name}): "buckets" must be an array of numbers`);
+        throw new HookOutputError(`${named}: "buckets" must be an array of numbers`);
       buckets = m.buckets as number[];
     }
-    if (action === 'observe' && !buckets)
-      throw new HookOutputError(`${at} (${name}): "buckets" is required for observe`);
+    const problem = metricOperationProblem({ name, action, value, buckets });
+    if (problem) throw new HookOutputError(`${named}: ${problem.message}`);
     let labels: Record<string, string> | undefined;
     if (m.labels != null) {
       if (!isObject(m.labels) || !Object.values(m.labels).every((l) => typeof l === 'string'))

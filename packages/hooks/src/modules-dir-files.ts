@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import { ConvergeError } from '@converge/protocol';
-import { parseYamlDocuments } from './go-yaml.js';
 
 /**
  * A modules directory (AO §6.1) cannot be loaded: a bad directory name, a symlink leaving a strict
@@ -37,7 +37,7 @@ export async function readOptionalFile(file: string): Promise<string | undefined
 
 /** Every YAML document of `text` (as Go's sigs.k8s.io/yaml reads them); throws naming `file`. */
 export function parseYamlFile(file: string, text: string): unknown[] {
-  const parsed = parseYamlDocuments(text);
+  const parsed = parseGoYamlDocuments(text);
   if (!parsed.ok) {
     throw new ModulesDirError(`${file}: invalid YAML (document ${parsed.index + 1}): ${parsed.error}`, file);
   }

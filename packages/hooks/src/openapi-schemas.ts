@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Values } from '@converge/core';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import traverse from 'json-schema-traverse';
 import { isYamlMap, ModulesDirError, readYamlMap, type YamlMap } from './modules-dir-files.js';
 
 /**
@@ -84,25 +85,46 @@ export function normalizeOpenApiSchema(schema: JsonSchema): JsonSchema {
   return normalized;
 }
 
+// json-schema-traverse 1.0 predates JSON Schema 2019-09/2020-12; its keyword tables are public and
+// meant to be extended. ajv, which uses the same tables to find `$id`s, then sees those inside the two
+// keywords too, which is what those drafts say.
+const keywordTables = traverse as unknown as Record<'arrayKeywords' | 'propsKeywords', Record<string, true>>;
+keywordTables.arrayKeywords.prefixItems = true;
+keywordTables.propsKeywords.dependentSchemas = true;
+
+/** Keywords whose schemas describe a value of their own (a property, an array item). */
+const VALUE_KEYWORDS = new Set(['properties', 'items', 'prefixItems']);
+/** Keywords whose schemas apply to the same value as their parent, walked through for their properties. */
+const CONDITIONAL_KEYWORDS = new Set(['if', 'then', 'else', 'dependentSchemas']);
+
 /**
- * `additionalProperties: false` wherever it is not set: on the schema, recursively on its
- * `properties` and on array `items` (AO §9.5). Returns a new schema.
+ * `additionalProperties: false` wherever it is not set, on every schema that describes a value:
+ * the root, its `properties` and array `items` recursively, as addon-operator's
+ * AdditionalPropertiesTransformer does (pkg/values/validation/schema/additional-properties.go), and
+ * also `prefixItems` and the properties declared inside `if`/`then`/`else` and `dependentSchemas`
+ * (keywords go-openapi does not know). The conditional schemas themselves, and `allOf`/`anyOf`/
+ * `oneOf`/`not`, are left as written: `false` there would reject the properties their parent
+ * declares. Returns a new schema.
  */
 export function withAdditionalPropertiesFalse(schema: JsonSchema): JsonSchema {
-  const out: JsonSchema = { ...schema };
-  if (!('additionalProperties' in out)) out.additionalProperties = false;
-  if (isYamlMap(out.properties)) {
-    out.properties = Object.fromEntries(
-      Object.entries(out.properties).map(([k, s]) => [
-        k,
-        isYamlMap(s) ? withAdditionalPropertiesFalse(s) : s,
-      ]),
-    );
-  }
-  if (isYamlMap(out.items)) out.items = withAdditionalPropertiesFalse(out.items);
-  else if (Array.isArray(out.items)) {
-    out.items = out.items.map((s) => (isYamlMap(s) ? withAdditionalPropertiesFalse(s) : s));
-  }
+  const out = JSON.parse(JSON.stringify(schema)) as JsonSchema;
+  // By JSON pointer: 'value' nodes get the default, 'through' nodes pass it on to their properties.
+  const walk = new Map<string, 'value' | 'through' | 'other'>();
+  const visit: traverse.Callback = (node, pointer, _root, parentPointer, keyword) => {
+    const parent = parentPointer === undefined ? 'value' : walk.get(parentPointer);
+    const reached = parent === 'value' || parent === 'through';
+    const kind =
+      keyword === undefined
+        ? 'value'
+        : reached && VALUE_KEYWORDS.has(keyword)
+          ? 'value'
+          : reached && CONDITIONAL_KEYWORDS.has(keyword)
+            ? 'through'
+            : 'other';
+    walk.set(pointer, kind);
+    if (kind === 'value' && !('additionalProperties' in node)) node.additionalProperties = false;
+  };
+  traverse(out, { cb: visit });
   return out;
 }
 

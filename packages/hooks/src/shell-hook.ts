@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { parseGoYamlDocuments } from '@converge/kube-model';
 import { HookConfigError, parseHookConfig } from '@converge/protocol';
 import { hookDefinitionFromConfig } from '@converge/runtime';
-import { parseYamlDocuments } from './go-yaml.js';
 import { isExecutable } from './hook-discovery.js';
 import { processErrorText, runProcess } from './hook-process.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
@@ -63,7 +63,7 @@ export async function loadShellHook(hook: ShellHookFile, ctx: HookCommandContext
       hook.name,
       '',
     );
-  const docs = parseYamlDocuments(run.stdout);
+  const docs = parseGoYamlDocuments(run.stdout);
   if (!docs.ok)
     throw new HookConfigError(
       `invalid config of ${where}: --config output is not YAML or JSON: ${docs.error}`,

@@ -2,13 +2,13 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import { type ConfigDocument, type ReleaseExecutor, replay } from '@converge/core';
 import { InMemoryReleaseStore } from '@converge/helm';
 import type { ConvergeEvent } from '@converge/protocol';
 import {
   createEngine,
   type Engine,
-  InMemoryCluster,
   MemoryLogger,
   MemoryMetrics,
   seededRandom,

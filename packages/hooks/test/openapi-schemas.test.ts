@@ -290,6 +290,57 @@ describe('schema loading', () => {
     });
   });
 
+  it('withAdditionalPropertiesFalse also reaches prefixItems and the properties inside if/then/else and dependentSchemas, not the conditional schemas themselves', () => {
+    const out = withAdditionalPropertiesFalse({
+      type: 'object',
+      properties: { mode: { type: 'string' }, tuple: { type: 'array', prefixItems: [{ type: 'object' }] } },
+      if: { properties: { mode: { const: 'tls' } } },
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+      then: { properties: { tls: { type: 'object', properties: { cert: { type: 'object' } } } } },
+      else: { properties: { plain: { type: 'object' } } },
+      dependentSchemas: { mode: { properties: { extra: { type: 'object' } } } },
+      allOf: [{ properties: { kept: { type: 'object' } } }],
+    });
+    expect(out.additionalProperties).toBe(false);
+    expect(out.if).toEqual({ properties: { mode: { const: 'tls', additionalProperties: false } } });
+    expect(out.then).toEqual({
+      properties: {
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { cert: { type: 'object', additionalProperties: false } },
+        },
+      },
+    });
+    expect(out.else).toEqual({ properties: { plain: { type: 'object', additionalProperties: false } } });
+    expect(out.dependentSchemas).toEqual({
+      mode: { properties: { extra: { type: 'object', additionalProperties: false } } },
+    });
+    expect((out.properties as Record<string, { prefixItems: unknown }>).tuple.prefixItems).toEqual([
+      { type: 'object', additionalProperties: false },
+    ]);
+    // allOf branches stay as written, as in addon-operator.
+    expect(out.allOf).toEqual([{ properties: { kept: { type: 'object' } } }]);
+  });
+
+  it("an object declared in a then branch rejects keys it does not declare; the branch itself accepts the parent's keys", () => {
+    const schemas = prepareOpenApiSchemas({
+      config: {
+        type: 'object',
+        properties: { mode: { type: 'string' }, tls: { type: 'object', additionalProperties: true } },
+        if: { properties: { mode: { const: 'tls' } } },
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+        then: { required: ['tls'], properties: { tls: { properties: { cert: { type: 'string' } } } } },
+      },
+    });
+    const checks = compileSchemaChecks('module a', schemas);
+    expect(checks.validateConfigValues!({ mode: 'tls', tls: { cert: 'x' } })).toBeUndefined();
+    expect(checks.validateConfigValues!({ mode: 'plain' })).toBeUndefined();
+    expect(checks.validateConfigValues!({ mode: 'tls', tls: { cert: 'x', key: 'y' } })).toBe(
+      'module a: config values: /tls/key: is not allowed (additionalProperties is false); /: must match "then" schema',
+    );
+  });
+
   it('prepared schemas compile for any owner; boolean exclusiveMinimum becomes the draft-07 number', () => {
     const schemas = prepareOpenApiSchemas({
       config: { type: 'object', properties: { n: { type: 'number', minimum: 0, exclusiveMinimum: true } } },

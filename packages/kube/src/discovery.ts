@@ -1,4 +1,4 @@
-import { kindMatches, namesResource } from '@converge/runtime';
+import { kindMatches, namesResource } from '@converge/kube-model';
 import { KubeApiError, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';
 

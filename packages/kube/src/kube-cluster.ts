@@ -1,21 +1,23 @@
 import type { ClusterSource, Logger, ObjectApplier, ObjectPatchOperation, Unsubscribe } from '@converge/core';
-import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import {
   compareObjects,
   type JqPatchFunction,
+  labelSelectorString,
   matchesSelector,
+  narrowingQuery,
   ObjectPatchError,
   type ObjectPatchFailure,
-} from '@converge/runtime';
+} from '@converge/kube-model';
+import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiDiscovery } from './discovery.js';
+import { listCollection, scopesOf } from './list-collection.js';
 import { ObjectPatchApplier } from './object-patch-applier.js';
-import { labelSelectorString, listCollection, narrowingQuery, scopesOf } from './selector-query.js';
 import { SelectorWatch } from './selector-watch.js';
 import { KubeTransport } from './transport.js';
 
 export interface KubeClusterOptions {
-  /** jq for JQPatch operations (runtime's JqPatchFunction); without it JQPatch fails clearly. */
+  /** jq for JQPatch operations (kube-model's JqPatchFunction); without it JQPatch fails clearly. */
   jq?: JqPatchFunction;
   /** Receives watch failures (they are retried); default: `logger.warn`, else stderr. */
   onWatchError?: (error: unknown, selector: ResourceSelector) => void;
@@ -31,7 +33,7 @@ export interface KubeClusterOptions {
 /**
  * A real Kubernetes cluster behind the cluster ports, through a client-node KubeConfig. Observed
  * through the ports it behaves like InMemoryCluster: `list` narrows on the server and filters
- * with runtime's `matchesSelector` (sorted by `compareObjects`); `watch` has per-selector
+ * with kube-model's `matchesSelector` (sorted by `compareObjects`); `watch` has per-selector
  * Kubernetes watch semantics, reconnects, and relists after 410 Gone; `apply` runs every
  * object-patch operation and rejects with ObjectPatchError listing the failures. Kinds resolve
  * through API discovery. list and apply reject with KubeApiError, KubeConnectionError or

@@ -1,12 +1,13 @@
-import type { ConfigDocument, ConfigSource, Logger, Unsubscribe, Values } from '@converge/core';
-import type { KubeObject } from '@converge/protocol';
 import {
-  configKeyOf,
-  configMapDataOf,
+  type ConfigDocument,
+  type ConfigSource,
   jsonEqual,
-  parseConfigMapData,
-  withConfigSection,
-} from '@converge/runtime';
+  type Logger,
+  type Unsubscribe,
+  type Values,
+} from '@converge/core';
+import { configMapEntryOf, parseConfigMapData, withConfigSection } from '@converge/kube-model';
+import type { KubeObject } from '@converge/protocol';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError } from './errors.js';
@@ -34,7 +35,7 @@ const CONFIG_MAPS: ApiResource = {
 };
 
 /**
- * addon-operator's ConfigMap as a ConfigSource: `data` parsed by runtime's parseConfigMapData
+ * addon-operator's ConfigMap as a ConfigSource: `data` parsed by kube-model's parseConfigMapData
  * (AO §10.1); an absent ConfigMap is `{}`. `load` rejects with ConfigMapDataError (naming
  * `namespace/name` and the key) or the API error. `watch` follows the ConfigMap and reports each
  * changed valid version; an invalid one goes to `onInvalid` and the last valid config stays.
@@ -112,8 +113,7 @@ export class KubeConfigMapSource implements ConfigSource {
   }
 
   async save(section: string, values: Values | undefined): Promise<void> {
-    const key = configKeyOf(section);
-    const value = values === undefined ? null : configMapDataOf({ [key]: values })[key];
+    const { key, value } = configMapEntryOf(section, values);
     for (let attempt = 0; ; attempt++) {
       try {
         await this.transport.json({

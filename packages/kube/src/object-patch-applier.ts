@@ -1,16 +1,15 @@
-import type { ObjectPatchOperation } from '@converge/core';
-import type { KubeObject, ObjectRef } from '@converge/protocol';
+import { jsonEqual, type ObjectPatchOperation } from '@converge/core';
 import {
   applyJsonPatch,
   applyMergePatch,
   isKubeObject,
   type JqPatchFunction,
-  jsonEqual,
   ObjectIdentity,
   type ObjectPatchFailure,
   parseDocument,
   targetOf,
-} from '@converge/runtime';
+} from '@converge/kube-model';
+import type { KubeObject, ObjectRef } from '@converge/protocol';
 import { type ApiDiscovery, type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError, messageOf, UnknownKindError } from './errors.js';
 import type { KubeTransport } from './transport.js';

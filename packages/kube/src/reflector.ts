@@ -1,7 +1,8 @@
+import type { NarrowingQuery } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { KubeApiError } from './errors.js';
-import { type ListedCollection, listCollection, type NarrowingQuery, withType } from './selector-query.js';
+import { type ListedCollection, listCollection, withType } from './list-collection.js';
 import type { KubeTransport } from './transport.js';
 
 /** What the stream reports: a raw watch event, or a complete (re)list of the scope. */

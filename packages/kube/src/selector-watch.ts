@@ -1,9 +1,15 @@
+import {
+  compareObjects,
+  labelSelectorString,
+  matchesLabelSelector,
+  matchesSelector,
+  narrowingQuery,
+} from '@converge/kube-model';
 import type { KubeObject, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
-import { compareObjects, matchesLabelSelector, matchesSelector } from '@converge/runtime';
 import type { ApiDiscovery, ApiResource } from './discovery.js';
+import type { ListedCollection } from './list-collection.js';
+import { scopesOf } from './list-collection.js';
 import { Reflector } from './reflector.js';
-import type { ListedCollection } from './selector-query.js';
-import { labelSelectorString, narrowingQuery, scopesOf } from './selector-query.js';
 import type { KubeTransport } from './transport.js';
 
 export interface SelectorWatchOptions {

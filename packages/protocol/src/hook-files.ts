@@ -124,6 +124,27 @@ export type ObjectPatchOperationShape = z.infer<typeof objectPatchOperationSchem
 // ---------------------------------------------------------------------------------------------
 // Metric operations (HP §3.4), after shortcut expansion.
 
+/**
+ * What is wrong with a metric operation whose action is known (HP §3.4): `name` is required unless
+ * it expires a group, a number `value` for add/set/observe, non-empty `buckets` for observe.
+ * Returns the field and a rule (`"value" is required for add`), or undefined when it is valid. The
+ * one check of the file reader, the hook metrics storage and `metricOperationSchema`.
+ */
+export function metricOperationProblem(op: {
+  name?: unknown;
+  action: string;
+  value?: unknown;
+  buckets?: unknown;
+}): { field: 'name' | 'value' | 'buckets'; message: string } | undefined {
+  if (op.action !== 'expire' && (typeof op.name !== 'string' || op.name === ''))
+    return { field: 'name', message: `"name" is required for ${op.action}` };
+  if (op.action !== 'expire' && (typeof op.value !== 'number' || Number.isNaN(op.value)))
+    return { field: 'value', message: `"value" is required for ${op.action}` };
+  if (op.action === 'observe' && !(Array.isArray(op.buckets) && op.buckets.length > 0))
+    return { field: 'buckets', message: '"buckets" is required for observe' };
+  return undefined;
+}
+
 export const metricOperationSchema = z
   .object({
     name: z.string(),
@@ -134,8 +155,8 @@ export const metricOperationSchema = z
     group: z.string().optional(),
   })
   .superRefine((m, ctx) => {
-    if ((m.action === 'add' || m.action === 'set' || m.action === 'observe') && m.value === undefined)
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `${m.action} needs a value` });
-    if (m.action === 'observe' && !m.buckets?.length)
-      ctx.addIssue({ code: 'custom', path: ['buckets'], message: 'observe needs buckets' });
+    const problem = metricOperationProblem(m);
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   });
+/** A metric operation as the engine applies it (`HookMetricOperation` in core). */
+export type MetricOperation = z.infer<typeof metricOperationSchema>;

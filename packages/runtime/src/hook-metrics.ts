@@ -1,5 +1,5 @@
 import type { HookMetricOperation, Metrics } from '@converge/core';
-import { ConvergeError } from '@converge/protocol';
+import { ConvergeError, metricOperationProblem } from '@converge/protocol';
 
 /** A hook run's metric operations broke a rule of HP §3.4; nothing of the run was applied. */
 export class HookMetricsError extends ConvergeError {
@@ -51,7 +51,6 @@ interface Family {
 }
 
 const typeOf: Record<string, HookMetricType> = { add: 'counter', set: 'gauge', observe: 'histogram' };
-const needsValue = new Set(['add', 'set', 'observe']);
 
 const seriesKey = (labels: Record<string, string>) =>
   JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -92,12 +91,8 @@ export class HookMetricsStorage {
         this.warn(`hook ${run.hook}: ${at}: unknown action ${JSON.stringify(op.action)}, operation dropped`);
         continue;
       }
-      if (op.action !== 'expire' && !op.name)
-        throw new HookMetricsError(`${at}: "name" is required for ${op.action}`, i + 1);
-      if (needsValue.has(op.action) && (typeof op.value !== 'number' || Number.isNaN(op.value)))
-        throw new HookMetricsError(`${at}: "value" is required for ${op.action}`, i + 1);
-      if (op.action === 'observe' && !(Array.isArray(op.buckets) && op.buckets.length > 0))
-        throw new HookMetricsError(`${at}: "buckets" is required for observe`, i + 1);
+      const problem = metricOperationProblem(op);
+      if (problem) throw new HookMetricsError(`${at}: ${problem.message}`, i + 1);
       ops.push(op);
     }
     if (ops.length === 0) return;

@@ -1,6 +1,5 @@
 export * from './clock.js';
 export * from './cluster/index.js';
-export * from './config/config-map-data.js';
 export * from './engine/index.js';
 export * from './hook-definition.js';
 export * from './hook-metrics.js';

@@ -1,5 +1,6 @@
 import type { Metrics } from '@converge/core';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { CatalogSeries } from './catalog-series.js';
 import { ADDON_OPERATOR_METRICS } from './metrics-catalog.js';
 
 type Kind = 'counter' | 'gauge' | 'histogram';
@@ -22,7 +23,8 @@ export interface PrometheusMetricsOptions {
  * Prometheus metrics with addon-operator's names (AO §13.1) under a prefix (default
  * `addon_operator_`, or `ADDON_OPERATOR_PROMETHEUS_METRICS_PREFIX`). addon-operator's own metrics
  * are registered up front with their exact label names: a use fills a missing label with "" and
- * drops one the metric does not have. Other metrics are created on first use with the label names
+ * drops one the metric does not have; their series are plain numbers ({@link CatalogSeries}) that
+ * the registry formats when scraped. Other metrics are created on first use with the label names
  * of that use; a later use with more label names re-creates the metric with the union (its series
  * start over). A use with another type than the metric's is ignored: a sink never throws.
  * Hook-defined metrics go to `hookMetrics`, a registry of their own without a prefix (served on
@@ -30,9 +32,12 @@ export interface PrometheusMetricsOptions {
  */
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
+  /** addon-operator's own metrics, by name without the prefix. */
+  private readonly catalog = new Map<string, CatalogSeries>();
+  /** Metrics created on first use, by name without the prefix. */
   private readonly metrics = new Map<
     string,
-    { kind: Kind; labelNames: string[]; metric: Counter | Gauge | Histogram; fixed: boolean }
+    { kind: Kind; labelNames: string[]; metric: Counter | Gauge | Histogram }
   >();
   private readonly scrapers = new Set<() => void>();
   private hooks: PrometheusMetrics | undefined;
@@ -42,15 +47,17 @@ export class PrometheusMetrics implements Metrics {
     options: PrometheusMetricsOptions = {},
   ) {
     if (options.catalog ?? true)
-      for (const spec of ADDON_OPERATOR_METRICS)
-        this.create(
-          spec.name,
+      for (const spec of ADDON_OPERATOR_METRICS) {
+        const series = new CatalogSeries(
+          `${prefix}${spec.name}`,
           spec.kind,
-          [...spec.labels],
-          spec.buckets ? [...spec.buckets] : undefined,
+          spec.labels,
           spec.help,
-          true,
+          spec.buckets,
         );
+        this.registry.registerMetric(series as unknown as Metric);
+        this.catalog.set(spec.name, series);
+      }
   }
 
   /** The registry of hook-defined metrics (no prefix, no catalog), created on first use. */
@@ -59,62 +66,80 @@ export class PrometheusMetrics implements Metrics {
     return this.hooks;
   }
 
-  private create(
-    name: string,
-    kind: Kind,
-    labelNames: string[],
-    buckets: number[] | undefined,
-    help: string,
-    fixed: boolean,
-  ) {
-    const full = `${this.prefix}${name}`;
-    const config = { name: full, help, labelNames, registers: [this.registry] };
+  private create(name: string, kind: Kind, labelNames: string[], buckets: number[] | undefined) {
+    const config = { name: `${this.prefix}${name}`, help: name, labelNames, registers: [this.registry] };
     const metric =
       kind === 'counter'
         ? new Counter(config)
         : kind === 'gauge'
           ? new Gauge(config)
           : new Histogram(buckets?.length ? { ...config, buckets } : config);
-    const entry = { kind, labelNames, metric, fixed };
-    this.metrics.set(full, entry);
+    const entry = { kind, labelNames, metric };
+    this.metrics.set(name, entry);
     return entry;
   }
 
+  /** The metric `name` created on first use (re-created with more label names when a use has them). */
   private get(name: string, kind: Kind, labels: Record<string, string>, buckets?: number[]) {
-    const full = `${this.prefix}${name}`;
-    let entry = this.metrics.get(full);
+    let entry = this.metrics.get(name);
     if (entry && entry.kind !== kind) return undefined;
-    if (entry?.fixed) return { metric: entry.metric, labels: fit(labels, entry.labelNames) };
     const grown = entry && Object.keys(labels).some((l) => !entry?.labelNames.includes(l));
     if (!entry || grown) {
       const labelNames = [...new Set([...(entry?.labelNames ?? []), ...Object.keys(labels)])];
-      if (entry) this.registry.removeSingleMetric(full);
-      entry = this.create(name, kind, labelNames, buckets, name, false);
+      if (entry) this.registry.removeSingleMetric(`${this.prefix}${name}`);
+      entry = this.create(name, kind, labelNames, buckets);
     }
-    return { metric: entry.metric, labels };
+    return entry.metric;
   }
 
   inc(name: string, labels: Record<string, string>, value = 1): void {
-    const m = this.get(name, 'counter', labels);
-    (m?.metric as Counter | undefined)?.inc(m?.labels ?? {}, value);
+    const c = this.catalog.get(name);
+    if (c !== undefined) {
+      c.inc(labels, value);
+      return;
+    }
+    const m = this.get(name, 'counter', labels) as Counter | undefined;
+    if (m !== undefined && value >= 0 && Number.isFinite(value)) m.inc(labels, value);
   }
   set(name: string, labels: Record<string, string>, value: number): void {
-    const m = this.get(name, 'gauge', labels);
-    (m?.metric as Gauge | undefined)?.set(m?.labels ?? {}, value);
+    const c = this.catalog.get(name);
+    if (c !== undefined) {
+      c.set(labels, value);
+      return;
+    }
+    (this.get(name, 'gauge', labels) as Gauge | undefined)?.set(labels, value);
   }
   /** `buckets` (hook histograms) apply when the histogram is created. */
   observe(name: string, labels: Record<string, string>, value: number, buckets?: number[]): void {
-    const m = this.get(name, 'histogram', labels, buckets);
-    (m?.metric as Histogram | undefined)?.observe(m?.labels ?? {}, value);
+    const c = this.catalog.get(name);
+    if (c !== undefined) {
+      c.observe(labels, value);
+      return;
+    }
+    const m = this.get(name, 'histogram', labels, buckets) as Histogram | undefined;
+    if (m !== undefined && Number.isFinite(value)) m.observe(labels, value);
   }
   remove(name: string, labels: Record<string, string>): void {
-    const entry = this.metrics.get(`${this.prefix}${name}`);
+    const c = this.catalog.get(name);
+    if (c !== undefined) {
+      if (Object.keys(labels).every((l) => c.labelNames.includes(l))) c.remove(labels);
+      return;
+    }
+    const entry = this.metrics.get(name);
     if (!entry || Object.keys(labels).some((l) => !entry.labelNames.includes(l))) return;
-    entry.metric.remove(entry.fixed ? fit(labels, entry.labelNames) : labels);
+    entry.metric.remove(labels);
   }
   /** Drops every series of `name` (a grouped gauge is re-published whole). */
   reset(name: string): void {
-    this.metrics.get(`${this.prefix}${name}`)?.metric.reset();
+    (this.catalog.get(name) ?? this.metrics.get(name)?.metric)?.reset();
+  }
+
+  /**
+   * Where a use of one of addon-operator's metrics with label `name` leaves it out,
+   * `value(labels)` gives it (e.g. `activation`, filled per use by the engine's state).
+   */
+  defaultLabel(name: string, value: (labels: Record<string, string>) => string): void {
+    for (const series of this.catalog.values()) series.defaultLabel(name, value);
   }
 
   /** Runs `update` before each scrape (gauges computed from live state); returns its removal. */
@@ -133,13 +158,6 @@ export class PrometheusMetrics implements Metrics {
   hookText(): Promise<string> {
     return this.hookMetrics.text();
   }
-}
-
-/** `labels` with exactly `names`: a missing one is "", an unknown one is dropped. */
-function fit(labels: Record<string, string>, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) out[n] = labels[n] ?? '';
-  return out;
 }
 
 /** The sink hook-defined metrics go to: the sink's own hook registry when it has one. */
@@ -249,6 +267,7 @@ type BucketedObserve = (
 export class OnDemandMetrics implements Metrics {
   private prom: PrometheusMetrics | undefined;
   private readonly scrapers = new Set<() => void>();
+  private readonly defaults = new Map<string, (labels: Record<string, string>) => string>();
   /** Hook-defined metrics, forwarded to the PrometheusMetrics' hook registry once enabled. */
   readonly hookMetrics: Metrics = {
     inc: (n, l, v) => this.prom?.hookMetrics.inc(n, l, v),
@@ -265,6 +284,7 @@ export class OnDemandMetrics implements Metrics {
     if (!this.prom) {
       this.prom = new PrometheusMetrics(this.prefix);
       for (const update of this.scrapers) this.prom.onScrape(update);
+      for (const [name, value] of this.defaults) this.prom.defaultLabel(name, value);
     }
     return this.prom;
   }
@@ -287,6 +307,11 @@ export class OnDemandMetrics implements Metrics {
   }
   reset(name: string): void {
     this.prom?.reset(name);
+  }
+  /** {@link PrometheusMetrics.defaultLabel}, kept for when metrics are enabled. */
+  defaultLabel(name: string, value: (labels: Record<string, string>) => string): void {
+    this.defaults.set(name, value);
+    this.prom?.defaultLabel(name, value);
   }
   onScrape(update: () => void): () => void {
     this.scrapers.add(update);

@@ -43,13 +43,20 @@ const isConvergeQueue = (queue: string | undefined) =>
  * Hook-defined metrics (`hookMetrics`) pass through untouched.
  */
 export function withActivation(sink: Metrics, state: () => EngineState): Metrics {
+  const activation = (labels: Record<string, string>) =>
+    state().startup.value !== 'ready' && isConvergeQueue(labels.queue) ? 'OperatorStartup' : '';
+  // A sink that fills a left-out label itself is given the rule: no labels are copied per use.
+  const own = sink as { defaultLabel?: (name: string, value: typeof activation) => void };
+  if (typeof own.defaultLabel === 'function') {
+    own.defaultLabel('activation', activation);
+    return sink;
+  }
   const off = sink as { enabled?: boolean };
   const fill = (name: string, labels: Record<string, string>) => {
     // A sink that keeps nothing yet (OnDemandMetrics before serveEngine) needs no label.
     if (off.enabled === false || labels.activation !== undefined || !withActivationLabel.has(name))
       return labels;
-    const startup = state().startup.value !== 'ready' && isConvergeQueue(labels.queue);
-    return { ...labels, activation: startup ? 'OperatorStartup' : '' };
+    return { ...labels, activation: activation(labels) };
   };
   const wrapped: Metrics & { hookMetrics?: Metrics } = {
     inc: (name, labels, value) => sink.inc(name, fill(name, labels), value),
@@ -113,10 +120,11 @@ export function countTaskWait(metrics: Metrics, task: QueuedTaskView, queue: str
 }
 
 /**
- * Keeps addon-operator's metrics that follow from the log and the queues: `binding_count` (hook
- * registration), `mm_module_info` (each enabled-state refresh), `mm_module_maintenance` (config),
- * `convergence_seconds`/`convergence_total` (AO §5.6) and, on each scrape of a sink with
- * `onScrape`, `tasks_queue_length`, `tasks_queue_head_info` and `live_ticks` (addon-operator
+ * Keeps addon-operator's metrics that follow from the log and the queues: `mm_module_maintenance`
+ * (config) and `convergence_seconds`/`convergence_total` (AO §5.6) as events arrive and, on each
+ * scrape of a sink with `onScrape` (computed from what the events left, so a hook run costs
+ * nothing here), `binding_count` (the last registration of each module's and the global hooks),
+ * `mm_module_info` (the last enabled-state refresh), `tasks_queue_length`, `tasks_queue_head_info` and `live_ticks` (addon-operator
  * updates those every 5 s and 10 s) and `kube_snapshot_objects` from `snapshots` (shell-operator
  * sets it on every informer event). Returns the function that stops it.
  */
@@ -127,6 +135,10 @@ export function observeOperatorMetrics(
 ): () => void {
   const startedAt = source.clock.now();
   const modules = new Map<string, string>();
+  /** The hooks of each registration (module "" for global hooks): `binding_count` at scrape time. */
+  const registered = new Map<string, Extract<ConvergeEvent, { type: 'GlobalHooksRegistered' }>['hooks']>();
+  /** The enabled modules of the last ModulesPlanned: `mm_module_info` at scrape time. */
+  let planned: readonly string[] | undefined;
   let convergeStarted: { at: number; activation: string } | undefined;
   const off = source.onEvent((e) => {
     switch (e.type) {
@@ -134,21 +146,13 @@ export function observeOperatorMetrics(
         for (const m of e.modules) modules.set(m.name, m.valuesKey);
         break;
       case 'GlobalHooksRegistered':
-        for (const h of e.hooks) metrics.set('binding_count', { module: '', hook: h.name }, bindingCount(h));
+        registered.set('', e.hooks);
         break;
       case 'ModuleHooksRegistered':
-        for (const h of e.hooks)
-          metrics.set('binding_count', { module: e.module, hook: h.name }, bindingCount(h));
+        registered.set(e.module, e.hooks);
         break;
       case 'ModulesPlanned':
-        reset(metrics, 'mm_module_info');
-        // Every module is critical: converge has no functional modules (AO §7.7).
-        for (const name of modules.keys())
-          metrics.set(
-            'mm_module_info',
-            { module: name, enabled: String(e.enabled.includes(name)), critical: 'true' },
-            1,
-          );
+        planned = e.enabled;
         break;
       case 'ConfigReceived':
         reset(metrics, 'mm_module_maintenance');
@@ -176,6 +180,20 @@ export function observeOperatorMetrics(
   });
   let ticks = 0;
   const scrape = () => {
+    reset(metrics, 'binding_count');
+    for (const [module, hooks] of registered)
+      for (const h of hooks) metrics.set('binding_count', { module, hook: h.name }, bindingCount(h));
+    if (planned) {
+      reset(metrics, 'mm_module_info');
+      const enabled = new Set(planned);
+      // Every module is critical: converge has no functional modules (AO §7.7).
+      for (const name of modules.keys())
+        metrics.set(
+          'mm_module_info',
+          { module: name, enabled: String(enabled.has(name)), critical: 'true' },
+          1,
+        );
+    }
     for (const [queue, q] of source.queues) metrics.set('tasks_queue_length', { queue }, q.tasks.length);
     reset(metrics, 'tasks_queue_head_info');
     for (const [queue, q] of source.queues) {

@@ -1,3 +1,4 @@
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type { ClusterSource, HookWatch } from '@converge/core';
 import type { KubeObject, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,6 @@ import {
   BindingMonitor,
   type BindingMonitorError,
   type BindingMonitorEvent,
-  InMemoryCluster,
   type JqEngine,
 } from '../src/cluster/index.js';
 

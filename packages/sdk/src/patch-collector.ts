@@ -135,6 +135,7 @@ export class PatchCollector {
     options: PatchOptions | undefined,
   ): void {
     const o = options ?? {};
+    // `body` holds the one field of `operation` (mergePatch, jsonPatch or jqFilter).
     this.ops.push({
       operation,
       apiVersion,
@@ -145,6 +146,6 @@ export class PatchCollector {
       ...(o.subresource !== undefined ? { subresource: o.subresource } : {}),
       ...(o.ignoreMissingObject !== undefined ? { ignoreMissingObject: o.ignoreMissingObject } : {}),
       ...(o.ignoreHookError !== undefined ? { ignoreHookError: o.ignoreHookError } : {}),
-    });
+    } as SdkObjectPatchOperation);
   }
 }

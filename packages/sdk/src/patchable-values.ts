@@ -1,4 +1,4 @@
-import type { Values } from '@converge/core';
+import { draftValuesPatch, type Values } from '@converge/core';
 import type { JsonPatchOperation } from '@converge/protocol';
 import { cloneJson } from './json.js';
 import { lookupPath, pointerOf } from './values-path.js';
@@ -56,6 +56,16 @@ export class PatchableValues {
   /** Queues `{op:"remove"}`, but only when `path` exists in the input; otherwise does nothing. */
   remove(path: string): void {
     if (lookupPath(this.input, path).exists) this.ops.push({ op: 'remove', path: pointerOf(path) });
+  }
+
+  /**
+   * Edits a draft of the input (immer) and queues the RFC 6902 operations that the edit amounts
+   * to, after those queued so far: `edit((v) => { v.replicas = 3; v.tls.enabled = true; })`. Like
+   * the other methods it starts from the input, never from what was queued before; an edit that
+   * changes nothing queues nothing.
+   */
+  edit(recipe: (draft: Values) => void): void {
+    this.ops.push(...draftValuesPatch(this.input, recipe).patch);
   }
 
   /** The queued operations in call order (a copy). */

@@ -1,3 +1,4 @@
+import { applyPatchOps, normalizePatchOps } from '@converge/core';
 import { describe, expect, it } from 'vitest';
 import { PatchableValues, SdkUsageError } from '../src/index.js';
 
@@ -58,5 +59,63 @@ describe('PatchableValues', () => {
     values.set('m.x', undefined);
     expect(values.patch()).toEqual([{ op: 'add', path: '/m/x', value: null }]);
     expect(() => values.get('')).toThrow(SdkUsageError);
+  });
+});
+
+describe('PatchableValues.edit (an immer draft of the input)', () => {
+  const input = () => ({
+    global: { enabled: ['a'] },
+    myModule: { replicas: 1, list: [1, 2, 3], 'a/b~c': 'x', tls: { enabled: false } },
+  });
+
+  it('queues the RFC 6902 operations of the edit, which turn the input into the edited document', () => {
+    const values = new PatchableValues(input());
+    values.edit((v) => {
+      const m = v.myModule as ReturnType<typeof input>['myModule'];
+      m.replicas = 3;
+      m.list.pop();
+      delete (m as Record<string, unknown>)['a/b~c'];
+      (m as Record<string, unknown>).added = { deep: [true] };
+      (m as Record<string, unknown>).gone = undefined;
+    });
+    const patch = values.patch();
+    // The order is immer's; applied in that order the operations give the edited document.
+    expect(patch).toHaveLength(5);
+    expect(patch).toEqual(
+      expect.arrayContaining([
+        { op: 'replace', path: '/myModule/replicas', value: 3 },
+        { op: 'remove', path: '/myModule/list/2' },
+        { op: 'remove', path: '/myModule/a~1b~0c' },
+        { op: 'add', path: '/myModule/added', value: { deep: [true] } },
+        { op: 'add', path: '/myModule/gone', value: null },
+      ]),
+    );
+    const applied = applyPatchOps(input(), normalizePatchOps(patch), 'strict');
+    expect(applied.myModule).toEqual({
+      replicas: 3,
+      list: [1, 2],
+      tls: { enabled: false },
+      added: { deep: [true] },
+      gone: null,
+    });
+  });
+
+  it('reads still see the input, an edit after set starts from the input too, and a no-op edit queues nothing', () => {
+    const source = input();
+    const values = new PatchableValues(source);
+    values.set('myModule.replicas', 2);
+    values.edit((v) => {
+      expect((v.myModule as { replicas: number }).replicas).toBe(1);
+      (v.myModule as { tls: { enabled: boolean } }).tls.enabled = true;
+    });
+    values.edit((v) => {
+      (v.myModule as { replicas: number }).replicas = 1;
+    });
+    expect(values.get('myModule.tls.enabled')).toBe(false);
+    expect(values.patch()).toEqual([
+      { op: 'add', path: '/myModule/replicas', value: 2 },
+      { op: 'replace', path: '/myModule/tls/enabled', value: true },
+    ]);
+    expect(source).toEqual(input());
   });
 });

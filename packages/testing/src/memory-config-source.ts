@@ -1,4 +1,5 @@
 import type { ConfigDocument, ConfigSource, Unsubscribe, Values } from '@converge/core';
+import { withConfigSection } from '@converge/kube-model';
 
 /** The ConfigMap equivalent for tests: a document held in memory, watched synchronously. */
 export class MemoryConfigSource implements ConfigSource {
@@ -39,12 +40,7 @@ export class MemoryConfigSource implements ConfigSource {
 
   async save(section: string, values: Values | undefined): Promise<void> {
     this.saved.push({ section, values });
-    const key =
-      section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    const next = { ...this.doc };
-    if (values === undefined) delete next[key];
-    else next[key] = values;
     // A hook's own write is not a config change event (converge suppresses it; quirk Q6 fixed).
-    this.doc = next;
+    this.doc = withConfigSection(this.doc, section, values);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { InMemoryCluster } from '@converge/cluster-memory';
 import type {
   ConfigDocument,
   EngineState,
@@ -21,7 +22,6 @@ import type { ConvergeEvent, KubeObject, ObjectRef, ResourceSelector } from '@co
 import {
   createEngine,
   type Engine,
-  InMemoryCluster,
   MemoryEventStore,
   MemoryLogger,
   MemoryMetrics,

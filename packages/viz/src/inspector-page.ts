@@ -2,9 +2,9 @@ import { escapeXml as esc } from './html.js';
 import { inspectorCss } from './inspector-css.js';
 import { inspectorScript } from './inspector-script.js';
 import { machines } from './statechart-export.js';
-import { statechartOf } from './statechart-model.js';
-import { renderStatechartSvg } from './statechart-svg.js';
+import { inlineStatechartSvg } from './statechart-svg.js';
 import { timelineCss } from './timeline-assets.js';
+import { loadGraphviz } from './viz-loader.js';
 
 export interface InspectorPageOptions {
   /** Page title; default `converge inspector`. */
@@ -23,13 +23,16 @@ export interface InspectorPageOptions {
  * statechart and the current state highlighted, the converge and startup charts, the queues
  * (`#queues`, head task and retry countdown), and the timeline growing as events arrive (swimlanes
  * and `#event-list`, `[data-seq]`). Clicking an event fetches `${base}state?seq=N` (the state the
- * timeline's fold gives after it) and shows the engine as it was then until "back to live".
+ * timeline's fold gives after it) and shows the engine as it was then until "back to live". The
+ * charts are laid out by Graphviz (`@viz-js/viz`); rejects with GraphvizUnavailableError when it
+ * cannot be loaded.
  */
-export function renderInspectorPage(options: InspectorPageOptions = {}): string {
+export async function renderInspectorPage(options: InspectorPageOptions = {}): Promise<string> {
   const title = options.title ?? 'converge inspector';
   const base = options.base ?? 'inspector/';
+  const graphviz = await loadGraphviz();
   const chart = (name: keyof typeof machines, prefix: string) =>
-    renderStatechartSvg(statechartOf(machines[name]), { idPrefix: prefix });
+    inlineStatechartSvg(graphviz, machines[name], { idPrefix: prefix });
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

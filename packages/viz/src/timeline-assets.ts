@@ -46,18 +46,17 @@ h2 { font-size: 13px; margin: 8px 0; text-transform: uppercase; letter-spacing: 
 #statechart { display: flex; gap: 16px; flex-wrap: wrap; align-items: flex-start; }
 #statechart figure { margin: 0; background: #fff; border: 1px solid var(--line); padding: 6px; overflow: auto; max-width: 100%; }
 #statechart figcaption { font-weight: 600; margin-bottom: 4px; }
-.statechart-svg { font-size: 11px; }
-.statechart-svg .state rect { fill: #fff; stroke: #6b7280; }
-.statechart-svg .state.compound rect { fill: #f9fafb; stroke-dasharray: 0; }
-.statechart-svg .state.root > rect { fill: none; stroke: #d1d5db; }
-.statechart-svg .state.active > rect { fill: #eff6ff; stroke: #60a5fa; }
-.statechart-svg .state.current > rect { fill: #2563eb; stroke: #1e3a8a; stroke-width: 2; }
+.statechart-svg { height: auto; max-width: 100%; }
+.statechart-svg .state > :is(path, polygon, ellipse) { fill: #fff; stroke: #6b7280; }
+.statechart-svg .state.compound > :is(path, polygon) { fill: #f9fafb; }
+.statechart-svg .state.root > :is(path, polygon) { fill: none; stroke: #d1d5db; }
+.statechart-svg .state.active > :is(path, polygon, ellipse) { fill: #eff6ff; stroke: #60a5fa; }
+.statechart-svg .state.current > :is(path, polygon, ellipse) { fill: #2563eb; stroke: #1e3a8a; stroke-width: 2; }
 .statechart-svg .state.current > text { fill: #fff; font-weight: 600; }
-.statechart-svg .state[data-state$="Failed"].current > rect { fill: #c62828; stroke: #7f1d1d; }
-.statechart-svg .compound-label { font-weight: 600; fill: #374151; }
-.statechart-svg .edge { fill: none; stroke: #9ca3af; } .statechart-svg .arrowhead { fill: #9ca3af; }
-.statechart-svg .edge-label { font-size: 8px; fill: #6b7280; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
-.statechart-svg .initial { fill: #111827; }
+.statechart-svg .state[data-state$="Failed"].current > :is(path, polygon, ellipse) { fill: #c62828; stroke: #7f1d1d; }
+.statechart-svg .cluster > text { font-weight: 600; fill: #374151; }
+.statechart-svg .edge > path { stroke: #9ca3af; } .statechart-svg .edge > polygon { fill: #9ca3af; stroke: #9ca3af; }
+.statechart-svg .edge > text { fill: #6b7280; }
 #bottom { display: grid; grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr); gap: 16px; padding: 8px 16px 24px; }
 #event-list { list-style: none; margin: 0; padding: 0; max-height: 70vh; overflow: auto; border: 1px solid var(--line); background: #fff;
   font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }

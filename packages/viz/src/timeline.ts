@@ -2,12 +2,12 @@ import type { ConvergeEvent } from '@converge/protocol';
 import { describeEvent, isFailure } from './event-summary.js';
 import { escapeXml as esc, scriptJson } from './html.js';
 import { machines } from './statechart-export.js';
-import { statechartOf } from './statechart-model.js';
-import { renderStatechartSvg } from './statechart-svg.js';
+import { inlineStatechartSvg } from './statechart-svg.js';
 import { timelineCss, timelineScript } from './timeline-assets.js';
 import { renderAxis, renderLanes } from './timeline-lanes.js';
 import { GLOBAL_LANE, laneOf, layoutTimeline } from './timeline-layout.js';
 import { buildStateTable, type StateTable } from './timeline-state.js';
+import { type Graphviz, loadGraphviz } from './viz-loader.js';
 
 export interface TimelineOptions {
   /** Page title; default `converge timeline` with the run id. */
@@ -30,9 +30,15 @@ export interface TimelineData {
  * One self-contained HTML page (inline CSS, script and SVG; nothing fetched) showing an event log:
  * the statecharts with the current states highlighted, a swimlane per module and one for global
  * hooks (`[data-lane]`), one `#event-list` row per event (`[data-seq]`), and `#state-panel`, which
- * shows the engine state after the clicked event, folded at render time with `applyEvent`.
+ * shows the engine state after the clicked event, folded at render time with `applyEvent`. The
+ * statecharts are laid out by Graphviz (`@viz-js/viz`, loaded once); rejects with
+ * GraphvizUnavailableError when it cannot be loaded.
  */
-export function renderTimeline(log: readonly ConvergeEvent[], options: TimelineOptions = {}): string {
+export async function renderTimeline(
+  log: readonly ConvergeEvent[],
+  options: TimelineOptions = {},
+): Promise<string> {
+  const graphviz = await loadGraphviz();
   const events = [...log].sort((a, b) => a.seq - b.seq);
   const layout = layoutTimeline(events, { slot: options.slot });
   const data: TimelineData = {
@@ -52,7 +58,7 @@ export function renderTimeline(log: readonly ConvergeEvent[], options: TimelineO
     `<style>${timelineCss}</style></head>`,
     '<body>',
     `<header><h1>${esc(title)}</h1>${summary(events, modules)}</header>`,
-    statechartSection(modules),
+    statechartSection(graphviz, modules),
     '<section><h2>Timeline</h2><div id="timeline"><div id="lanes">',
     renderAxis(layout),
     renderLanes(events, layout),
@@ -83,13 +89,13 @@ function summary(events: ConvergeEvent[], modules: string[]): string {
   return `<div class="summary">${parts.join('')}</div>`;
 }
 
-function statechartSection(modules: string[]): string {
+function statechartSection(graphviz: Graphviz, modules: string[]): string {
   const options = modules.map((m) => `<option value="${esc(m)}">${esc(m)}</option>`).join('');
   const figures = (['module', 'converge', 'startup'] as const)
     .map(
       (name) =>
         `<figure data-machine="${name}"><figcaption>${name}</figcaption>` +
-        `${renderStatechartSvg(statechartOf(machines[name]))}</figure>`,
+        `${inlineStatechartSvg(graphviz, machines[name])}</figure>`,
     )
     .join('\n');
   return (

@@ -10,18 +10,19 @@ export interface Graphviz {
   renderString(dot: string, options: { format: 'svg'; engine?: string }): string;
 }
 
-// Held in a variable so the compiler does not demand the package's types at build time.
-const vizPackage = '@viz-js/viz';
 let loading: Promise<Graphviz> | undefined;
 
-/** Loads Graphviz once per process (its WebAssembly is embedded in the package; no network). */
+/**
+ * Loads Graphviz once per process (its WebAssembly is embedded in the package; no network). The
+ * import is dynamic so that code that never draws a chart does not pay for the WebAssembly.
+ */
 export function loadGraphviz(): Promise<Graphviz> {
-  loading ??= import(vizPackage).then(
-    (mod: { instance: () => Promise<Graphviz> }) => mod.instance(),
+  loading ??= import('@viz-js/viz').then(
+    (mod) => mod.instance(),
     (cause: unknown) => {
       loading = undefined;
       throw new GraphvizUnavailableError(
-        `SVG export needs the ${vizPackage} package, which could not be loaded; install it, or export DOT and render it with Graphviz`,
+        `SVG export needs the @viz-js/viz package, which could not be loaded; install it, or export DOT and render it with Graphviz`,
         { cause },
       );
     },

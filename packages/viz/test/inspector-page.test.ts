@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderInspectorPage } from '../src/inspector-page.js';
 
 describe('renderInspectorPage: one self-contained page', () => {
-  const html = renderInspectorPage({ title: 'ops <prod>', base: 'x/' });
-  const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+  let html = '';
+  let script = '';
+  beforeAll(async () => {
+    html = await renderInspectorPage({ title: 'ops <prod>', base: 'x/' });
+    script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+  });
 
   it('its inline script is valid JavaScript and reads the data routes under the base', () => {
     expect(script.length).toBeGreaterThan(1000);

@@ -127,7 +127,7 @@ describe('statechart export walks the real machines', () => {
       source: 'checkRelease',
       target: 'beforeDeleteHelm',
       event: 'HelmReleaseChecked',
-      guard: 'event.exists',
+      guard: 'releaseExists',
       reenter: false,
     });
     expect(chart.transitions).toContainEqual({
@@ -156,7 +156,8 @@ describe('Mermaid', () => {
   });
 
   it('labels edges with events, guards and eventless transitions', () => {
-    expect(mermaid).toContain('checkRelease --> beforeDeleteHelm : HelmReleaseChecked [event.exists]');
+    expect(mermaid).toContain('checkRelease --> beforeDeleteHelm : HelmReleaseChecked [releaseExists]');
+    expect(mermaid).toContain('running --> onStartup : ModuleRunStarted [resumesAt(at=onStartup)]');
     expect(mermaid).toContain('checkRelease --> afterDeleteHelm : HelmReleaseChecked [else]');
     expect(mermaid).toContain('onStartup --> synchronization : always [startupSkipped]');
     expect(mermaid).toContain('afterDeleteHelm --> deleted : ModuleDeleted');
@@ -213,4 +214,15 @@ describe('DOT and SVG', () => {
     expect(svg).toContain('<svg');
     for (const s of statechartOf(machines[name]).states) expect(svg).toContain(`>${s.name}</text>`);
   });
+});
+
+describe('named guards', () => {
+  it.each(names)(
+    'every guard of the %s chart has a name (no inline function bodies in the diagrams)',
+    (name) => {
+      for (const t of statechartOf(machines[name]).transitions)
+        if (t.guard !== null)
+          expect(t.guard, `${t.source} ${t.event}`).toMatch(/^(else|[A-Za-z]\w*(\(.*\))?)$/);
+    },
+  );
 });

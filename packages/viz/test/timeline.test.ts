@@ -64,7 +64,7 @@ let data: TimelineData;
 
 beforeAll(async () => {
   events = await recordLog();
-  html = renderTimeline(events);
+  html = await renderTimeline(events);
   const json = /<script type="application\/json" id="timeline-data">([\s\S]*?)<\/script>/.exec(html)![1];
   data = JSON.parse(json);
 });
@@ -173,6 +173,22 @@ describe('renderTimeline of a real log (module a: beforeDeleteHelm fails once, t
     expect(html).toContain('<option value="a">a</option>');
   });
 
+  it('lays the statecharts out with Graphviz and marks every state for highlighting, ids unique on the page', () => {
+    const section = html.slice(html.indexOf('<div id="statechart">'), html.indexOf('<h2>Timeline</h2>'));
+    expect(section).toContain('class="graph"');
+    expect(section).not.toMatch(/<\?xml|<!DOCTYPE|<!--/);
+    const chart = statechartOf(machines.module);
+    const nested = chart.states.find((s) => s.path.length === 2)!;
+    expect(section).toMatch(
+      new RegExp(
+        `<g id="module-(node|clust)\\d+" class="(node|cluster) state[^"]*" data-state="${nested.name}" ` +
+          `data-state-id="${nested.id}" data-ancestors="${nested.parent} ${chart.root}">`,
+      ),
+    );
+    const ids = [...section.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('ships a client script that parses', () => {
     expect(() => new Function(timelineScript)).not.toThrow();
     expect(html).toContain(timelineScript);
@@ -238,15 +254,15 @@ describe('timeline layout', () => {
     expect(layout.tracks.get('a')).toBe(2);
   });
 
-  it('lists an event type it does not know with its payload instead of failing', () => {
+  it('lists an event type it does not know with its payload instead of failing', async () => {
     const future = { type: 'FutureThing', seq: 2, at: at(0), v: 1, detail: 'x' } as unknown as ConvergeEvent;
-    const page = renderTimeline([ev(1, 0), future]);
+    const page = await renderTimeline([ev(1, 0), future]);
     expect(page).toContain('<li data-seq="2" data-type="FutureThing"');
     expect(page).toContain('{&quot;detail&quot;:&quot;x&quot;}');
   });
 
-  it('renders an empty log as a page with no rows', () => {
-    const page = renderTimeline([]);
+  it('renders an empty log as a page with no rows', async () => {
+    const page = await renderTimeline([]);
     expect(page).toContain('<ol id="event-list"></ol>');
     expect(page).toContain('data-lane="global"');
   });

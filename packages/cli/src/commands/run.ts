@@ -13,6 +13,7 @@ import {
   ProcessGroupRegistry,
 } from '@converge/runtime';
 import type { EngineServer } from '@converge/server';
+import { merge, type Subscription } from 'rxjs';
 import { type ClusterTarget, ClusterTargetError, openClusterTarget } from '../cluster-target.js';
 import { parseDuration } from '../duration.js';
 import { openEventsFile } from '../events-file.js';
@@ -184,7 +185,7 @@ export async function runCommand(
   const killAfterSeq = Number(process.env.CONVERGE_TEST_KILL_AFTER_SEQ ?? 0);
   // Modules left disabled, with why (the run's summary names them).
   const notEnabled: Record<string, string> = {};
-  engine.onEvent((e: ConvergeEvent) => {
+  engine.events$.subscribe((e: ConvergeEvent) => {
     writer?.append(e);
     if (e.type === 'ModuleNotEnabled') notEnabled[e.module] = e.reason;
     if (e.type === 'ModuleEnabled') delete notEnabled[e.module];
@@ -228,7 +229,10 @@ export async function runCommand(
   };
   let lostLease: string | undefined;
   const elector = o.leaderElection
-    ? leaderElectorOf(o, target, logger, (why) => (lostLease = why))
+    ? leaderElectorOf(o, target, logger, (why) => {
+        lostLease = why;
+        wakeOnSignal?.();
+      })
     : undefined;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -308,17 +312,34 @@ export async function runCommand(
     return finish({ code: 1, message: `startup failed: ${e instanceof Error ? e.message : String(e)}` });
   }
   const deadline = Date.now() + parseDuration(o.timeout);
-  // Poll the run's end conditions; the interval also keeps the process alive while hooks run.
+  // The run's end conditions are checked when something happens: an event, the engine becoming
+  // idle or busy, a signal, the lease lost, or the --once deadline.
   const outcome = await new Promise<RunOutcome>((done) => {
+    let subscription: Subscription | undefined;
+    let finished = false;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    // An embedded run with no schedule or watch holds no handle while it waits for a signal: this does.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
     const check = () => {
+      if (finished) return;
       const result = evaluate();
       if (!result) return;
-      clearInterval(timer);
+      finished = true;
+      subscription?.unsubscribe();
+      clearTimeout(deadlineTimer);
+      clearInterval(keepAlive);
       wakeOnSignal = undefined;
       done(result);
     };
-    const timer = setInterval(check, 50);
+    const onDeadline = () => {
+      if (Date.now() > deadline) check();
+      else deadlineTimer = setTimeout(onDeadline, deadline - Date.now() + 1);
+    };
+    if (o.once) onDeadline();
     wakeOnSignal = check;
+    subscription = merge(engine.events$, engine.idle$).subscribe(check);
+    if (finished) subscription.unsubscribe();
+    check();
   });
   return finish(outcome);
 

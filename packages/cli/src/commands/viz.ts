@@ -52,7 +52,7 @@ export async function vizTimelineCommand(o: {
   stream?: string;
 }): Promise<number> {
   const { events, problems } = await readLog(o.log, o.stream ? { stream: o.stream } : {});
-  await writeFile(o.output, renderTimeline(events), { mode: 0o600 });
+  await writeFile(o.output, await renderTimeline(events), { mode: 0o600 });
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
   return 0;
 }

@@ -190,8 +190,9 @@ export class FleetReplica {
         owned.starting = undefined;
         if (owned.stopping || this.stopped) return;
         const publish = () => this.publishReady(name, owned);
-        engine.engine.onEvent(publish);
-        engine.engine.onActivity(publish);
+        // Both streams complete when the engine stops.
+        engine.engine.events$.subscribe(publish);
+        engine.engine.activity$.subscribe(publish);
         publish();
       },
       (e) => {

@@ -1,6 +1,7 @@
 import type { ConvergeEvent, ConvergeReason, HookDescriptor } from '@converge/protocol';
 import { assign, setup } from 'xstate';
 import { planHooks } from './hook-plan.js';
+import { performs, runsHooks } from './state-effects.js';
 
 export interface ConvergeContext {
   convergeId?: string;
@@ -86,11 +87,13 @@ export const convergeMachine = setup({
     standBy: { id: 'standBy' },
     beforeAll: {
       id: 'beforeAll',
+      ...runsHooks('beforeAll'),
       always: { guard: 'beforeAllDone', target: 'discover', actions: 'resetStep' },
       on: { HookSucceeded: { guard: 'beforeAllHookDone', actions: 'nextStep' } },
     },
     discover: {
       id: 'discover',
+      ...performs('discover'),
       on: {
         ModulesPlanned: {
           target: 'deleteModules',
@@ -107,6 +110,7 @@ export const convergeMachine = setup({
     },
     deleteModules: {
       id: 'deleteModules',
+      ...performs('deleteModules'),
       always: {
         guard: 'nothingPending',
         target: 'runModules',
@@ -116,6 +120,7 @@ export const convergeMachine = setup({
     },
     runModules: {
       id: 'runModules',
+      ...performs('runModules'),
       always: [
         { guard: 'moreGroups', actions: 'nextGroup', target: 'runModules', reenter: true },
         { guard: 'nothingPending', target: 'afterAll', actions: 'resetStep' },
@@ -127,11 +132,13 @@ export const convergeMachine = setup({
     },
     afterAll: {
       id: 'afterAll',
+      ...runsHooks('afterAll'),
       always: { guard: 'afterAllDone', target: 'finishing' },
       on: { HookSucceeded: { guard: 'afterAllHookDone', actions: 'nextStep' } },
     },
     finishing: {
       id: 'finishing',
+      ...performs('complete'),
       on: {
         ConvergeCompleted: {
           target: 'standBy',

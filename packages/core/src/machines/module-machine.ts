@@ -1,6 +1,7 @@
 import type { ConvergeEvent, HookDescriptor, ModuleFailedPhase } from '@converge/protocol';
 import { assign, setup } from 'xstate';
 import { awaitedSyncs, emptyHookPlan, type HookPlan, planHooks, type SyncKey } from './hook-plan.js';
+import { performs, runsHooks } from './state-effects.js';
 
 /** Where a failed lifecycle run resumes on its next attempt (AO §7.2, §8.8). */
 export type ResumePoint = 'onStartup' | 'synchronization' | 'beforeHelm';
@@ -75,6 +76,8 @@ export const moduleMachine = setup({
     startupSkipped: ({ context }) => !context.doStartup || context.step >= context.plan.onStartup.length,
     syncComplete: ({ context }) => context.syncAwaited.every((k) => context.syncDone.includes(k)),
     noChart: ({ context }) => !context.hasChart,
+    resumesAt: ({ context }, params: { at: ResumePoint }) => context.resumeFrom === params.at,
+    releaseExists: ({ event }) => event.type === 'HelmReleaseChecked' && event.exists,
   },
 }).createMachine({
   id: 'module',
@@ -119,12 +122,12 @@ export const moduleMachine = setup({
         // A new run while a run is failing or was interrupted resumes where the lifecycle stands (AO §7.2).
         ModuleRunStarted: [
           {
-            guard: ({ context }) => context.resumeFrom === 'onStartup',
+            guard: { type: 'resumesAt', params: { at: 'onStartup' } },
             target: '.onStartup',
             actions: assign(({ event }) => ({ step: 0, attempt: event.attempt, syncDone: [] })),
           },
           {
-            guard: ({ context }) => context.resumeFrom === 'synchronization',
+            guard: { type: 'resumesAt', params: { at: 'synchronization' } },
             target: '.synchronization',
             actions: 'startAttempt',
           },
@@ -142,6 +145,7 @@ export const moduleMachine = setup({
       states: {
         onStartup: {
           id: 'onStartup',
+          ...runsHooks('onStartup'),
           always: {
             guard: 'startupSkipped',
             target: 'synchronization',
@@ -156,6 +160,7 @@ export const moduleMachine = setup({
         },
         synchronization: {
           id: 'synchronization',
+          ...performs('synchronize'),
           always: {
             guard: 'syncComplete',
             target: 'beforeHelm',
@@ -164,6 +169,7 @@ export const moduleMachine = setup({
         },
         beforeHelm: {
           id: 'beforeHelm',
+          ...runsHooks('beforeHelm'),
           always: {
             guard: { type: 'allDone', params: { binding: 'beforeHelm' } },
             target: 'helm',
@@ -178,6 +184,7 @@ export const moduleMachine = setup({
         },
         helm: {
           id: 'helm',
+          ...performs('helm'),
           always: { guard: 'noChart', target: 'afterHelm' },
           on: {
             HelmReleaseUpgraded: { target: 'afterHelm' },
@@ -186,6 +193,7 @@ export const moduleMachine = setup({
         },
         afterHelm: {
           id: 'afterHelm',
+          ...runsHooks('afterHelm', 'finishRun'),
           on: {
             HookSucceeded: {
               guard: { type: 'hookDone', params: { binding: 'afterHelm' } },
@@ -220,16 +228,18 @@ export const moduleMachine = setup({
       states: {
         checkRelease: {
           id: 'checkRelease',
+          ...performs('checkRelease'),
           always: { guard: 'noChart', target: 'afterDeleteHelm' },
           on: {
             HelmReleaseChecked: [
-              { guard: ({ event }) => event.exists, target: 'beforeDeleteHelm' },
+              { guard: 'releaseExists', target: 'beforeDeleteHelm' },
               { target: 'afterDeleteHelm' },
             ],
           },
         },
         beforeDeleteHelm: {
           id: 'beforeDeleteHelm',
+          ...runsHooks('beforeDeleteHelm'),
           always: {
             guard: { type: 'allDone', params: { binding: 'beforeDeleteHelm' } },
             target: 'uninstall',
@@ -244,10 +254,12 @@ export const moduleMachine = setup({
         },
         uninstall: {
           id: 'uninstall',
+          ...performs('uninstall'),
           on: { HelmReleaseUninstalled: { target: 'afterDeleteHelm' } },
         },
         afterDeleteHelm: {
           id: 'afterDeleteHelm',
+          ...runsHooks('afterDeleteHelm', 'finishDelete'),
           entry: 'resetStep',
           on: {
             HookSucceeded: {

@@ -1,6 +1,7 @@
 import type { ConvergeEvent } from '@converge/protocol';
 import { assign, setup } from 'xstate';
 import { awaitedSyncs, planHooks, type SyncKey } from './hook-plan.js';
+import { runsHooks } from './state-effects.js';
 
 export interface StartupContext {
   onStartup: string[];
@@ -51,6 +52,7 @@ export const startupMachine = setup({
       },
     },
     onStartup: {
+      ...runsHooks('onStartup'),
       always: { guard: 'onStartupDone', target: 'synchronization' },
       on: {
         HookSucceeded: { guard: 'hookDone', actions: assign({ step: ({ context }) => context.step + 1 }) },

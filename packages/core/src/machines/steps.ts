@@ -1,17 +1,18 @@
 import type { LifecycleBinding } from '@converge/protocol';
-import type { SnapshotFrom } from 'xstate';
-import type { convergeMachine } from './converge-machine.js';
-import type { moduleMachine } from './module-machine.js';
-import type { startupMachine } from './startup-machine.js';
+import type { SnapshotFrom, StateValue } from 'xstate';
+import { convergeMachine } from './converge-machine.js';
+import { moduleMachine } from './module-machine.js';
+import { startupMachine } from './startup-machine.js';
+import { effectsOf, stateNamesByPath } from './state-effects.js';
 
 export type ModuleSnapshot = SnapshotFrom<typeof moduleMachine>;
 export type ConvergeSnapshot = SnapshotFrom<typeof convergeMachine>;
 export type StartupSnapshot = SnapshotFrom<typeof startupMachine>;
 
-/** What the runtime must do next for a module, read off its lifecycle state. */
 /** The lifecycle bindings of a module's own hooks. */
 export type ModuleBinding = Exclude<LifecycleBinding, 'beforeAll' | 'afterAll'>;
 
+/** What the runtime must do next for a module, read off its lifecycle state. */
 export type ModuleStep =
   | { kind: 'runHook'; binding: ModuleBinding; hook: string }
   | { kind: 'synchronize' }
@@ -24,50 +25,34 @@ export type ModuleStep =
 
 /** The flat name of a module's lifecycle state, e.g. `beforeHelm`, `deleteFailed`, `ready`. */
 export function moduleStateName(s: ModuleSnapshot): string {
-  const v = s.value;
-  if (typeof v === 'string') return v;
-  if ('running' in v) return v.running === 'failed' ? 'runFailed' : String(v.running);
-  if ('deleting' in v) return v.deleting === 'failed' ? 'deleteFailed' : String(v.deleting);
-  return JSON.stringify(v);
+  const path = leafPath(s.value);
+  return moduleStateNames.get(path) ?? path;
 }
 
-const hookAt = (s: ModuleSnapshot, binding: ModuleBinding): string | undefined =>
-  s.context.plan[binding][s.context.step];
+const moduleStateNames = stateNamesByPath(moduleMachine);
 
-/** The next effect of a module's lifecycle; `idle` when it waits for a trigger. */
+/** The path of the active atomic state in a (non-parallel) state value: `{running: 'helm'}` → `running.helm`. */
+function leafPath(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, inner] = Object.entries(value)[0] ?? ['', ''];
+  return inner === undefined ? key : `${key}.${leafPath(inner)}`;
+}
+
+const moduleEffects = effectsOf(moduleMachine);
+const convergeEffects = effectsOf(convergeMachine);
+const startupEffects = effectsOf(startupMachine);
+
+/**
+ * The next effect of a module's lifecycle, as its current state declares it (`meta.effect` in
+ * module-machine.ts); `idle` when it waits for a trigger.
+ */
 export function nextModuleStep(s: ModuleSnapshot): ModuleStep {
-  switch (moduleStateName(s)) {
-    case 'onStartup': {
-      const hook = hookAt(s, 'onStartup');
-      return hook ? { kind: 'runHook', binding: 'onStartup', hook } : { kind: 'idle' };
-    }
-    case 'synchronization':
-      return { kind: 'synchronize' };
-    case 'beforeHelm': {
-      const hook = hookAt(s, 'beforeHelm');
-      return hook ? { kind: 'runHook', binding: 'beforeHelm', hook } : { kind: 'idle' };
-    }
-    case 'helm':
-      return { kind: 'helm' };
-    case 'afterHelm': {
-      const hook = hookAt(s, 'afterHelm');
-      return hook ? { kind: 'runHook', binding: 'afterHelm', hook } : { kind: 'finishRun' };
-    }
-    case 'checkRelease':
-      return { kind: 'checkRelease' };
-    case 'beforeDeleteHelm': {
-      const hook = hookAt(s, 'beforeDeleteHelm');
-      return hook ? { kind: 'runHook', binding: 'beforeDeleteHelm', hook } : { kind: 'idle' };
-    }
-    case 'uninstall':
-      return { kind: 'uninstall' };
-    case 'afterDeleteHelm': {
-      const hook = hookAt(s, 'afterDeleteHelm');
-      return hook ? { kind: 'runHook', binding: 'afterDeleteHelm', hook } : { kind: 'finishDelete' };
-    }
-    default:
-      return { kind: 'idle' };
-  }
+  const effect = moduleEffects.get(moduleStateName(s));
+  if (!effect) return { kind: 'idle' };
+  if (effect.kind !== 'runHook') return { kind: effect.kind } as ModuleStep;
+  const binding = effect.binding as ModuleBinding;
+  const hook = s.context.plan[binding][s.context.step];
+  return hook ? { kind: 'runHook', binding, hook } : ({ kind: effect.whenDone } as ModuleStep);
 }
 
 /** What the runtime must do next for the converge. */
@@ -79,24 +64,23 @@ export type ConvergeStep =
   | { kind: 'complete' }
   | { kind: 'idle' };
 
+/** The next effect of the converge, as its current state declares it (`meta.effect` in converge-machine.ts). */
 export function nextConvergeStep(s: ConvergeSnapshot): ConvergeStep {
   const c = s.context;
-  switch (s.value) {
-    case 'beforeAll':
-      return c.beforeAll[c.step]
-        ? { kind: 'runHook', binding: 'beforeAll', hook: c.beforeAll[c.step] }
-        : { kind: 'idle' };
+  const effect = convergeEffects.get(String(s.value));
+  switch (effect?.kind) {
+    case 'runHook': {
+      const binding = effect.binding as 'beforeAll' | 'afterAll';
+      const hook = c[binding][c.step];
+      return hook ? { kind: 'runHook', binding, hook } : { kind: 'idle' };
+    }
     case 'discover':
       return { kind: 'discover' };
     case 'deleteModules':
       return { kind: 'deleteModules', modules: c.pending };
     case 'runModules':
       return { kind: 'runModules', group: c.pending, groupIndex: c.groupIndex };
-    case 'afterAll':
-      return c.afterAll[c.step]
-        ? { kind: 'runHook', binding: 'afterAll', hook: c.afterAll[c.step] }
-        : { kind: 'idle' };
-    case 'finishing':
+    case 'complete':
       return { kind: 'complete' };
     default:
       return { kind: 'idle' };
@@ -105,5 +89,6 @@ export function nextConvergeStep(s: ConvergeSnapshot): ConvergeStep {
 
 /** The next global onStartup hook to run, if startup is in that phase. */
 export function nextStartupHook(s: StartupSnapshot): string | undefined {
-  return s.value === 'onStartup' ? s.context.onStartup[s.context.step] : undefined;
+  const effect = startupEffects.get(String(s.value));
+  return effect?.kind === 'runHook' ? s.context.onStartup[s.context.step] : undefined;
 }

@@ -10,12 +10,19 @@ const GO_ESCAPES: Record<string, string> = {
 };
 
 /**
- * Canonical JSON of values as Go's `json.Marshal` writes it (AO §9.3): keys sorted, no spaces, and
- * `<`, `>`, `&`, U+2028 and U+2029 escaped. These characters only occur inside strings, so
- * escaping the encoded text is safe.
+ * The one canonical JSON of the project: a value as Go's `json.Marshal` writes it (AO §9.3), keys
+ * sorted at every level, no spaces, `<`, `>`, `&`, U+2028 and U+2029 escaped (these occur only
+ * inside strings, so escaping the encoded text is safe). `undefined` members are dropped, an
+ * `undefined` array item or top-level value is `null`. Equal values always give equal text.
  */
-export function canonicalJson(values: unknown): string {
-  return stableStringify(values).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]);
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  return stableStringify(value).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]);
+}
+
+/** Deep structural equality of two JSON values, key order ignored (their canonical JSON is equal). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Lowercase hex MD5 of the canonical JSON of `values` (AO §9.3). */

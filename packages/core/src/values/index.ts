@@ -1,4 +1,5 @@
 export * from './checksum.js';
+export * from './draft-patch.js';
 export * from './json-patch.js';
 export * from './layering.js';
 export * from './merge.js';

@@ -1,7 +1,6 @@
 import { ValuesPatchError } from '@converge/protocol';
 import type { Operation } from 'fast-json-patch';
 import fastJsonPatch from 'fast-json-patch';
-import stableStringify from 'fast-json-stable-stringify';
 import type { Values } from '../ports.js';
 import { deepCopy, isValuesMap } from './merge.js';
 
@@ -106,9 +105,4 @@ export function applyPatchOps(doc: Values, ops: readonly ValuesPatchOp[], mode: 
     );
   }
   return out;
-}
-
-/** True when both values encode to the same canonical JSON (key order ignored). */
-export function sameValues(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
 }

@@ -1,11 +1,11 @@
 import { ValuesPatchError } from '@converge/protocol';
 import type { Values } from '../ports.js';
+import { jsonEqual } from './checksum.js';
 import {
   applyPatchOps,
   describeOp,
   normalizePatchOps,
   rootSegment,
-  sameValues,
   type ValuesPatchOp,
 } from './json-patch.js';
 import { isValuesMap } from './merge.js';
@@ -149,7 +149,7 @@ export function applyHookPatch(input: HookPatchInput): HookPatchResult {
       `/${scope}`,
     );
   }
-  const changed = !sameValues(current, section);
+  const changed = !jsonEqual(current, section);
   if (changed && input.validate) {
     const error = runValidator(input.validate, section);
     if (error !== undefined) {

@@ -1,9 +1,9 @@
 import type { ClusterSource, HookWatch, Unsubscribe } from '@converge/core';
+import { deepFreeze, describeRef, refOf } from '@converge/kube-model';
 import type { KubeObject, WatchEvent, WatchEventType } from '@converge/protocol';
-import { checksumOf, deepFreeze } from './checksum.js';
+import { checksumOf } from './checksum.js';
 import { BindingMonitorError } from './errors.js';
 import { collectJqResults, type JqEngine } from './jq-engine.js';
-import { describeRef, refOf } from './object-identity.js';
 
 /** One snapshot item (HP §2.4): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
 export interface SnapshotItem {

@@ -6,7 +6,7 @@ import {
   valuesKey,
 } from '@converge/core';
 import type { ConvergeEvent } from '@converge/protocol';
-import { distinctUntilChanged, map, type Observable, Subject, share, startWith } from 'rxjs';
+import { defer, distinctUntilChanged, map, type Observable, Subject, startWith } from 'rxjs';
 import { SystemClock, systemRandom } from '../clock.js';
 import { silentLogger } from '../logger.js';
 import { OnDemandMetrics } from '../metrics.js';
@@ -53,14 +53,20 @@ export interface Engine {
    * store included), or the retained tail of a bounded store. Read from the store on each access.
    */
   readonly events: readonly ConvergeEvent[];
-  onEvent(listener: (e: ConvergeEvent) => void): () => void;
-  /** Every event appended from now on, as an rxjs stream (completes on stop). */
+  /**
+   * The engine's one event API: every event appended from now on, as an rxjs stream, delivered
+   * synchronously as it is appended (completes on stop).
+   */
   readonly events$: Observable<ConvergeEvent>;
-  /** Emits `true` whenever the engine becomes idle and `false` when work starts (distinct). */
+  /**
+   * The engine's idleness (`isIdle()`): the current value on subscribe, then `true` whenever the
+   * engine becomes idle and `false` when work starts (distinct). Completes on stop.
+   */
   readonly idle$: Observable<boolean>;
+  /** Emits whenever a queue's tasks or running task change (what `idle$` and queue views follow). */
+  readonly activity$: Observable<void>;
   /** True when no task is runnable and nothing is in flight (timers may be pending). */
   isIdle(): boolean;
-  onActivity(listener: () => void): () => void;
   /** Delivers a new config document (what a ConfigSource watch does). */
   applyConfig(config: ConfigDocument): void;
   /** Fires a schedule tick for `crontab` now. */
@@ -199,11 +205,13 @@ export function createEngine(options: EngineOptions): Engine {
   core.onEvent((e) => eventSubject.next(e));
   const activity = new Subject<void>();
   core.onActivityChange(() => activity.next());
-  const idle$ = activity.pipe(
-    map(() => core.isIdle()),
-    startWith(core.isIdle()),
-    distinctUntilChanged(),
-    share(),
+  // Each subscriber starts from the idleness at its subscription, not at the engine's creation.
+  const idle$ = defer(() =>
+    activity.pipe(
+      map(() => core.isIdle()),
+      startWith(core.isIdle()),
+      distinctUntilChanged(),
+    ),
   );
 
   const engine: Engine = {
@@ -214,11 +222,10 @@ export function createEngine(options: EngineOptions): Engine {
     get events() {
       return store.read();
     },
-    onEvent: (l) => core.onEvent(l),
     events$: eventSubject.asObservable(),
     idle$,
+    activity$: activity.asObservable(),
     isIdle: () => core.isIdle(),
-    onActivity: (l) => core.onActivityChange(l),
     applyConfig: (config) => onConfigChanged(core, config),
     fireSchedule: (crontab) => schedules.fire(crontab),
     status() {

@@ -84,16 +84,19 @@ export async function handleHookTask(core: EngineCore, task: Task, queue: TaskQu
     : { hook: hook.name, binding: task.binding ?? '', queue: queue.name };
   if (!out.ok) {
     if (task.allowFailure) {
-      core.metrics.inc(`${prefix}_hook_allowed_errors_total`, labels);
+      core.metrics.inc(
+        module ? 'module_hook_allowed_errors_total' : 'global_hook_allowed_errors_total',
+        labels,
+      );
       finishSync(task, true);
       for (const t of absorbedSyncs) finishSync(t, true);
       return { status: 'Success' };
     }
-    core.metrics.inc(`${prefix}_hook_errors_total`, labels);
+    core.metrics.inc(module ? 'module_hook_errors_total' : 'global_hook_errors_total', labels);
     // Absorbed tasks are kept in the failing task's contexts and retried with it.
     return { status: 'Fail', error: `${prefix} hook '${hook.name}' failed: ${out.error}`, module };
   }
-  core.metrics.inc(`${prefix}_hook_success_total`, labels);
+  core.metrics.inc(module ? 'module_hook_success_total' : 'global_hook_success_total', labels);
   finishSync(task, true);
   for (const t of absorbedSyncs) finishSync(t, true);
   if (out.valuesChanged && !task.sync) {

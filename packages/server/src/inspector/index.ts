@@ -20,20 +20,25 @@ export interface InspectorOptions extends InspectorFeedOptions {
  * `/healthz`, `/readyz`, `/status/converge`) and before its 404, so an inspector route never
  * shadows those paths. Routes are matched in the order returned. Long-lived responses must end on
  * `ctx.signal` (aborted when the server closes or the client leaves); `close()` also ends every
- * open connection. Nothing here may block the engine: read `engine.events`/`engine.onEvent` only.
+ * open connection. Nothing here may block the engine: read `engine.events`/`engine.events$` only.
  *
  * Routes: `GET /` the page (`renderInspectorPage` of `@converge/viz`), `GET /inspector/events`
  * server-sent events of the log (resuming after `Last-Event-ID` or `?after=SEQ`), and
  * `GET /inspector/state?seq=N` the state after event N as JSON (time travel).
  */
 export function createInspectorRoutes(engine: Engine, options: InspectorOptions = {}): Route[] {
-  const page = renderInspectorPage({ title: options.title ?? 'converge inspector', base: 'inspector/' });
+  // Rendered once, on the first request (Graphviz lays the charts out asynchronously).
+  let page: Promise<string> | undefined;
+  const pageOnce = () => {
+    page ??= renderInspectorPage({ title: options.title ?? 'converge inspector', base: 'inspector/' });
+    return page;
+  };
   const feed = new InspectorFeed(engine, options);
   const past = new PastStates(engine.core.store);
   return [
     {
       path: '/',
-      handle: (_req, res) => send(res, 200, 'text/html; charset=utf-8', page),
+      handle: async (_req, res) => send(res, 200, 'text/html; charset=utf-8', await pageOnce()),
     },
     {
       path: '/inspector/events',

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConvergeEvent } from '@converge/protocol';
 import type { Engine } from '@converge/runtime';
 import { type InspectorHello, type InspectorStateMessage, stateViewOf } from '@converge/viz';
+import type { Subscription } from 'rxjs';
 import { queueSummary } from './queue-summary.js';
 import { readRetained } from './retained-events.js';
 import { eventFrame, keepAliveFrame, namedFrame, resumeSeq } from './sse-frames.js';
@@ -39,8 +40,7 @@ interface Client {
 export class InspectorFeed {
   private readonly clients = new Set<Client>();
   private pending: ConvergeEvent[] = [];
-  private offEvent: (() => void) | undefined;
-  private offActivity: (() => void) | undefined;
+  private listening: Subscription | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private lastWrite = 0;
@@ -138,20 +138,19 @@ export class InspectorFeed {
   }
 
   private listen(): void {
-    if (this.offEvent) return;
-    this.offEvent = this.engine.onEvent((e) => {
+    if (this.listening) return;
+    this.listening = this.engine.events$.subscribe((e) => {
       if (this.pending.push(e) >= this.maxPendingEvents) this.write();
       else if (!this.timer) this.schedule();
     });
-    this.offActivity = this.engine.onActivity(() => this.schedule());
+    this.listening.add(this.engine.activity$.subscribe(() => this.schedule()));
     this.keepAlive = setInterval(() => this.send(keepAliveFrame), this.keepAliveMs);
     this.keepAlive.unref();
   }
 
   private unlisten(): void {
-    this.offEvent?.();
-    this.offActivity?.();
-    this.offEvent = this.offActivity = undefined;
+    this.listening?.unsubscribe();
+    this.listening = undefined;
     if (this.timer) clearTimeout(this.timer);
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.timer = this.keepAlive = undefined;
@@ -161,7 +160,7 @@ export class InspectorFeed {
   }
 
   private schedule(): void {
-    if (this.timer || !this.offEvent) return;
+    if (this.timer || !this.listening) return;
     const wait = Math.max(0, this.lastWrite + this.intervalMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InMemoryCluster } from '@converge/cluster-memory';
+import { parseFieldSelector, parseLabelSelector, SelectorSyntaxError } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
-import { InMemoryCluster } from '@converge/runtime';
 import { stringify } from 'yaml';
 import { ApiStatusError } from './api-status.js';
 import { listOf, listPage } from './list-pages.js';
@@ -10,7 +11,6 @@ import { ObjectStoreApi, type ObjectTarget, type WriteOptions } from './object-s
 import { openApiGroupVersion, openApiRoot } from './openapi-v3.js';
 import { decodeProtobufObject, PROTOBUF } from './protobuf-objects.js';
 import { apiVersionOf, ResourceCatalog } from './resource-catalog.js';
-import { parseFieldSelector, parseLabelSelector, SelectorSyntaxError } from './selector-query.js';
 import { WatchHistory } from './watch-history.js';
 import { startWatch } from './watch-stream.js';
 

@@ -1,6 +1,6 @@
+import type { InMemoryCluster } from '@converge/cluster-memory';
+import { applyJsonPatch, applyMergePatch, parseGoYaml as parseYaml } from '@converge/kube-model';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { applyJsonPatch, applyMergePatch, type InMemoryCluster } from '@converge/runtime';
-import { parse as parseYaml } from 'yaml';
 import { ApiStatusError, notFound } from './api-status.js';
 import { type ApiResource, apiVersionOf } from './resource-catalog.js';
 import { applyConfiguration, applyStrategicMergePatch } from './strategic-merge.js';

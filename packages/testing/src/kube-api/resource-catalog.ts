@@ -1,5 +1,5 @@
+import { BUILT_IN_RESOURCES, crdResources, guessPlural, type ResourceNames } from '@converge/kube-model';
 import type { KubeObject } from '@converge/protocol';
-import { BUILT_IN_RESOURCES, crdResources, guessPlural, type ResourceNames } from '@converge/runtime';
 
 /** One kind the test API server serves: where it lives in the REST tree and how it is named. */
 export type ApiResource = ResourceNames;
@@ -35,7 +35,7 @@ export class ResourceCatalog {
 
   /** Recomputes the catalog from the CRDs and the object types present in the cluster. */
   rebuild(crds: readonly KubeObject[], objectTypes: readonly { apiVersion: string; kind: string }[]): void {
-    // The same names as the embedded cluster resolves (runtime's built-in-resources.ts).
+    // The same names as the embedded cluster resolves (kube-model's built-in-resources.ts).
     const all: ApiResource[] = BUILT_IN_RESOURCES.map((r) => ({ ...r }));
     for (const crd of crds) all.push(...crdResources(crd));
     const known = new Set(all.map((r) => `${apiVersionOf(r.group, r.version)}|${r.kind}`));

@@ -1,4 +1,4 @@
-import type { ClusterChange } from '@converge/runtime';
+import type { ClusterChange } from '@converge/cluster-memory';
 import { ApiStatusError } from './api-status.js';
 
 /** One remembered write, with its resourceVersion as a number. */

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import type { ClusterChange, InMemoryCluster } from '@converge/cluster-memory';
+import { matchesSelector } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
-import { type ClusterChange, type InMemoryCluster, matchesSelector } from '@converge/runtime';
 import type { WatchHistory } from './watch-history.js';
 
 /** A watch request: what it selects, where it starts and how long it may last. */

@@ -1,7 +1,8 @@
 import type { ObjectPatchOperation } from '@converge/core';
+import { applyMergePatch, ObjectPatchError } from '@converge/kube-model';
 import type { KubeObject, WatchEvent } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { applyMergePatch, InMemoryCluster, ObjectPatchError } from '../src/cluster/index.js';
+import { InMemoryCluster } from '../src/index.js';
 
 const ref = (name: string, namespace = 'default') => ({
   apiVersion: 'v1',

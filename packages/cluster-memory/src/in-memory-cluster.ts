@@ -1,13 +1,27 @@
-import type { ClusterStore, ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
+import type { ObjectPatchOperation, StoreRecords, Unsubscribe } from '@converge/core';
+import { jsonEqual } from '@converge/core';
+import {
+  applyObjectPatch,
+  BUILT_IN_RESOURCES,
+  compareObjects,
+  crdResources,
+  DEFAULT_CLUSTER_SCOPED_KINDS,
+  deepFreeze,
+  type JqPatchFunction,
+  matchesLabelSelector,
+  matchesSelector,
+  type NamespaceLabels,
+  namesResource,
+  ObjectIdentity,
+  ObjectPatchError,
+  type ObjectPatchFailure,
+  type ResourceNames,
+  refOf,
+  refuseRemovedApi,
+} from '@converge/kube-model';
 import type { KubeObject, ObjectRef, ResourceSelector, WatchEvent, WatchEventType } from '@converge/protocol';
-import { BUILT_IN_RESOURCES, crdResources, namesResource, type ResourceNames } from './built-in-resources.js';
-import { deepFreeze, jsonEqual } from './checksum.js';
 import { ClusterRecords } from './cluster-records.js';
-import { ObjectPatchError, type ObjectPatchFailure } from './errors.js';
-import { DEFAULT_CLUSTER_SCOPED_KINDS, ObjectIdentity, refOf } from './object-identity.js';
-import { applyObjectPatch, type JqPatchFunction } from './object-patch.js';
-import { refuseRemovedApi } from './removed-apis.js';
-import { matchesLabelSelector, matchesSelector, type NamespaceLabels } from './selectors.js';
+import type { ClusterStore } from './cluster-store.js';
 
 export interface InMemoryClusterOptions {
   /** Objects put into the cluster at construction, in order. */
@@ -402,19 +416,6 @@ export class InMemoryCluster implements ClusterStore {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-/** Byte-order comparison of namespace, then name, then apiVersion. */
-export function compareObjects(a: KubeObject, b: KubeObject): number {
-  return (
-    compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-    compareStrings(a.metadata.name, b.metadata.name) ||
-    compareStrings(a.apiVersion, b.apiVersion)
-  );
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function counterUid(n: number): string {

@@ -1,12 +1,7 @@
+import { fieldValue, kindMatches, matchesFieldSelector, matchesLabelSelector } from '@converge/kube-model';
 import type { KubeObject, ResourceSelector } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  fieldValue,
-  InMemoryCluster,
-  kindMatches,
-  matchesFieldSelector,
-  matchesLabelSelector,
-} from '../src/cluster/index.js';
+import { InMemoryCluster } from '../src/index.js';
 
 function pod(name: string, namespace: string, labels: Record<string, string> = {}, extra = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, ...extra };

@@ -1,6 +1,7 @@
-import type { ConfigDocument, Values } from '@converge/core';
+import { type ConfigDocument, GLOBAL_VALUES_KEY, type Values, valuesKey } from '@converge/core';
 import { ConvergeError } from '@converge/protocol';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { parseGoYaml, parseYamlV3 } from './yaml-dialects.js';
 
 /** A ConfigMap's `data` that cannot be used as config; the message names where it came from and the key. */
 export class ConfigMapDataError extends ConvergeError {
@@ -19,7 +20,9 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * The config document of addon-operator's ConfigMap `data` (AO §10.1): `<key>Enabled` is "true" or
- * "false", `<key>Maintenance` stays a string, every other value is a YAML mapping or list. Throws a
+ * "false", `<key>Maintenance` stays a string, every other value is a YAML mapping or list, read in
+ * addon-operator's dialect for it (`global` as sigs.k8s.io/yaml reads it, so `yes` is true; module
+ * sections as yaml.v3 does, so `yes` stays a string; see yaml-dialects.ts). Throws a
  * ConfigMapDataError naming `where` (a file or `namespace/name`) and the key.
  */
 export function parseConfigMapData(data: unknown, where: string): ConfigDocument {
@@ -41,7 +44,7 @@ export function parseConfigMapData(data: unknown, where: string): ConfigDocument
     }
     let section: unknown;
     try {
-      section = parse(raw);
+      section = key === GLOBAL_VALUES_KEY ? parseGoYaml(raw) : parseYamlV3(raw);
     } catch (e) {
       throw fail(`invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -62,9 +65,21 @@ export function configMapDataOf(document: ConfigDocument): Record<string, string
   );
 }
 
-/** The config key of a section a hook patches: `global`, or the module's camelCase values key. */
+/**
+ * The data entry a hook's write of `section` sets in the ConfigMap: its key (`configKeyOf`) and
+ * its text, or null to remove the key (a JSON merge patch of `data` with it removes the key).
+ */
+export function configMapEntryOf(
+  section: string,
+  values: Values | undefined,
+): { key: string; value: string | null } {
+  const key = configKeyOf(section);
+  return { key, value: values === undefined ? null : configMapDataOf({ [key]: values })[key] };
+}
+
+/** The config key of a section a hook patches: `global`, or the module's values key (`valuesKey`). */
 export function configKeyOf(section: string): string {
-  return section === 'global' ? 'global' : section.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return section === GLOBAL_VALUES_KEY ? GLOBAL_VALUES_KEY : valuesKey(section);
 }
 
 /** The config document with `section` replaced by `values` (removed when undefined). */

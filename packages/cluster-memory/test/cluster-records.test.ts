@@ -1,7 +1,7 @@
 import type { KubeObject } from '@converge/protocol';
+import { MemoryEventStore } from '@converge/runtime';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../src/cluster/index.js';
-import { MemoryEventStore } from '../src/store/index.js';
+import { InMemoryCluster } from '../src/index.js';
 
 const cm = (name: string, data: Record<string, string> = {}): KubeObject =>
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }) as KubeObject;

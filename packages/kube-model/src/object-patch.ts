@@ -1,10 +1,10 @@
 import type { ObjectPatchOperation } from '@converge/core';
+import { jsonEqual } from '@converge/core';
 import type { KubeObject, ObjectRef } from '@converge/protocol';
-import { parse as parseYaml } from 'yaml';
-import { jsonEqual } from './checksum.js';
-import type { ObjectPatchFailure } from './errors.js';
 import { applyJsonPatch, applyMergePatch } from './merge-patch.js';
 import { refOf } from './object-identity.js';
+import type { ObjectPatchFailure } from './object-patch-error.js';
+import { parseGoYaml } from './yaml-dialects.js';
 
 /** A jq function for JQPatch: the filter's single output for `input`; throws on jq errors. */
 export type JqPatchFunction = (filter: string, input: unknown) => unknown;
@@ -29,7 +29,7 @@ export function targetOf(op: ObjectPatchOperation): ObjectRef {
     if (object?.metadata?.namespace) ref.namespace = object.metadata.namespace;
     return ref;
   }
-  const ref: ObjectRef = { apiVersion: op.apiVersion, kind: op.kind, name: op.name };
+  const ref: ObjectRef = { apiVersion: op.apiVersion ?? '', kind: op.kind, name: op.name };
   if (op.namespace) ref.namespace = op.namespace;
   return ref;
 }
@@ -150,7 +150,7 @@ function identityChange(store: PatchableStore, current: KubeObject, next: KubeOb
 
 /** Strings are YAML or JSON manifests (HP §3.3); anything else is taken as is. */
 export function parseDocument(value: unknown): unknown {
-  return typeof value === 'string' ? parseYaml(value) : value;
+  return typeof value === 'string' ? parseGoYaml(value) : value;
 }
 
 /** Whether a value has a non-empty apiVersion, kind and metadata.name. */

@@ -1,6 +1,6 @@
 import type { KubeObject, ResourceSelector, WatchEvent } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../src/cluster/index.js';
+import { InMemoryCluster } from '../src/index.js';
 
 function cm(
   name: string,
