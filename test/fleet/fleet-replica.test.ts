@@ -45,7 +45,8 @@ function fleet() {
         const run: Run = { replica, target: target.name, epoch: stream.epoch, stopped: false };
         runs.push(run);
         shared.changed();
-        const engine = { onEvent: () => () => {}, onActivity: () => () => {} } as unknown as Engine;
+        const quiet = { subscribe: () => ({ unsubscribe: () => {} }) };
+        const engine = { events$: quiet, activity$: quiet } as unknown as Engine;
         const handle: TargetEngine = {
           target,
           engine,
