@@ -17,7 +17,7 @@ const pod = (name: string, containers: string[] = ['app'], namespace = 'ns1') =>
   spec: { containers: containers.map((c) => ({ name: c })) },
 });
 
-describe('binding contexts the engine hands to hooks (HP §6.2)', () => {
+describe('binding contexts the engine hands to hooks (docs/conformance.md)', () => {
   it('TV-20 a schedule including an empty kubernetes snapshot', async () => {
     const log = new CallLog();
     t = await createTestEngine({

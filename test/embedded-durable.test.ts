@@ -2,7 +2,7 @@ import { MemoryEventStore } from '@converge/runtime';
 import { type CodeModule, createTestEngine } from '@converge/testing';
 import { describe, expect, it } from 'vitest';
 
-// DESIGN.md "Embedded default": the in-memory cluster and releases persist beside the log, so a
+// README.md "Run the demo": the in-memory cluster and releases persist beside the log, so a
 // restart continues where the last run stopped.
 
 const web: CodeModule = {

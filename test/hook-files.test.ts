@@ -21,7 +21,7 @@ const configMap = (name: string, namespace: string, data: Record<string, string>
 
 const cm = { apiVersion: 'v1', kind: 'ConfigMap' };
 
-describe('values patch files (HP §3.1, §6.4)', () => {
+describe('values patch files (addon-operator pkg/utils/values_patch.go, docs/conformance.md)', () => {
   it('TV-40 a stream of arrays and single operations gives all operations in file order', () => {
     const file = [
       '[{"op":"add","path":"/myModule/a","value":1}]',
@@ -37,7 +37,7 @@ describe('values patch files (HP §3.1, §6.4)', () => {
   });
 });
 
-describe('kubernetes patch files (HP §3.3, §6.5)', () => {
+describe('kubernetes patch files (shell-operator pkg/kube/object_patch/patch.go, docs/conformance.md)', () => {
   it('TV-50 NDJSON operations run in order; a missing Deployment (ignoreMissingObject) and an absent Secret do not fail', async () => {
     const file = [
       '{"operation":"CreateOrUpdate","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1","namespace":"ns1"},"data":{"k":"v"}}}',

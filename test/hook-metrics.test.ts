@@ -30,7 +30,7 @@ function storage() {
 /** The names of the series MemoryMetrics holds, as `name{labels}` keys. */
 const keys = (sink: MemoryMetrics) => [...sink.values.keys()].sort();
 
-describe('hook metrics (HP §3.4, §6.6)', () => {
+describe('hook metrics (shell-operator pkg/hook/operation.go, docs/conformance.md)', () => {
   it('TV-60 ops without a group go to the hook group, get the hook label, and replace that group on the next run', () => {
     const { sink, store } = storage();
     store.apply({ hook: H }, [{ name: 'hook_items', action: 'set', value: 7, labels: { kind: 'node' } }]);

@@ -24,7 +24,7 @@ const binding = (name: string, queue: string) => ({
   executeHookOnSynchronization: false,
 });
 
-describe('queue compaction (AO §1.6)', () => {
+describe('queue compaction (shell-operator pkg/task/queue/task_queue.go (compaction))', () => {
   it('AO-10 past 100 queued tasks, a module hook’s tasks merge into its first; global hook tasks never do', async () => {
     const log = new CallLog();
     t = await createTestEngine({

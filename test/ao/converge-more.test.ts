@@ -27,7 +27,7 @@ const podsBinding = (extra: Record<string, unknown> = {}) => ({
 const ofType = <T extends string>(t: TestEngine, type: T) =>
   t.events.filter((e) => e.type === type) as Extract<TestEngine['events'][number], { type: T }>[];
 
-describe('converge (AO §18.3, §18.9, Appendix D)', () => {
+describe('converge (docs/conformance.md, docs/conformance.md)', () => {
   it('AO-29 a converge queued behind another task is not deduplicated and runs a second full converge', async () => {
     const log = new CallLog();
     let n = 0;

@@ -10,7 +10,7 @@ checkReplayThenStop(
   },
 );
 
-describe('startup and converge (AO §18.2, §18.3)', () => {
+describe('startup and converge (docs/conformance.md, docs/conformance.md)', () => {
   it('AO-13 AO-20 global onStartup hooks run by order; a failure blocks later startup work until it succeeds', async () => {
     const log = new CallLog();
     t = await createTestEngine({

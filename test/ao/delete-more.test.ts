@@ -44,7 +44,7 @@ const podNames = (inputs: HookInput[]) =>
     i.bindingContexts.map((c) => (c.object as { metadata: { name: string } } | undefined)?.metadata.name),
   );
 
-describe('module delete (AO §7.6, §18.5)', () => {
+describe('module delete (addon-operator pkg/task/tasks/module-delete/task.go, docs/conformance.md)', () => {
   it('AO-73 (Q7 fixed) a failing release-status check fails the delete and retries; no hook runs on a guess', async () => {
     const log = new CallLog();
     t = await createTestEngine({

@@ -14,7 +14,7 @@ checkReplayThenStop(
 const ofType = <T extends string>(t: TestEngine, type: T) =>
   t.events.filter((e) => e.type === type) as Extract<TestEngine['events'][number], { type: T }>[];
 
-describe('module enablement (AO §6.3, §6.4, §18.6, Appendix D)', () => {
+describe('module enablement (addon-operator pkg/module_manager/scheduler/extenders/, addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript), docs/conformance.md)', () => {
   it('AO-89 enabled functions see global.enabledModules of the modules enabled before them; module hooks do not', async () => {
     const log = new CallLog();
     const seen: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ checkReplayThenStop(
 
 const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a-marker' };
 
-describe('Helm resources monitor, maintenance, CRDs, readiness (AO §11.7, §11.8, §4.9, §5.6)', () => {
+describe('Helm resources monitor, maintenance, CRDs, readiness (addon-operator pkg/helm_resources_manager/, addon-operator pkg/module_manager/models/modules/basic.go (maintenance state), addon-operator pkg/task/tasks/module-ensure-crds/task.go, addon-operator pkg/task/service/converge.go)', () => {
   it('AO-64 a chart object deleted out of band is detected by the monitor within 4m30s–5m29s and re-applied', async () => {
     t = await createTestEngine({ modules: [{ name: 'a', chart: markerChart('a') }] });
     await t.start();

@@ -10,7 +10,7 @@ checkReplayThenStop(
   },
 );
 
-describe('Helm upgrades driven by values (AO §11.3)', () => {
+describe('Helm upgrades driven by values (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall))', () => {
   it('AO-50 a beforeHelm value used by a template changes the rendered checksum and upgrades', async () => {
     t = await createTestEngine({
       modules: [
@@ -66,7 +66,7 @@ describe('Helm upgrades driven by values (AO §11.3)', () => {
   });
 });
 
-describe('ConversionWebhook objects (AO §4.10)', () => {
+describe('ConversionWebhook objects (addon-operator pkg/task/tasks/module-ensure-hooks/task.go)', () => {
   it('AO-100 (not reproduced, docs/compatibility.md) a chart’s ConversionWebhook is applied by the release itself, on every converge no extra task runs', async () => {
     t = await createTestEngine({
       modules: [

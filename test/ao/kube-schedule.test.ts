@@ -24,7 +24,7 @@ const podsBinding = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('kubernetes bindings (AO §18.2, §18.4, §18.8)', () => {
+describe('kubernetes bindings (docs/conformance.md, docs/conformance.md, docs/conformance.md)', () => {
   it('AO-45 a module with a kube hook synchronizes before beforeHelm, with the current objects', async () => {
     const log = new CallLog();
     t = await createTestEngine({
@@ -219,7 +219,7 @@ describe('kubernetes bindings (AO §18.2, §18.4, §18.8)', () => {
   });
 });
 
-describe('schedules (AO §18.2, §18.8)', () => {
+describe('schedules (docs/conformance.md, docs/conformance.md)', () => {
   it('AO-19 ticks before the first converge is done create no task', async () => {
     const log = new CallLog();
     t = await createTestEngine({

@@ -58,7 +58,7 @@ const deleteSteps = (t: TestEngine) =>
     )
     .map((e) => (e.type === 'HookStarted' ? e.hook : e.type));
 
-describe('module delete and beforeDeleteHelm (AO §18.5)', () => {
+describe('module delete and beforeDeleteHelm (docs/conformance.md)', () => {
   it('AO-67 delete with release runs bd2, bd1, uninstall, ad in that order and resets the module', async () => {
     const log = new CallLog();
     await moduleA(log);

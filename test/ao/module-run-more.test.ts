@@ -15,7 +15,7 @@ const ofType = <T extends string>(t: TestEngine, type: T) =>
 
 const marker = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a-marker' };
 
-describe('module run (AO §11.3, §18.4, Appendix D)', () => {
+describe('module run (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall), docs/conformance.md)', () => {
   it('AO-49 a deployed release with the rendered checksum and all resources present is not upgraded; the monitor starts', async () => {
     // Learn the release a first install produces, then start over with it already in place.
     const first = await createTestEngine({ modules: [{ name: 'a', chart: markerChart('a') }] });

@@ -29,7 +29,7 @@ const lifecycle = (t: TestEngine) =>
           : e.type,
     );
 
-describe('module run (AO §18.4)', () => {
+describe('module run (docs/conformance.md)', () => {
   it('AO-46 AO-53 a first run goes onStartup, beforeHelm, install, afterHelm, ready', async () => {
     const log = new CallLog();
     t = await createTestEngine({

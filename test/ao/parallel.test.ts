@@ -16,7 +16,7 @@ const ofType = <T extends string>(t: TestEngine, type: T) =>
 const seqOf = (t: TestEngine, pred: (e: TestEngine['events'][number]) => boolean) =>
   t.events.find(pred)?.seq ?? Number.NaN;
 
-describe('parallel module runs (AO §7.5, §18.7)', () => {
+describe('parallel module runs (addon-operator pkg/task/tasks/parallel-module-run/task.go, docs/conformance.md)', () => {
   it('AO-92 one failing module of a parallel group retries in its parallel queue while main stays blocked', async () => {
     const log = new CallLog();
     t = await createTestEngine({

@@ -63,7 +63,7 @@ function harness(script: Record<string, Script> = {}) {
   return { clock, queue, handled, retries, warnings, settle, advance, order, at };
 }
 
-describe('queue result semantics (AO §1.3, §18.1)', () => {
+describe('queue result semantics (shell-operator pkg/task/queue/task_result.go, docs/conformance.md)', () => {
   it('AO-3 Keep with head tasks: [C, X] becomes [H1, H2, C, X] and H1 runs next', async () => {
     const h = harness({
       C: (call) => (call === 1 ? { status: 'Keep', head: [task('H1'), task('H2')] } : { status: 'Success' }),

@@ -27,7 +27,7 @@ const podsBinding = (extra: Record<string, unknown> = {}) => ({
 const seqOf = (t: TestEngine, pred: (e: TestEngine['events'][number]) => boolean) =>
   t.events.find(pred)?.seq ?? Number.NaN;
 
-describe('startup (AO §18.1, §18.2)', () => {
+describe('startup (docs/conformance.md, docs/conformance.md)', () => {
   it('AO-11 a config change before the first converge ends the head task’s backoff sleep; ApplyKubeConfigValues runs next', async () => {
     const log = new CallLog();
     t = await createTestEngine({

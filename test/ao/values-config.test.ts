@@ -11,7 +11,7 @@ checkReplayThenStop(
   },
 );
 
-describe('values (AO §18.6)', () => {
+describe('values (docs/conformance.md)', () => {
   it('AO-80 values layer static, config defaults, config, values defaults and hook patches', async () => {
     const log = new CallLog();
     t = await createTestEngine({
@@ -114,7 +114,7 @@ describe('values (AO §18.6)', () => {
   });
 });
 
-describe('config changes (AO §18.3, DESIGN.md)', () => {
+describe('config changes (docs/conformance.md)', () => {
   it('AO-36 a module section change re-runs only that module, without a converge', async () => {
     const log = new CallLog();
     t = await createTestEngine({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openSqliteEventReader } from '@converge/store-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// DESIGN.md "Embedded default": the in-memory cluster and releases persist beside the log, so a
+// README.md "Run the demo": the in-memory cluster and releases persist beside the log, so a
 // second `converge run` on the same store continues where the first stopped.
 
 const root = join(import.meta.dirname, '..', '..');
@@ -83,7 +83,7 @@ describe('converge run on the embedded default, twice in the same directory', ()
     const secondRun = storedEvents().filter((e) => (e.seq as number) > afterFirst.length);
     expect(secondRun[0]).toMatchObject({ seq: afterFirst.length + 1, type: 'EngineStarted' });
     expect(secondRun.filter((e) => e.type === 'HelmReleaseUpgraded')).toEqual([]);
-    // "unchanged" also means every object the chart renders is in the cluster (AO §11.3).
+    // "unchanged" also means every object the chart renders is in the cluster (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)).
     expect(
       secondRun
         .filter((e) => e.type === 'HelmUpgradeSkipped')

@@ -87,7 +87,7 @@ describe('the live inspector over HTTP: page, event stream, time travel (serveEn
     expect(main.head).toBe('ModuleRun:alpha');
     expect(main.failures).toBe(1);
     expect(main.lastError).toContain('database not ready');
-    // addon-operator's first retry comes 5 s after the failure (AO §1.5).
+    // addon-operator's first retry comes 5 s after the failure (shell-operator pkg/utils/exponential_backoff/delay.go).
     expect(main.sleepingUntil! - q.now).toBe(5_000);
     await t.advance(5_000);
     await t.settle();

@@ -163,7 +163,7 @@ describe('the engine against a Kubernetes API (test API server)', () => {
     });
     expect(res.status).toBe(200);
     expect(server.cluster.get(marker)).toBe(undefined);
-    // The monitor checks every 4m30s plus up to 59 s of jitter (AO §11.7): step 5m30s of engine time.
+    // The monitor checks every 4m30s plus up to 59 s of jitter (addon-operator pkg/helm_resources_manager/): step 5m30s of engine time.
     const target = clock.now() + 330_000;
     while (clock.fireNext(target)) await until(engine, () => engine.isIdle());
     await until(engine, () => server.cluster.get(marker) !== undefined && engine.isIdle());

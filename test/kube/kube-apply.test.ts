@@ -127,7 +127,7 @@ const CASES: ApplyCase[] = [
     title: 'Create of an existing object fails, the next operation still runs',
     operations: [
       { operation: 'Create', object: cm('existing', 'ns1', undefined, { new: 'y' }) },
-      // HP §3.3: `object` may be a YAML or JSON manifest string.
+      // shell-operator pkg/kube/object_patch/patch.go: `object` may be a YAML or JSON manifest string.
       {
         operation: 'Create',
         object:
@@ -327,7 +327,7 @@ async function run(
   }
 }
 
-describe('KubeCluster.apply ≡ InMemoryCluster.apply (HP §3.3)', () => {
+describe('KubeCluster.apply ≡ InMemoryCluster.apply (shell-operator pkg/kube/object_patch/patch.go)', () => {
   let rig: KubeRig | undefined;
   afterEach(async () => {
     await rig?.close();
@@ -455,7 +455,7 @@ describe('KubeCluster.apply ≡ InMemoryCluster.apply (HP §3.3)', () => {
     ]);
   });
 
-  it('HP §3.3: each delete operation sends its propagation policy (Foreground, Background, Orphan)', async () => {
+  it('shell-operator pkg/kube/object_patch/patch.go: each delete operation sends its propagation policy (Foreground, Background, Orphan)', async () => {
     rig = await startRig([cm('a', 'ns1'), cm('b', 'ns1'), cm('c', 'ns1')]);
     await rig.kube.apply([
       { operation: 'Delete', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' },

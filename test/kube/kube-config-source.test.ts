@@ -53,7 +53,7 @@ class Collected<T> {
 }
 
 describe('KubeConfigMapSource', () => {
-  it('AO §10.1 loads the addon-operator ConfigMap: sections as YAML, <m>Enabled as booleans', async () => {
+  it('addon-operator pkg/kube_config_manager/backend/configmap/configmap.go loads the addon-operator ConfigMap: sections as YAML, <m>Enabled as booleans', async () => {
     const { source } = await open([
       namespace,
       configMap({

@@ -46,7 +46,7 @@ function modules(world: World): CodeModule[] {
         {
           name: 'hooks/after-helm',
           config: { configVersion: 'v1', afterHelm: 10 },
-          // The first run changes the module's values: the run repeats (AO §7.2).
+          // The first run changes the module's values: the run repeats (addon-operator pkg/task/tasks/module-run/task.go).
           run: () => {
             enter(world, 'after-helm');
             return ++afterHelmRuns === 1

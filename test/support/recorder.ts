@@ -34,7 +34,7 @@ export function hook(
     name,
     config: { configVersion: 'v1', ...config },
     run: async (input) => {
-      // Every binding context the engine hands a hook must match the protocol's schema (HP §2).
+      // Every binding context the engine hands a hook must match the protocol's schema (shell-operator pkg/hook/binding_context/binding_context.go).
       bindingContextFileSchema.parse(input.bindingContexts);
       n++;
       log.calls.push({ name: `${input.module ? `${input.module}/` : ''}${name}:${input.binding}`, input });

@@ -57,7 +57,7 @@ export interface ClusterTargetOptions {
   /** Where the embedded cluster and releases persist (the run's store), so a restart continues. */
   records?: StoreRecords;
   /**
-   * Where addon-operator's settings are read from when no flag gives them (AO §15): `KUBE_CONFIG`,
+   * Where addon-operator's settings are read from when no flag gives them (addon-operator pkg/app/config.go): `KUBE_CONFIG`,
    * `KUBE_CONTEXT`, `ADDON_OPERATOR_CONFIG_MAP`, `HELM_HISTORY_MAX`, `HELM_TIMEOUT`, `HELM_DRIVER`,
    * `HELM_IGNORE_RELEASE` (a release the startup purge never touches). Default: `process.env`.
    */

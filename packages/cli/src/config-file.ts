@@ -10,7 +10,7 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Reads `--config`: either a ConfigMap manifest whose `data` values are YAML strings (AO §10.1) or
+ * Reads `--config`: either a ConfigMap manifest whose `data` values are YAML strings (addon-operator pkg/kube_config_manager/backend/configmap/configmap.go) or
  * plain YAML in the test kit's shape (`{ global: {...}, myModule: {...}, myModuleEnabled: false }`).
  * Plain YAML reads each section in the dialect its ConfigMap key would be read in: `global` as Go's
  * sigs.k8s.io/yaml, the rest as yaml.v3 (kube-model's yaml-dialects.ts), so `yes` means the same in both forms.

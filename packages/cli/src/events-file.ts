@@ -17,7 +17,7 @@ export class EventsFileMismatchError extends ConvergeError {
 }
 
 /**
- * Opens `--events FILE.jsonl` for appending the store's events as a run records them (DESIGN.md:
+ * Opens `--events FILE.jsonl` for appending the store's events as a run records them (README.md "Event stores":
  * "a second run continues the seqs"). A file that ends before the store's last seq first gets
  * the events it missed, so its seqs stay gap-free; a new or empty file starts with this run.
  * Throws StoreCorruptionError (file and line) for a torn last line, EventsFileMismatchError when

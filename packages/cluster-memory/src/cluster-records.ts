@@ -23,7 +23,7 @@ export interface RestoredCluster {
 }
 
 /**
- * The embedded cluster's objects as store records (DESIGN.md "Embedded default": the cluster
+ * The embedded cluster's objects as store records (README.md "Run the demo": the cluster
  * persists beside the log). One record per object, written when that object changes, and one
  * small meta record written when a counter that no object carries changes (a new uid, a delete,
  * a learned kind), before the object record, so a crash in between never reuses a uid or a

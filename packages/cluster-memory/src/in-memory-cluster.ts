@@ -254,7 +254,7 @@ export class InMemoryCluster implements ClusterStore {
   }
 
   /**
-   * Applies object-patch operations in order (HP §3.3). Every operation is attempted; if any
+   * Applies object-patch operations in order (shell-operator pkg/kube/object_patch/patch.go). Every operation is attempted; if any
    * failed, rejects with an ObjectPatchError listing them, and the others stay applied.
    */
   async apply(operations: readonly ObjectPatchOperation[]): Promise<void> {

@@ -191,7 +191,7 @@ describe('InMemoryCluster watch', () => {
     expect(w.seen()).toEqual(['Added prod/a']);
   });
 
-  it('HP §1.5.3 objects of a namespace that stops matching vanish without events; re-matching adds them', async () => {
+  it('shell-operator pkg/hook/config/config_v1.go (kubernetes) objects of a namespace that stops matching vanish without events; re-matching adds them', async () => {
     const c = new InMemoryCluster({
       objects: [ns('prod', { watched: 'yes' }), cm('a', {}, {}, 'prod'), cm('b', {}, {}, 'prod'), ns('dev')],
     });

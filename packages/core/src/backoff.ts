@@ -1,4 +1,4 @@
-/** Delay after a first failure, and the base of the exponential ones (AO §1.5). */
+/** Delay after a first failure, and the base of the exponential ones (shell-operator pkg/utils/exponential_backoff/delay.go). */
 export const INITIAL_FAILURE_DELAY_MS = 5_000;
 /** Unit of the exponential part: 2^(c−1) of it is added for failure count c. */
 export const MIN_EXPONENTIAL_DELAY_MS = 1_000;
@@ -10,15 +10,15 @@ export const EXPONENTIAL_CALCULATIONS_COUNT = 5;
 export const BACKOFF_JITTER_MS = 1_000;
 /** Exponential delays are truncated to a multiple of this. */
 export const BACKOFF_TRUNCATE_MS = 100;
-/** Sleep after a `Repeat` task result (AO §1.3). */
+/** Sleep after a `Repeat` task result (shell-operator pkg/task/queue/task_result.go). */
 export const REPEAT_DELAY_MS = 25;
-/** Tick at which a queue's wait notices `CancelTaskDelay` (AO §1.4). */
+/** Tick at which a queue's wait notices `CancelTaskDelay` (shell-operator pkg/task/queue/task_queue.go). */
 export const QUEUE_WAIT_TICK_MS = 125;
-/** Poll interval of an empty queue (AO §1.4). */
+/** Poll interval of an empty queue (shell-operator pkg/task/queue/task_queue.go). */
 export const EMPTY_QUEUE_POLL_MS = 250;
 
 /**
- * The sleep before retrying a failed task, exact per AO §1.5. `failureCountBefore` is the task's
+ * The sleep before retrying a failed task, exact per shell-operator pkg/utils/exponential_backoff/delay.go. `failureCountBefore` is the task's
  * failure count before this failure: 0 → 5000; 1..5 → 5 s + 2^(c−1) s + jitter, truncated to
  * 100 ms, capped at 32 s; ≥ 6 → 32000. `random` returns a number in [0, 1) (values outside are
  * clamped); it is called only when jitter applies. Throws RangeError for a negative or non-integer count.

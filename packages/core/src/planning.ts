@@ -1,7 +1,7 @@
 import type { ConfigDocument, ModuleDefinition } from './ports.js';
 import { enabledKey } from './values/naming.js';
 
-/** The extenders of AO §6.3 that decide enablement before the `enabled` script. */
+/** The extenders of addon-operator pkg/module_manager/scheduler/extenders/ that decide enablement before the `enabled` script. */
 export type EnabledBy = 'Static' | 'DynamicallyEnabled' | 'KubeConfig' | 'ScriptEnabled' | '';
 
 export interface EnablementInputs {
@@ -13,7 +13,7 @@ export interface EnablementInputs {
 
 /**
  * Enablement by the non-terminator extenders in order Static → DynamicallyEnabled → KubeConfig
- * (later opinions override earlier ones, AO §6.3). The `enabled` script runs afterwards, only
+ * (later opinions override earlier ones, addon-operator pkg/module_manager/scheduler/extenders/). The `enabled` script runs afterwards, only
  * when this says enabled, and can only veto.
  */
 export function enabledBeforeScript(
@@ -42,13 +42,13 @@ export function enabledBeforeScript(
   return { enabled, by };
 }
 
-/** Module order for processing: ascending order, then name (AO §6.2, §8.4). */
+/** Module order for processing: ascending order, then name (addon-operator pkg/module_manager/scheduler/scheduler.go, addon-operator pkg/module_manager/models/modules/hook_storage.go (hook order)). */
 export function sortModules<T extends { name: string; order: number }>(modules: readonly T[]): T[] {
   return [...modules].sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
- * Groups enabled modules by order (AO §6.2): modules of equal order form one group that runs
+ * Groups enabled modules by order (addon-operator pkg/module_manager/scheduler/scheduler.go): modules of equal order form one group that runs
  * in parallel; groups run in ascending order.
  */
 export function groupByOrder(modules: readonly { name: string; order: number }[]): string[][] {
@@ -71,7 +71,7 @@ export interface EnablementDiff {
 
 /**
  * Compares the previous enabled set with the new one. `toEnable` is in module order,
- * `toDisable` in reverse module order (AO §6.5, scenario 77).
+ * `toDisable` in reverse module order (addon-operator pkg/module_manager/module_manager.go (RefreshEnabledState), scenario 77).
  */
 export function diffEnabled(
   modules: readonly { name: string; order: number }[],

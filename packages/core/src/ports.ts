@@ -46,12 +46,12 @@ export interface Logger {
   child(bindings: object): Logger;
 }
 
-/** Prometheus-style sink; names follow AO §13 without the prefix. Never throws. */
+/** Prometheus-style sink; names follow addon-operator pkg/metrics/metrics.go without the prefix. Never throws. */
 export interface Metrics {
   inc(name: string, labels: Record<string, string>, value?: number): void;
   set(name: string, labels: Record<string, string>, value: number): void;
   observe(name: string, labels: Record<string, string>, value: number): void;
-  /** Drops the series of `name` with exactly `labels`, if any (hook metric groups, HP §3.4). */
+  /** Drops the series of `name` with exactly `labels`, if any (hook metric groups, shell-operator pkg/hook/operation.go). */
   remove?(name: string, labels: Record<string, string>): void;
 }
 
@@ -110,7 +110,7 @@ export interface ClusterSource {
   watch(selector: ResourceSelector, onEvent: (event: WatchEvent) => void): Unsubscribe;
 }
 
-/** One object-patch operation (HP §3.3): the type of protocol's `objectPatchOperationSchema`. */
+/** One object-patch operation (shell-operator pkg/kube/object_patch/patch.go): the type of protocol's `objectPatchOperationSchema`. */
 export type ObjectPatchOperation = ObjectPatchOperationShape;
 
 /** Write side of a cluster. Rejects with the API error; earlier operations are not rolled back. */
@@ -160,9 +160,12 @@ export interface HookWatch {
   executeHookOnEvent: ('Added' | 'Modified' | 'Deleted')[];
   keepFullObjectsInMemory: boolean;
   includeSnapshotsFrom: string[];
-  /** jq expression applied to each object (HP §2.6). */
+  /** jq expression applied to each object (shell-operator pkg/filter/jq/apply.go). */
   jqFilter?: string;
-  /** In-code filter; its result becomes filterResult. */
+  /**
+   * In-code filter; its result becomes filterResult, kept as JSON text (a value JSON cannot hold,
+   * such as a Date or an `undefined` member, comes back as `JSON.stringify` writes it).
+   */
   filter?: (object: KubeObject) => unknown;
 }
 
@@ -195,7 +198,7 @@ export interface HookRunRequest {
   signal?: AbortSignalLike;
 }
 
-/** One metric operation (HP §3.4): the type of protocol's `metricOperationSchema`. */
+/** One metric operation (shell-operator pkg/hook/operation.go): the type of protocol's `metricOperationSchema`. */
 export type HookMetricOperation = MetricOperation;
 
 export type HookRunResult =
@@ -248,12 +251,12 @@ export interface ModuleDefinition {
   hasChart: boolean;
   /** Whether the module has an `enabled` script (ScriptEnabled extender). */
   hasEnabledScript?: boolean;
-  /** CRDs applied before the module's first run after enablement (AO §4.9). */
+  /** CRDs applied before the module's first run after enablement (addon-operator pkg/task/tasks/module-ensure-crds/task.go). */
   crds?: KubeObject[];
   /** Schema checks; each returns an error message or undefined. */
   validateConfigValues?(values: Values): string | undefined;
   validateValues?(values: Values): string | undefined;
-  /** Receives the chart's values document `{ global, <valuesKey> }` (AO §9.5 helm schema). */
+  /** Receives the chart's values document `{ global, <valuesKey> }` (addon-operator pkg/values/validation/schemas.go helm schema). */
   validateHelmValues?(values: Values): string | undefined;
   /** Applies schema defaults (config-values schema, then values schema) to a copy. */
   configDefaults?(values: Values): Values;
@@ -304,7 +307,7 @@ export interface ReleaseInfo {
 
 export interface RenderResult {
   manifest: string;
-  /** MD5 hex of the rendered manifest text (AO §11.3). */
+  /** MD5 hex of the rendered manifest text (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)). */
   checksum: string;
   objects: KubeObject[];
 }
@@ -332,7 +335,7 @@ export interface ReleaseExecutor {
     } & ExecutorCallOptions,
   ): Promise<ReleaseInfo>;
   uninstall(release: string, options?: ExecutorCallOptions): Promise<void>;
-  /** Objects of the release's manifest missing from the cluster (AO §11.7). */
+  /** Objects of the release's manifest missing from the cluster (addon-operator pkg/helm_resources_manager/). */
   absentResources(
     release: string,
     rendered: RenderResult,

@@ -12,13 +12,13 @@ export interface RunDecisions {
   dynamicEnabled: Record<string, boolean>;
   /** Enablement is recalculated at the next discover (config, flags or dynamic flags changed). */
   graphDirty: boolean;
-  /** The converge in progress starts over at its next ConvergeModules task (AO §5.5). */
+  /** The converge in progress starts over at its next ConvergeModules task (addon-operator pkg/addon-operator/handler_module_manager.go). */
   convergeRestartPending: boolean;
-  /** Global values changed while the converge's afterAll hooks ran: converge again (AO §5.2). */
+  /** Global values changed while the converge's afterAll hooks ran: converge again (addon-operator pkg/task/tasks/converge-modules/task.go). */
   afterAllValuesChanged: boolean;
   /** Per module, the task whose run is in progress (ModuleRunStarted.taskId). */
   runTasks: Record<string, string>;
-  /** Modules whose values changed during their afterHelm phase: the run repeats (AO §7.2). */
+  /** Modules whose values changed during their afterHelm phase: the run repeats (addon-operator pkg/task/tasks/module-run/task.go). */
   afterHelmValuesChanged: Record<string, true>;
   /** Modules that have a Helm release according to the log; kept across runs. */
   releases: string[];

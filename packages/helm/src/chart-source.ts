@@ -149,7 +149,7 @@ function nonEmptyDir(path: string): boolean {
 
 /**
  * Plans the rendering of `chartDir` for `release`. A chart without Chart.yaml is named after
- * `module` (AO §11.2). Throws when the directory has neither Chart.yaml nor templates/.
+ * `module` (addon-operator pkg/module_manager/models/modules/helm.go (release name)). Throws when the directory has neither Chart.yaml nor templates/.
  */
 export function planChart(chartDir: string, module: string, release: string): ChartPlan {
   const chartYaml = join(chartDir, 'Chart.yaml');

@@ -1,8 +1,8 @@
 /**
  * ReleaseExecutor over the helm CLI (Helm 3.13+ and Helm 4): release name = module name, in the
- * configured namespace (AO §11.2). Every command is an argv array; values go through a 0600 file in
+ * configured namespace (addon-operator pkg/module_manager/models/modules/helm.go (release name)). Every command is an argv array; values go through a 0600 file in
  * a private temp dir removed afterwards; the render checksum is stored as the release label
- * `moduleChecksum` (AO §11.3), beside the owner label; `status` says whether a release is converge's or
+ * `moduleChecksum` (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)), beside the owner label; `status` says whether a release is converge's or
  * addon-operator's (release-ownership.ts). A failed helm command rejects with a HelmCommandError carrying its stderr.
  */
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +74,7 @@ export interface HelmVersion {
   minor: number;
 }
 
-/** Label that carries the render checksum (AO §11.3), and the legacy value it replaced. */
+/** Label that carries the render checksum (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)), and the legacy value it replaced. */
 export const CHECKSUM_LABEL = 'moduleChecksum';
 const LEGACY_CHECKSUM_VALUE = '_addonOperatorModuleChecksum';
 const NOT_FOUND = /release: not found|release not found|not found: release/i;
@@ -232,7 +232,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
 
   /**
    * `upgrade --install` with the release labels (moduleChecksum included), after recovering a
-   * release left pending by an interrupted operation (AO §11.3).
+   * release left pending by an interrupted operation (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)).
    */
   async upgrade(
     module: string,
@@ -339,7 +339,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
 
   /**
    * Objects of the rendered manifest (or, when empty, the release's manifest) that the cluster
-   * does not have (AO §11.7), listed per apiVersion, kind and namespace.
+   * does not have (addon-operator pkg/helm_resources_manager/), listed per apiVersion, kind and namespace.
    */
   async absentResources(
     release: string,
@@ -355,7 +355,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     return absentObjects(cluster, this.options.namespace, objects);
   }
 
-  /** Rolls a pending release back to its last settled revision, or uninstalls it (AO §11.3). */
+  /** Rolls a pending release back to its last settled revision, or uninstalls it (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)). */
   private async recoverPending(release: string, call: ExecutorCallOptions): Promise<void> {
     const history = await this.history(release, call);
     const latest = history.at(-1);
@@ -406,7 +406,7 @@ export class HelmCliReleaseExecutor implements ReleaseExecutor {
     return chartDir;
   }
 
-  /** The chart to install: the module dir, or a copy with a synthesised Chart.yaml (AO §11.2). */
+  /** The chart to install: the module dir, or a copy with a synthesised Chart.yaml (addon-operator pkg/module_manager/models/modules/helm.go (release name)). */
   private chartPath(chartDir: string, module: string, tempDir: string): string {
     if (existsSync(join(chartDir, 'Chart.yaml'))) return chartDir;
     if (!existsSync(join(chartDir, 'templates'))) {

@@ -105,7 +105,7 @@ function checkObject(object: KubeObject): void {
   }
 }
 
-/** In-memory ReleaseExecutor; release name = module name (AO §11.2). */
+/** In-memory ReleaseExecutor; release name = module name (addon-operator pkg/module_manager/models/modules/helm.go (release name)). */
 export class InMemoryReleaseStore implements ReleaseExecutor {
   private readonly store = new Map<string, StoredRelease>();
   private readonly failures = new Map<ReleaseOperation, string[]>();

@@ -1,6 +1,6 @@
 /**
  * What the CLI executor reads from the cluster directly instead of through a helm process: the
- * objects of a manifest that are missing (AO §11.7), and a release's newest revision from helm's
+ * objects of a manifest that are missing (addon-operator pkg/helm_resources_manager/), and a release's newest revision from helm's
  * own storage objects, whose labels carry the release labels since Helm 3.13 (and in Helm 4).
  */
 import type { ClusterSource, ReleaseInfo } from '@converge/core';
@@ -73,7 +73,7 @@ async function customKinds(cluster: ClusterSource, objects: readonly KubeObject[
 
 /**
  * Refs of `objects` the cluster does not have, in manifest order. Namespaced objects without a
- * namespace belong to `namespace`; one list per apiVersion, kind and namespace (AO §11.7).
+ * namespace belong to `namespace`; one list per apiVersion, kind and namespace (addon-operator pkg/helm_resources_manager/).
  */
 export async function absentObjects(
   cluster: ClusterSource,

@@ -15,7 +15,7 @@ export interface ReleaseRecord {
 }
 
 /**
- * The in-memory release store's releases as store records (DESIGN.md "Embedded default": releases
+ * The in-memory release store's releases as store records (README.md "Run the demo": releases
  * persist beside the log): one record per release, written when that release changes.
  */
 export class ReleaseRecords {

@@ -28,7 +28,7 @@ export interface RenderChartOptions {
   namespace: string;
   /** Chart values (`{global, <valuesKey>}` for a module). */
   values?: Values;
-  /** Chart name when Chart.yaml is missing (AO §11.2); defaults to the release name. */
+  /** Chart name when Chart.yaml is missing (addon-operator pkg/module_manager/models/modules/helm.go (release name)); defaults to the release name. */
   module?: string;
   /** Explicit helm binary; see resolveHelm for the search order. */
   helm?: string;
@@ -46,7 +46,7 @@ export interface RenderChartOptions {
 /** Top-level directories left out of a chart synthesised for a module without Chart.yaml. */
 const SYNTHESIS_EXCLUDED = new Set(['crds', 'docs', 'hooks', 'images', 'lib']);
 
-/** MD5 hex of the manifest text (AO §11.3 `moduleChecksum`). */
+/** MD5 hex of the manifest text (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall) `moduleChecksum`). */
 export function manifestChecksum(manifest: string): string {
   return createHash('md5').update(manifest, 'utf8').digest('hex');
 }

@@ -38,7 +38,7 @@ function valueAfter(argv: string[], flag: string): string | undefined {
   return i < 0 ? undefined : argv[i + 1];
 }
 
-describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
+describe('HelmCliReleaseExecutor: install and upgrade (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall))', () => {
   it('installs with upgrade --install: argv array, labels with moduleChecksum and the owner label, private 0600 values file removed after', async () => {
     const fake = new FakeHelm()
       .answer('history', { stderr: NOT_FOUND, exit: 1 })
@@ -114,7 +114,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
     expect(valueAfter(upgrade.argv, '--labels')).toBe('converge.io/owner=converge,moduleChecksum=abc');
   });
 
-  it('installs a module without Chart.yaml from a synthesised chart named after the module (AO §11.2)', async () => {
+  it('installs a module without Chart.yaml from a synthesised chart named after the module (addon-operator pkg/module_manager/models/modules/helm.go (release name))', async () => {
     const fake = new FakeHelm()
       .answer('history', { stderr: NOT_FOUND, exit: 1 })
       .answer('upgrade', { stdout: releaseJson('no-chart-yaml', NS, 1) });
@@ -189,7 +189,7 @@ describe('HelmCliReleaseExecutor: install and upgrade (AO §11.3)', () => {
   });
 });
 
-describe('HelmCliReleaseExecutor: pending releases (AO §11.3)', () => {
+describe('HelmCliReleaseExecutor: pending releases (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall))', () => {
   it('rolls a pending-upgrade release back to the last settled revision, then upgrades', async () => {
     const fake = new FakeHelm()
       .answer('history', { stdout: historyJson(['superseded', 'deployed', 'pending-upgrade']) })
@@ -365,7 +365,7 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
     expect(fake.commands()[0].argv).not.toContain('--all');
   });
 
-  it('uninstall (the purge of AO §4.8 calls it too) and its failure', async () => {
+  it('uninstall (the purge of addon-operator pkg/task/tasks/module-purge/task.go calls it too) and its failure', async () => {
     const fake = new FakeHelm();
     await setup(fake, { timeoutMs: 5000 }).uninstall('orphan');
     expect(fake.commands()[0].argv).toEqual([
@@ -425,7 +425,7 @@ describe('HelmCliReleaseExecutor: status, list, uninstall, timeout', () => {
   });
 });
 
-describe('HelmCliReleaseExecutor: absent resources (AO §11.7)', () => {
+describe('HelmCliReleaseExecutor: absent resources (addon-operator pkg/helm_resources_manager/)', () => {
   const manifest = [
     '---\n# Source: basic/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
     '---\n# Source: basic/templates/b.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: other\n',

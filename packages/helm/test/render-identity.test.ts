@@ -168,7 +168,7 @@ describe('plain charts render byte-identical to helm template', () => {
   });
 });
 
-describe('charts without Chart.yaml (AO §11.2)', () => {
+describe('charts without Chart.yaml (addon-operator pkg/module_manager/models/modules/helm.go (release name))', () => {
   it('are named after the module with version 0.2.0, identical to helm on the synthesised chart', async () => {
     const helm = helmBinaries();
     const source = join(FIXTURES, 'no-chart-yaml');

@@ -5,7 +5,7 @@ import { firstJsonValue } from './json-stream.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
 
 /**
- * module-sdk batch hooks (HP §4): one binary, many hooks. `hook list` probes it, `hook config`
+ * module-sdk batch hooks (module-sdk pkg/app/): one binary, many hooks. `hook list` probes it, `hook config`
  * prints every hook's config, `hook run <index>` runs one with `MODULE_NAME`,
  * `APPLICATION_NAME` and `APPLICATION_NAMESPACE` added to the environment.
  */

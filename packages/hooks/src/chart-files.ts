@@ -10,8 +10,8 @@ import {
 } from './modules-dir-files.js';
 
 /**
- * The chart side of a module directory: whether it is a Helm chart (AO §11.2: `Chart.yaml` or a
- * `templates/` directory) and the CRDs it ships under `crds/` (AO §4.9).
+ * The chart side of a module directory: whether it is a Helm chart (addon-operator pkg/module_manager/models/modules/helm.go (release name): `Chart.yaml` or a
+ * `templates/` directory) and the CRDs it ships under `crds/` (addon-operator pkg/task/tasks/module-ensure-crds/task.go).
  */
 
 /** Default `ADDON_OPERATOR_CRD_FILTER_PREFIXES`: CRD files whose base name starts with these are skipped. */

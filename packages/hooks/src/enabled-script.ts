@@ -7,7 +7,7 @@ import { type HookEnvOptions, hookBaseEnv } from './hook-env.js';
 import { runProcess } from './hook-process.js';
 
 /**
- * A module's `enabled` script (AO §6.4, HP §1.11): run as `[path]` with the allow-listed engine
+ * A module's `enabled` script (addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript), addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript)): run as `[path]` with the allow-listed engine
  * environment plus VALUES_PATH, CONFIG_VALUES_PATH, MODULE_ENABLED_RESULT and MODULE_ENABLED_REASON;
  * the result file must say `true` or `false`, and the reason file explains a `false`.
  */
@@ -28,7 +28,7 @@ export class EnabledScriptError extends ConvergeError {
 export interface EnabledScriptOptions {
   /** Parent of the private per-run directory (default: the OS temp dir). */
   tmpDir?: string;
-  /** Which engine variables the script sees (DESIGN.md `hookEnv`). */
+  /** Which engine variables the script sees (createEngine option `hookEnv`). */
   env?: HookEnvOptions;
   /** The engine's environment the allow-list is taken from (default `process.env`). */
   baseEnv?: Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,7 @@ import { access, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 
 /**
- * Finds hook executables the way addon-operator walks a hooks directory (HP §1.1, AO §8.1):
+ * Finds hook executables the way addon-operator walks a hooks directory (shell-operator pkg/hook/hook_manager.go, addon-operator pkg/module_manager/models/hooks/kind/):
  * recursive; hidden entries, `lib` directories (and `venv` for modules) skipped at any depth;
  * `.yaml`, `.json`, `.md`, `.txt` files skipped; non-executable files skipped with a warning;
  * executables under the top-level `lib` reported with a warning; paths sorted in byte order.

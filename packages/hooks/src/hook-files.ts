@@ -10,7 +10,7 @@ import {
 } from './hook-output-files.js';
 
 /**
- * The files of one hook run (HP §1.8, §3): inputs written and every output pre-created empty in a
+ * The files of one hook run (shell-operator pkg/hook/hook_io.go, shell-operator pkg/hook/hook_io.go): inputs written and every output pre-created empty in a
  * private 0700 directory, which is removed after the run. Outputs are read only after exit 0.
  */
 

@@ -6,7 +6,7 @@ import { loadShellHook } from './shell-hook.js';
 
 /**
  * Discovers and loads the hooks of one directory, in addon-operator's registration order: shell
- * hooks, then batch hooks, each in path order (AO §8.1). An extension-less executable is a batch
+ * hooks, then batch hooks, each in path order (addon-operator pkg/module_manager/models/hooks/kind/). An extension-less executable is a batch
  * binary when `hook list` prints `Found N items`; when it does not but `hook config` prints a batch
  * config it is neither (addon-operator's quirk, with a warning); otherwise it is a shell hook.
  */

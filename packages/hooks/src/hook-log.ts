@@ -2,7 +2,7 @@ import type { Logger } from '@converge/core';
 
 /**
  * Turns a hook's stdout/stderr into log records the way shell-operator's default mode does
- * (HP §1.9): lines are trimmed and empty ones dropped; a line starting with `{` is joined with the
+ * (shell-operator pkg/executor/executor.go): lines are trimmed and empty ones dropped; a line starting with `{` is joined with the
  * following lines until it parses as a JSON object, which becomes a structured record (`level`,
  * `msg`, `time` dropped, other keys as `hook_<key>`); other lines longer than 10 000 characters are
  * cut with a `:truncated` suffix. Memory is bounded: a partial line or JSON buffer never grows past

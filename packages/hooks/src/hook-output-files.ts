@@ -10,7 +10,7 @@ import {
 import { JsonStreamError, parseJsonStream } from './json-stream.js';
 
 /**
- * Parsers of the files a hook writes (HP §3.1, §3.3, §3.4). Each throws `HookOutputError` naming
+ * Parsers of the files a hook writes (addon-operator pkg/utils/values_patch.go, shell-operator pkg/kube/object_patch/patch.go, shell-operator pkg/hook/operation.go). Each throws `HookOutputError` naming
  * what is wrong; the runner adds the file. Nothing is applied here.
  */
 export class HookOutputError extends Error {}

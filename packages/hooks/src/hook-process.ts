@@ -158,7 +158,7 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
   });
 }
 
-/** The error text of a failed run (HP §1.9): `exit status N`, then the captured stderr. */
+/** The error text of a failed run (shell-operator pkg/executor/executor.go): `exit status N`, then the captured stderr. */
 export function processErrorText(run: ProcessRunResult, timeoutMs: number): string {
   if (run.spawnError) return `cannot start: ${run.spawnError.message}`;
   if (run.timedOut) return `timeout after ${timeoutMs} ms${stderrSuffix(run)}`;

@@ -17,7 +17,7 @@ import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
 
 /**
  * `HookRunner` over real processes with addon-operator's file protocol: shell hooks and
- * module-sdk batch hooks discovered on disk (HP §1, §4). `globalHooks`/`moduleHooks` run
+ * module-sdk batch hooks discovered on disk (shell-operator docs/src/HOOKS.md, module-sdk pkg/app/). `globalHooks`/`moduleHooks` run
  * `--config` / `hook config` every time they are called (so a fix on disk is picked up) and reject
  * with `HookConfigError`; `run` resolves `{ok:false}` for a failed, timed-out, aborted or
  * malformed run.

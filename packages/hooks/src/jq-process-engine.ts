@@ -5,7 +5,7 @@ import { JqError, jqAnswer, STALLING_JQ_BUILTINS, wrapJqFilter } from './jq-resu
 import { JQ_WORKER_SOURCE } from './jq-worker-source.js';
 
 /**
- * `JqEngine` backed by long-lived `jq` processes (HP §2.6). `evaluate` is synchronous: the caller
+ * `JqEngine` backed by long-lived `jq` processes (shell-operator pkg/filter/jq/apply.go). `evaluate` is synchronous: the caller
  * blocks on a shared flag while a worker thread talks to one `jq -c` process per filter, so a filter
  * is compiled once and each object costs one pipe round trip. Results follow gojq where jq 1.6
  * differs: object keys come out sorted. A filter that names `halt`, `halt_error`, `input` or
@@ -120,7 +120,7 @@ export class JqProcessEngine implements JqEngine {
   }
 }
 
-/** JQPatch's jq (HP §3.3): the filter must produce exactly one value. */
+/** JQPatch's jq (shell-operator pkg/kube/object_patch/patch.go): the filter must produce exactly one value. */
 export function jqPatchFunction(engine: JqEngine): (filter: string, input: unknown) => unknown {
   return (filter, input) => {
     const results = engine.evaluate(filter, input);

@@ -1,5 +1,5 @@
 /**
- * How converge's jq engines ask jq for every result of a filter on one input (HP §2.6): the filter
+ * How converge's jq engines ask jq for every result of a filter on one input (shell-operator pkg/filter/jq/apply.go): the filter
  * is wrapped so that jq prints one line per input, `{"ok": [results…]}` or `{"error": …}`. Results
  * follow gojq where jq differs: object keys come out sorted.
  */

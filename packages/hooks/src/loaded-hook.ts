@@ -5,7 +5,7 @@ import type { TrackProcessGroup } from '@converge/runtime';
 /** A discovered hook whose config was loaded: how to run it and what the engine registers. */
 export interface LoadedHook {
   kind: 'shell' | 'batch';
-  /** addon-operator's name (HP §1.1, §4.2): `hooks/x.sh`, `hooks/bin:name:0`, `010-startup.sh`. */
+  /** addon-operator's name (shell-operator pkg/hook/hook_manager.go, addon-operator pkg/module_manager/models/hooks/kind/batch_hook.go): `hooks/x.sh`, `hooks/bin:name:0`, `010-startup.sh`. */
   name: string;
   /** Absolute path of the executable. */
   file: string;

@@ -3,7 +3,7 @@ import { parseGoYamlDocuments } from '@converge/kube-model';
 import { ConvergeError } from '@converge/protocol';
 
 /**
- * A modules directory (AO §6.1) cannot be loaded: a bad directory name, a symlink leaving a strict
+ * A modules directory (addon-operator pkg/module_manager/loader/fs/fs.go) cannot be loaded: a bad directory name, a symlink leaving a strict
  * root, an unparsable values.yaml, CRD or OpenAPI file, or a non-boolean `<key>Enabled` flag.
  * `file` is the path at fault; the message names it and the key or rule.
  */

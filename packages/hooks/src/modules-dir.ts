@@ -33,7 +33,7 @@ import {
 } from './openapi-schemas.js';
 
 /**
- * The addon-operator modules directory (AO §6.1, §9.1): `NNN-name/` module directories under one
+ * The addon-operator modules directory (addon-operator pkg/module_manager/loader/fs/fs.go, addon-operator pkg/module_manager/models/modules/values_storage.go): `NNN-name/` module directories under one
  * or more roots, the roots' `values.yaml` (`global` section and `<key>Enabled` flags), each
  * module's `values.yaml`, `openapi/` schemas, `crds/`, chart and `enabled` script.
  */
@@ -47,7 +47,7 @@ export interface LoadModulesDirOptions {
   strictModulesRoot?: boolean;
   /** Parent directory of the enabled scripts' private temp directories. */
   tmpDir?: string;
-  /** Environment of enabled scripts (DESIGN.md `hookEnv`). */
+  /** Environment of enabled scripts (createEngine option `hookEnv`). */
   env?: HookEnvOptions;
   /** The environment the allow-list reads (default `process.env`). */
   baseEnv?: Readonly<Record<string, string | undefined>>;
@@ -248,7 +248,7 @@ async function scanRoot(root: string, options: LoadModulesDirOptions, problems: 
 }
 
 /**
- * The Static extender's flags from a root values.yaml (AO §6.3): every top-level `<key>Enabled`
+ * The Static extender's flags from a root values.yaml (addon-operator pkg/module_manager/scheduler/extenders/): every top-level `<key>Enabled`
  * must be a boolean; the module name is the kebab-case of `<key>`.
  */
 function staticFlags(values: YamlMap, file: string, into: Map<string, boolean>): void {
@@ -273,7 +273,7 @@ function section(values: YamlMap | undefined, key: string, file: string): Values
   return v;
 }
 
-/** Classifies `<dir>/enabled` (AO §6.4): an executable file, or no opinion (with a warning when unusable). */
+/** Classifies `<dir>/enabled` (addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript)): an executable file, or no opinion (with a warning when unusable). */
 async function enabledScript(dir: string, problems: string[]): Promise<string | undefined> {
   const path = join(dir, 'enabled');
   let info: Awaited<ReturnType<typeof stat>>;

@@ -5,7 +5,7 @@ import traverse from 'json-schema-traverse';
 import { isYamlMap, ModulesDirError, readYamlMap, type YamlMap } from './modules-dir-files.js';
 
 /**
- * OpenAPI values schemas of a module or of the global pseudo-module (AO §9.5): three schemas —
+ * OpenAPI values schemas of a module or of the global pseudo-module (addon-operator pkg/values/validation/schemas.go): three schemas —
  * config (`openapi/config-values.yaml`), values (`openapi/values.yaml`, optionally extending the
  * config schema with `x-extend`) and helm (values plus `x-required-for-helm`) — validated with ajv.
  */
@@ -131,7 +131,7 @@ export function withAdditionalPropertiesFalse(schema: JsonSchema): JsonSchema {
 const uniq = (list: unknown[]): unknown[] => [...new Set(list)];
 
 /**
- * The values schema after `x-extend` (AO §9.5): it inherits the parent's `definitions`,
+ * The values schema after `x-extend` (addon-operator pkg/values/validation/schemas.go): it inherits the parent's `definitions`,
  * `required` (parent's first), `properties`, `patternProperties`, `title`, `description` and
  * `x-*` extensions; its own entries win. `x-extend` itself is removed.
  */
@@ -321,7 +321,7 @@ function defaulter(fn: ValidateFunction) {
  * Compiles the schemas into the definition's checks. `owner` prefixes every message
  * (`module my-module`, `global`); messages read `module my-module: config values: /replicas:
  * must be integer`. `helmKey` (a module's values key) enables `validateHelmValues`. An absent
- * schema leaves its checks undefined (validation is then a no-op, AO §9.5). Throws
+ * schema leaves its checks undefined (validation is then a no-op, addon-operator pkg/values/validation/schemas.go). Throws
  * ModulesDirError naming the file when ajv rejects a schema.
  */
 export function compileSchemaChecks(

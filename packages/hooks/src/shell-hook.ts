@@ -7,7 +7,7 @@ import { processErrorText, runProcess } from './hook-process.js';
 import type { HookCommandContext, LoadedHook } from './loaded-hook.js';
 
 /**
- * Shell hooks (HP §1.2, §1.8): any executable that prints its config for `--config` and is run
+ * Shell hooks (shell-operator pkg/hook/hook.go (--config), shell-operator pkg/hook/hook_io.go): any executable that prints its config for `--config` and is run
  * with no arguments. A module's `.py` hook runs with `<module>/hooks/venv/bin/python3` and
  * `PYTHONHOME` when that interpreter exists, else directly (with a warning).
  */

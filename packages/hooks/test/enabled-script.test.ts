@@ -120,7 +120,7 @@ describe('enabled script results (TV-95, AO-90)', () => {
   });
 });
 
-describe('enabled script inputs (AO §6.4, HP §1.11)', () => {
+describe('enabled script inputs (addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript), addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript))', () => {
   it('gets VALUES_PATH, CONFIG_VALUES_PATH and empty result/reason files in a private 0700 dir, removed afterwards', async () => {
     const dump = temp();
     const parent = temp();

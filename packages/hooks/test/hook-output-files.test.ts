@@ -9,7 +9,7 @@ import {
   parseValuesPatchFile,
 } from '../src/index.js';
 
-describe('values patch files (HP §3.1)', () => {
+describe('values patch files (addon-operator pkg/utils/values_patch.go)', () => {
   it('reads one array, several arrays, NDJSON operations; ignores other JSON values', () => {
     const text =
       '[{"op":"add","path":"/m/a","value":1}]\n[{"op":"remove","path":"/m/b"}]\n{"op":"test","path":"/m/c","value":null}\n42 "x"\n';
@@ -37,7 +37,7 @@ describe('values patch files (HP §3.1)', () => {
   });
 });
 
-describe('object patch files (HP §3.3)', () => {
+describe('object patch files (shell-operator pkg/kube/object_patch/patch.go)', () => {
   it('reads concatenated JSON objects with case-insensitive keys', () => {
     expect(
       parseObjectPatchFile(
@@ -100,7 +100,7 @@ jsonPatch: '[{"op":"remove","path":"/metadata/labels/x"}]'
   });
 });
 
-describe('metrics files (HP §3.4)', () => {
+describe('metrics files (shell-operator pkg/hook/operation.go)', () => {
   it('TV-87 default group is the hook name; expire without a group keeps it', () => {
     const text = [
       '{"name":"runs","action":"add","value":1,"labels":{"a":"b"}}',
@@ -147,7 +147,7 @@ describe('JSON streams', () => {
   });
 });
 
-describe('hook log lines (HP §1.9)', () => {
+describe('hook log lines (shell-operator pkg/executor/executor.go)', () => {
   const parse = (chunks: string[]) => {
     const records: HookLogRecord[] = [];
     const parser = new HookLogLineParser((r) => records.push(r), 1000);

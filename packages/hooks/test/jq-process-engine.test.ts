@@ -26,7 +26,7 @@ describe('JqProcessEngine', () => {
     expect(engine.evaluate('empty', {})).toEqual([]);
   });
 
-  it('HP §2.6 with collectJqResults: 0 results → null, 1 → value, n → array', () => {
+  it('shell-operator pkg/filter/jq/apply.go with collectJqResults: 0 results → null, 1 → value, n → array', () => {
     expect(collectJqResults(engine.evaluate('.a[]?', { a: [] }))).toBeNull();
     expect(collectJqResults(engine.evaluate('.a[]', { a: [1] }))).toBe(1);
     expect(collectJqResults(engine.evaluate('.a[]', { a: [1, 2] }))).toEqual([1, 2]);

@@ -225,7 +225,7 @@ describe('loadModulesDir: static values and the Static extender', () => {
 });
 
 describe('loadModulesDir: chart, CRDs and enabled script presence', () => {
-  it('AO §11.2 a module has a chart with Chart.yaml or templates/; chartDir is undefined otherwise', async () => {
+  it('addon-operator pkg/module_manager/models/modules/helm.go (release name) a module has a chart with Chart.yaml or templates/; chartDir is undefined otherwise', async () => {
     const source = await loadModulesDir(naming);
     expect(source.definition('my-cool-module')?.hasChart).toBe(true);
     expect(source.definition('second-only')?.hasChart).toBe(true);
@@ -234,7 +234,7 @@ describe('loadModulesDir: chart, CRDs and enabled script presence', () => {
     expect(source.chartDir('no-prefix')).toBeUndefined();
   });
 
-  it('AO §4.9 crds/**/*.yaml are parsed, skipping doc- and _ prefixed files and other extensions', async () => {
+  it('addon-operator pkg/task/tasks/module-ensure-crds/task.go crds/**/*.yaml are parsed, skipping doc- and _ prefixed files and other extensions', async () => {
     const def = (await loadModulesDir(naming)).definition('my-cool-module');
     const crdDir = join(naming, '015-my-cool-module', 'crds');
     expect(def?.crdFiles).toEqual([join(crdDir, 'sub', 'gadgets.yaml'), join(crdDir, 'widgets.yaml')]);
@@ -264,7 +264,7 @@ describe('loadModulesDir: chart, CRDs and enabled script presence', () => {
     expect(err.message).toContain('document 1 is not a Kubernetes object');
   });
 
-  it('AO §6.4 an executable enabled script is registered; a non-executable one or a directory is ignored with a warning', async () => {
+  it('addon-operator pkg/module_manager/models/modules/basic.go (RunEnabledScript) an executable enabled script is registered; a non-executable one or a directory is ignored with a warning', async () => {
     const source = await loadModulesDir(enabledDir);
     expect(source.definition('says-true')?.hasEnabledScript).toBe(true);
     expect(source.definition('says-true')?.enabledScript).toBe(join(enabledDir, '010-says-true', 'enabled'));

@@ -19,7 +19,7 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The config document of addon-operator's ConfigMap `data` (AO §10.1): `<key>Enabled` is "true" or
+ * The config document of addon-operator's ConfigMap `data` (addon-operator pkg/kube_config_manager/backend/configmap/configmap.go): `<key>Enabled` is "true" or
  * "false", `<key>Maintenance` stays a string, every other value is a YAML mapping or list, read in
  * addon-operator's dialect for it (`global` as sigs.k8s.io/yaml reads it, so `yes` is true; module
  * sections as yaml.v3 does, so `yes` stays a string; see yaml-dialects.ts). Throws a

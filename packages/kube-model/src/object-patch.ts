@@ -35,7 +35,7 @@ export function targetOf(op: ObjectPatchOperation): ObjectRef {
 }
 
 /**
- * Applies one operation (HP §3.3) to the store. Returns a failure instead of throwing, so a
+ * Applies one operation (shell-operator pkg/kube/object_patch/patch.go) to the store. Returns a failure instead of throwing, so a
  * batch can go on with its other operations as shell-operator does.
  */
 export function applyObjectPatch(
@@ -148,7 +148,7 @@ function identityChange(store: PatchableStore, current: KubeObject, next: KubeOb
   return undefined;
 }
 
-/** Strings are YAML or JSON manifests (HP §3.3); anything else is taken as is. */
+/** Strings are YAML or JSON manifests (shell-operator pkg/kube/object_patch/patch.go); anything else is taken as is. */
 export function parseDocument(value: unknown): unknown {
   return typeof value === 'string' ? parseGoYaml(value) : value;
 }

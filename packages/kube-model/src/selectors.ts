@@ -103,7 +103,7 @@ export function matchesObjectFilters(selector: ResourceSelector, object: KubeObj
   return matchesFieldSelector(selector.fieldSelector, object);
 }
 
-/** Whether a selector (HP §1.5.3) selects an object, namespace label selectors included. */
+/** Whether a selector (shell-operator pkg/hook/config/config_v1.go (kubernetes)) selects an object, namespace label selectors included. */
 export function matchesSelector(
   selector: ResourceSelector,
   object: KubeObject,

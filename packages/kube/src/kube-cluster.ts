@@ -26,7 +26,7 @@ export interface KubeClusterOptions {
   defaultNamespace?: string;
   /** First delay before a failed watch is retried (doubling up to 30 s); default 500 ms. */
   watchRetryDelayMs?: number;
-  /** How long a foreground Delete waits for the object to disappear; default 20 s (HP §3.3). */
+  /** How long a foreground Delete waits for the object to disappear; default 20 s (shell-operator pkg/kube/object_patch/patch.go). */
   deleteWaitMs?: number;
 }
 
@@ -111,7 +111,7 @@ export class KubeCluster implements ClusterSource, ObjectApplier {
   }
 
   /**
-   * Applies object-patch operations in order (HP §3.3). Every operation is attempted; if any
+   * Applies object-patch operations in order (shell-operator pkg/kube/object_patch/patch.go). Every operation is attempted; if any
    * failed, rejects with an ObjectPatchError listing them, and the others stay applied.
    */
   async apply(operations: readonly ObjectPatchOperation[]): Promise<void> {

@@ -36,7 +36,7 @@ const CONFIG_MAPS: ApiResource = {
 
 /**
  * addon-operator's ConfigMap as a ConfigSource: `data` parsed by kube-model's parseConfigMapData
- * (AO §10.1); an absent ConfigMap is `{}`. `load` rejects with ConfigMapDataError (naming
+ * (addon-operator pkg/kube_config_manager/backend/configmap/configmap.go); an absent ConfigMap is `{}`. `load` rejects with ConfigMapDataError (naming
  * `namespace/name` and the key) or the API error. `watch` follows the ConfigMap and reports each
  * changed valid version; an invalid one goes to `onInvalid` and the last valid config stays.
  * `save` merge-patches one data key (creating the ConfigMap when absent; undefined removes it).

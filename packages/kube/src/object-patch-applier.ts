@@ -23,7 +23,7 @@ const MAX_CONFLICT_RETRIES = 5;
 class Failed extends Error {}
 
 /**
- * Applies one object-patch operation (HP §3.3) to a real API server with the semantics of the
+ * Applies one object-patch operation (shell-operator pkg/kube/object_patch/patch.go) to a real API server with the semantics of the
  * in-memory cluster's `applyObjectPatch`: Create fails on an existing object, CreateIfNotExists
  * leaves it, CreateOrUpdate replaces it (with its resourceVersion, retried on 409); deletes use
  * Foreground (then waiting until the object is gone), Background or Orphan propagation and
@@ -94,7 +94,7 @@ export class ObjectPatchApplier {
     }
   }
 
-  /** Foreground Delete waits for the object to disappear (HP §3.3: polls up to 20 s). */
+  /** Foreground Delete waits for the object to disappear (shell-operator pkg/kube/object_patch/patch.go: polls up to 20 s). */
   private async waitUntilGone(path: string): Promise<void> {
     const deadline = Date.now() + this.deleteWaitMs;
     for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {

@@ -18,8 +18,8 @@ import {
 } from './schema-issues.js';
 
 /**
- * The module-sdk `hook config` document (HP §4.3) and addon-operator's mapping of it onto effective
- * hook configs (HP §4.2, §4.3). Decoding follows Go's JSON decoder: unknown keys and `null` are
+ * The module-sdk `hook config` document (module-sdk pkg/hook.go (BatchHookConfig)) and addon-operator's mapping of it onto effective
+ * hook configs (addon-operator pkg/module_manager/models/hooks/kind/batch_hook.go, module-sdk pkg/hook.go (BatchHookConfig)). Decoding follows Go's JSON decoder: unknown keys and `null` are
  * ignored, but a value of the wrong type fails the whole binary. There is no OpenAPI check.
  */
 
@@ -97,7 +97,7 @@ export const legacyBatchConfigSchema = z.array(batchHookConfigSchema);
 export interface BatchHookEntry {
   /** Argument of `hook run <key>`: the index as a decimal string, or `ready` for the readiness hook. */
   key: string;
-  /** addon-operator's hook name (HP §4.2). */
+  /** addon-operator's hook name (addon-operator pkg/module_manager/models/hooks/kind/batch_hook.go). */
   name: string;
   metadata: { name: string; path: string };
   config: EffectiveHookConfig;
@@ -108,14 +108,14 @@ export interface BatchHookSet {
   hooks: BatchHookEntry[];
   /** Run with `hook ready`; only in the versioned format. */
   readiness?: BatchHookEntry;
-  /** The binary answers `hook check` (HP §4.7). */
+  /** The binary answers `hook check` (module-sdk pkg/settingscheck/). */
   hasSettingsCheck: boolean;
 }
 
 /** `file` is the normalized binary path (e.g. `hooks/batchhooks`), used in hook names. */
 export type BatchConfigContext = Pick<HookConfigContext, 'file' | 'kind' | 'checkJqFilter'>;
 
-/** Hook name per HP §4.2: `<file>:<name>:<key>` for module hooks, `<file>-<name>-<key>` for global ones. */
+/** Hook name per addon-operator pkg/module_manager/models/hooks/kind/batch_hook.go: `<file>:<name>:<key>` for module hooks, `<file>-<name>-<key>` for global ones. */
 export function batchHookName(
   ctx: Pick<BatchConfigContext, 'file' | 'kind'>,
   metadataName: string,
@@ -157,7 +157,7 @@ function kubernetesFromBatch(k: BatchKubernetesBinding): EffectiveKubernetesBind
 }
 
 /**
- * addon-operator's remapping of one batch hook (HP §4.3): every binding in group `main`, schedules
+ * addon-operator's remapping of one batch hook (module-sdk pkg/hook.go (BatchHookConfig)): every binding in group `main`, schedules
  * without allowFailure, a global hook's beforeHelm/afterHelm as beforeAll/afterAll.
  */
 export function effectiveFromBatchHook(
@@ -282,7 +282,7 @@ export function mapBatchHookConfig(json: unknown, ctx: BatchConfigContext): Batc
   };
 }
 
-/** The answer of `hook check` (HP §4.7). */
+/** The answer of `hook check` (module-sdk pkg/settingscheck/). */
 export interface SettingsCheckResult {
   valid: boolean;
   message: string;

@@ -11,7 +11,7 @@ import {
 import { ConvergeError } from './errors.js';
 
 /**
- * Schedule syntax of shell-operator's cron library (robfig cron v2, HP §1.7): 5 fields
+ * Schedule syntax of shell-operator's cron library (robfig cron v2, shell-operator pkg/schedule_manager/): 5 fields
  * (`min hour dom month dow`, second 0 implied) or 6 (`sec min hour dom month dow`), names, ranges,
  * steps, `?`, the descriptors `@yearly` … `@hourly`, `@every <Go duration>`, and an optional
  * `TZ=<zone> ` prefix. Fields are checked here with robfig's rules; cron-parser computes fire times.

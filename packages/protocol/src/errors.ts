@@ -24,7 +24,7 @@ export class HookConfigError extends ConvergeError {
   }
 }
 
-/** A values or config values patch broke addon-operator's patch rules (HP §3.1). */
+/** A values or config values patch broke addon-operator's patch rules (addon-operator pkg/utils/values_patch.go). */
 export class ValuesPatchError extends ConvergeError {
   readonly code = 'VALUES_PATCH';
   constructor(

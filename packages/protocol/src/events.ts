@@ -2,10 +2,10 @@ import { z } from 'zod';
 
 /**
  * The event log's vocabulary. Every event is one flat JSON object: `seq`, `at`, `v` and `type`
- * beside the payload fields (DESIGN.md "Contracts"). Events are facts, in the past tense.
+ * beside the payload fields (README.md "Event stores"). Events are facts, in the past tense.
  */
 
-/** Lifecycle bindings that carry an order number (HP §1.5.7). */
+/** Lifecycle bindings that carry an order number (addon-operator pkg/module_manager/models/modules/hook_storage.go). */
 export const lifecycleBindingSchema = z.enum([
   'onStartup',
   'beforeAll',
@@ -175,7 +175,7 @@ export const eventSchemas = {
     release: z.string(),
     revision: z.number().int(),
     checksum: z.string(),
-    /** Why it upgraded: not-found, not-deployed, checksum, absent, maintenance (AO §16). */
+    /** Why it upgraded: not-found, not-deployed, checksum, absent, maintenance (docs/decisions.md). */
     reason: z.string().optional(),
   }),
   HelmUpgradeSkipped: ev('HelmUpgradeSkipped', { ...moduleField, release: z.string(), reason: z.string() }),
@@ -221,7 +221,7 @@ export const eventSchemas = {
     /** `hook`: a hook's own config values patch read back; it replans nothing. */
     source: z.enum(['hook']).optional(),
   }),
-  /** A global hook set a `<module>Enabled` value (the DynamicallyEnabled extender, AO §6.2). */
+  /** A global hook set a `<module>Enabled` value (the DynamicallyEnabled extender, addon-operator pkg/module_manager/scheduler/scheduler.go). */
   ModuleDynamicEnabledChanged: ev('ModuleDynamicEnabledChanged', { ...moduleField, enabled: z.boolean() }),
   /**
    * A config change touched only `<module>Enabled` flags: the enabled set was decided again

@@ -4,7 +4,7 @@ import type { LabelSelector } from './kube.js';
 import { joinIssuePath, type SchemaIssue } from './schema-issues.js';
 
 /**
- * Cross-field rules that a schema cannot express (HP §1.6, §1.5.3, §1.7), run on an effective
+ * Cross-field rules that a schema cannot express (shell-operator pkg/hook/config/config_v1.go (CheckIncludeSnapshots), shell-operator pkg/hook/config/config_v1.go (kubernetes), shell-operator pkg/schedule_manager/), run on an effective
  * config before group expansion. Shared by shell configs and module-sdk batch configs; each
  * issue's path points into the document the user wrote.
  */
@@ -177,7 +177,7 @@ export function crossFieldIssues(
   return issues;
 }
 
-/** Appends the elements of `extra` not yet in `own`, keeping `own` first and in order (HP §1.6). */
+/** Appends the elements of `extra` not yet in `own`, keeping `own` first and in order (shell-operator pkg/hook/config/config_v1.go (CheckIncludeSnapshots)). */
 export function mergeNames(own: readonly string[], extra: readonly string[]): string[] {
   const out = [...own];
   for (const name of extra) if (!out.includes(name)) out.push(name);

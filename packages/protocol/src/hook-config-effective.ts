@@ -3,7 +3,7 @@ import type { FieldSelector, LabelSelector, WatchEventType } from './kube.js';
 
 /**
  * The effective configuration of one hook: what the engine acts on after validation, with every
- * default filled in (HP §1.4–§1.6, §4.3). Shell `--config` documents and module-sdk batch configs
+ * default filled in (shell-operator pkg/hook/config/config_v0.go–shell-operator pkg/hook/config/config_v1.go (CheckIncludeSnapshots), module-sdk pkg/hook.go (BatchHookConfig)). Shell `--config` documents and module-sdk batch configs
  * both end up in this shape.
  */
 
@@ -48,7 +48,7 @@ export interface EffectiveScheduleBinding {
   group: string;
 }
 
-/** Rate limit of a hook's runs: interval 0 means unlimited, burst 0 acts as 1 (HP §1.5.6). */
+/** Rate limit of a hook's runs: interval 0 means unlimited, burst 0 acts as 1 (shell-operator pkg/hook/config/config_v1.go (settings)). */
 export interface EffectiveSettings {
   executionMinIntervalMs: number;
   executionBurst: number;
@@ -87,7 +87,7 @@ export interface EffectiveConversionBinding {
   includeSnapshotsFrom: string[];
 }
 
-/** Binding keys that addon-operator parses but never wires to a controller (HP §1.5.4). */
+/** Binding keys that addon-operator parses but never wires to a controller (shell-operator pkg/hook/config/config_v1.go (kubernetesValidating)). */
 export type UnusedBindingKey =
   | 'kubernetesValidating'
   | 'kubernetesMutating'
@@ -114,7 +114,7 @@ export interface EffectiveHookConfig {
 export interface HookConfigContext {
   /** The hook's file (as the user sees it on disk, or the batch binary). */
   file: string;
-  /** The hook's name as addon-operator forms it (HP §1.1, §4.2). */
+  /** The hook's name as addon-operator forms it (shell-operator pkg/hook/hook_manager.go, addon-operator pkg/module_manager/models/hooks/kind/batch_hook.go). */
   hook: string;
   kind: 'global' | 'module';
   /**

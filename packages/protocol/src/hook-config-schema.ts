@@ -3,8 +3,8 @@ import { fieldSelectorSchema, labelSelectorRequirementSchema, labelSelectorSchem
 import { integerSchema, unsignedIntegerSchema } from './schema-issues.js';
 
 /**
- * zod schemas of a shell hook's `--config` document as shell-operator validates it (HP §1.4, §1.5),
- * extended per hook kind as addon-operator does (§1.3): global hooks accept `beforeAll`/`afterAll`,
+ * zod schemas of a shell hook's `--config` document as shell-operator validates it (shell-operator pkg/hook/config/config_v0.go, shell-operator docs/src/HOOKS.md),
+ * extended per hook kind as addon-operator does (shell-operator pkg/hook/config/config.go): global hooks accept `beforeAll`/`afterAll`,
  * module hooks `beforeHelm`/`afterHelm`/`beforeDeleteHelm`/`afterDeleteHelm`; any other key is a
  * "forbidden property". These check shape only; `parseHookConfig` adds the cross-field rules.
  */
@@ -83,7 +83,7 @@ export const scheduleBindingV1Schema = z.strictObject({
 });
 export type ScheduleBindingV1Input = z.infer<typeof scheduleBindingV1Schema>;
 
-/** Same schema for `kubernetesValidating[]` and `kubernetesMutating[]` (HP §1.5.4). */
+/** Same schema for `kubernetesValidating[]` and `kubernetesMutating[]` (shell-operator pkg/hook/config/config_v1.go (kubernetesValidating)). */
 export const webhookBindingV1Schema = z.strictObject({
   name: str(),
   group: str().optional(),
@@ -118,7 +118,7 @@ export const conversionBindingV1Schema = z.strictObject({
 });
 export type ConversionBindingV1Input = z.infer<typeof conversionBindingV1Schema>;
 
-/** Both keys are optional to the schema; `parseHookConfig` then requires both (HP §1.5.6). */
+/** Both keys are optional to the schema; `parseHookConfig` then requires both (shell-operator pkg/hook/config/config_v1.go (settings)). */
 export const hookSettingsV1Schema = z.strictObject({
   executionMinInterval: str().optional(),
   executionBurst: integerSchema().optional(),
@@ -160,7 +160,7 @@ export const moduleHookConfigV1Schema = z
 export type HookConfigV1Input = z.infer<typeof globalHookConfigV1Schema> &
   z.infer<typeof moduleHookConfigV1Schema>;
 
-/** v0 `onKubernetesEvent[]` item: unknown keys are ignored, as Go's decoder does (HP §1.4). */
+/** v0 `onKubernetesEvent[]` item: unknown keys are ignored, as Go's decoder does (shell-operator pkg/hook/config/config_v0.go). */
 export const onKubernetesEventV0Schema = z.looseObject({
   name: str().optional(),
   kind: str().optional(),

@@ -22,7 +22,7 @@ import { formatIssueLines, type SchemaIssue, safeParseWithRules } from './schema
 
 /**
  * `parseHookConfig` turns a hook's parsed `--config` output into its effective configuration, the
- * way shell-operator and addon-operator load it (HP §1.3–§1.7): version detection, schema check
+ * way shell-operator and addon-operator load it (shell-operator pkg/hook/config/config.go–shell-operator pkg/schedule_manager/): version detection, schema check
  * (all issues at once), cross-field checks, defaults, group expansion.
  */
 
@@ -130,7 +130,7 @@ function kubernetesFromV1(k: KubernetesBindingV1Input): EffectiveKubernetesBindi
     kind: k.kind,
     executeHookOnEvent: [...(k.executeHookOnEvent ?? k.watchEvent ?? allEvents)],
     executeHookOnSynchronization: k.executeHookOnSynchronization ?? true,
-    // false only takes effect on a binding with its own queue (HP §1.5.3)
+    // false only takes effect on a binding with its own queue (shell-operator pkg/hook/config/config_v1.go (kubernetes))
     waitForSynchronization: !(k.waitForSynchronization === false && !!k.queue),
     keepFullObjectsInMemory: k.keepFullObjectsInMemory ?? true,
     ...(k.nameSelector ? { nameSelector: k.nameSelector } : {}),
@@ -219,7 +219,7 @@ const v0Events: Record<'add' | 'update' | 'delete', WatchEventType> = {
   delete: 'Deleted',
 };
 
-/** v0: queue always `main`, no groups, no snapshots, never a Synchronization run (HP §1.4). */
+/** v0: queue always `main`, no groups, no snapshots, never a Synchronization run (shell-operator pkg/hook/config/config_v0.go). */
 function fromV0(input: HookConfigV0Input): EffectiveHookConfig {
   return {
     version: 'v0',
@@ -230,7 +230,7 @@ function fromV0(input: HookConfigV0Input): EffectiveHookConfig {
         name: k.name || 'onKubernetesEvent',
         apiVersion: '',
         kind: k.kind ?? '',
-        // an omitted `event` list means no event runs the hook [inferred, HP §1.4]
+        // an omitted `event` list means no event runs the hook [inferred, shell-operator pkg/hook/config/config_v0.go]
         executeHookOnEvent: (k.event ?? []).map((e) => v0Events[e]),
         executeHookOnSynchronization: false,
         waitForSynchronization: false,

@@ -3,13 +3,13 @@ import { jsonPatchOperationSchema } from './events.js';
 import { kubeObjectSchema } from './kube.js';
 
 /**
- * zod schemas of what passes between the engine and a hook through files (HP §2, §3): binding
+ * zod schemas of what passes between the engine and a hook through files (shell-operator pkg/hook/binding_context/binding_context.go, shell-operator pkg/hook/hook_io.go): binding
  * contexts (v1 and v0 shapes), values patch operations, kubernetes object patch operations and
  * metric operations. The readers in `@converge/hooks` produce values these schemas accept.
  */
 
 // ---------------------------------------------------------------------------------------------
-// Binding contexts (HP §2.2, §2.3, §2.4)
+// Binding contexts (shell-operator pkg/hook/binding_context/binding_context.go, shell-operator pkg/hook/binding_context/binding_context.go, shell-operator pkg/kube_events_manager/types/types.go)
 
 /** One snapshot item: `object` unless keepFullObjectsInMemory is false, `filterResult` with a filter. */
 export const snapshotItemSchema = z
@@ -76,12 +76,12 @@ export type BindingContextShape = z.infer<typeof bindingContextSchema>;
 export const bindingContextFileSchema = z.array(bindingContextSchema).min(1);
 
 // ---------------------------------------------------------------------------------------------
-// Values patches (HP §3.1): operations as stored; `replace` is rejected later by the patch rules.
+// Values patches (addon-operator pkg/utils/values_patch.go): operations as stored; `replace` is rejected later by the patch rules.
 
 export const valuesPatchOperationSchema = jsonPatchOperationSchema;
 
 // ---------------------------------------------------------------------------------------------
-// Kubernetes object patches (HP §3.3)
+// Kubernetes object patches (shell-operator pkg/kube/object_patch/patch.go)
 
 const target = {
   apiVersion: z.string().optional(),
@@ -122,10 +122,10 @@ export const objectPatchOperationSchema = z.discriminatedUnion('operation', [
 export type ObjectPatchOperationShape = z.infer<typeof objectPatchOperationSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Metric operations (HP §3.4), after shortcut expansion.
+// Metric operations (shell-operator pkg/hook/operation.go), after shortcut expansion.
 
 /**
- * What is wrong with a metric operation whose action is known (HP §3.4): `name` is required unless
+ * What is wrong with a metric operation whose action is known (shell-operator pkg/hook/operation.go): `name` is required unless
  * it expires a group, a number `value` for add/set/observe, non-empty `buckets` for observe.
  * Returns the field and a rule (`"value" is required for add`), or undefined when it is valid. The
  * one check of the file reader, the hook metrics storage and `metricOperationSchema`.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * shell-operator's webhook files (HP §3.5, §3.6) and binding contexts (HP §2.2). addon-operator
+ * shell-operator's webhook files (shell-operator pkg/webhook/admission/response.go, shell-operator pkg/webhook/conversion/response.go) and binding contexts (shell-operator pkg/hook/binding_context/binding_context.go). addon-operator
  * parses `kubernetesValidating`/`kubernetesMutating`/`kubernetesCustomResourceConversion` but does
  * not serve them, and neither does converge; these pure functions give embedders that serve
  * webhooks themselves the exact shapes, and pin the vectors.
@@ -80,7 +80,7 @@ export function conversionResponse(uid: string, file: string): ConversionReviewR
   return { uid, result: { status: 'Success' }, convertedObjects: r.data.convertedObjects };
 }
 
-/** A Validating or Mutating binding context: `review` holds only the request (HP §2.2). */
+/** A Validating or Mutating binding context: `review` holds only the request (shell-operator pkg/hook/binding_context/binding_context.go). */
 export function admissionContext(
   binding: string,
   type: 'Validating' | 'Mutating',
@@ -90,7 +90,7 @@ export function admissionContext(
   return { binding, ...(snapshots ? { snapshots } : {}), type, review: { request } };
 }
 
-/** A Conversion binding context (HP §2.2). */
+/** A Conversion binding context (shell-operator pkg/hook/binding_context/binding_context.go). */
 export function conversionContext(
   binding: string,
   fromVersion: string,

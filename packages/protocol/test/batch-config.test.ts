@@ -31,7 +31,7 @@ const tv81 = `{"version":"v1","hooks":[
    "schedule":[{"name":"default-module-moduleReadinessSchedule","crontab":"*/15 * * * * *"}]},
  "has_settings_check":true}`;
 
-describe('HP §6.8 batch hook vectors', () => {
+describe('docs/conformance.md batch hook vectors', () => {
   it('TV-81 hook config mapping of a module batch binary', () => {
     const set = mapBatchHookConfig(tv81, moduleCtx);
     expect(set.format).toBe('v1');

@@ -36,7 +36,7 @@ const kube = (binding: Record<string, unknown>) => ({
   kubernetes: [{ kind: 'Pod', ...binding }],
 });
 
-describe('HP §6.1 hook configuration vectors', () => {
+describe('docs/conformance.md hook configuration vectors', () => {
   it('TV-01 v1 minimal onStartup (JSON)', () => {
     const c = moduleHook(JSON.parse('{"configVersion":"v1","onStartup":10}'));
     expect(c.version).toBe('v1');

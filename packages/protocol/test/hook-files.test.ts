@@ -7,7 +7,7 @@ import {
 
 const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'ns1' } };
 
-describe('schemas of hook files (HP §2, §3)', () => {
+describe('schemas of hook files (shell-operator pkg/hook/binding_context/binding_context.go, shell-operator pkg/hook/hook_io.go)', () => {
   it('binding contexts: every v1 and v0 shape is accepted, and other shapes are not', () => {
     const ok = [
       [{ binding: 'onStartup' }],

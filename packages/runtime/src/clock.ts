@@ -19,7 +19,7 @@ interface VirtualTimer {
 
 /**
  * A clock that only moves when told to. Timers fire in due order when `fireNext` is called;
- * the test kit's `advance(ms)` steps through them and settles between firings (DESIGN.md).
+ * the test kit's `advance(ms)` steps through them and settles between firings (README.md "Test a module's lifecycle").
  */
 export class VirtualClock implements Clock {
   private current: number;

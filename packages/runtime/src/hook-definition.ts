@@ -6,7 +6,7 @@ import type {
   ResourceSelector,
 } from '@converge/protocol';
 
-/** The selector a kubernetes binding watches (HP §1.5.3). */
+/** The selector a kubernetes binding watches (shell-operator pkg/hook/config/config_v1.go (kubernetes)). */
 export function selectorOf(b: EffectiveKubernetesBinding): ResourceSelector {
   return {
     ...(b.apiVersion ? { apiVersion: b.apiVersion } : {}),

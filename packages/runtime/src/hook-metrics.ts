@@ -1,7 +1,7 @@
 import type { HookMetricOperation, Metrics } from '@converge/core';
 import { ConvergeError, metricOperationProblem } from '@converge/protocol';
 
-/** A hook run's metric operations broke a rule of HP §3.4; nothing of the run was applied. */
+/** A hook run's metric operations broke a rule of shell-operator pkg/hook/operation.go; nothing of the run was applied. */
 export class HookMetricsError extends ConvergeError {
   readonly code = 'HOOK_METRICS';
   constructor(
@@ -64,7 +64,7 @@ type BucketedObserve = (
 ) => void;
 
 /**
- * Hook metrics with addon-operator's group semantics (HP §3.4): a run's operations without a group
+ * Hook metrics with addon-operator's group semantics (shell-operator pkg/hook/operation.go): a run's operations without a group
  * belong to the hook's group; every group a run writes is cleared before its operations are applied,
  * `expire` clears a group (the hook's own unless named); counters are unsigned integers that do not
  * accumulate across runs. The series are mirrored into `sink` (removed series via `sink.remove`).

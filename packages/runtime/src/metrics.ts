@@ -20,7 +20,7 @@ export interface PrometheusMetricsOptions {
 }
 
 /**
- * Prometheus metrics with addon-operator's names (AO §13.1) under a prefix (default
+ * Prometheus metrics with addon-operator's names (addon-operator pkg/metrics/metrics.go) under a prefix (default
  * `addon_operator_`, or `ADDON_OPERATOR_PROMETHEUS_METRICS_PREFIX`). addon-operator's own metrics
  * are registered up front with their exact label names: a use fills a missing label with "" and
  * drops one the metric does not have; their series are plain numbers ({@link CatalogSeries}) that

@@ -121,7 +121,7 @@ export function countTaskWait(metrics: Metrics, task: QueuedTaskView, queue: str
 
 /**
  * Keeps addon-operator's metrics that follow from the log and the queues: `mm_module_maintenance`
- * (config) and `convergence_seconds`/`convergence_total` (AO §5.6) as events arrive and, on each
+ * (config) and `convergence_seconds`/`convergence_total` (addon-operator pkg/task/service/converge.go) as events arrive and, on each
  * scrape of a sink with `onScrape` (computed from what the events left, so a hook run costs
  * nothing here), `binding_count` (the last registration of each module's and the global hooks),
  * `mm_module_info` (the last enabled-state refresh), `tasks_queue_length`, `tasks_queue_head_info` and `live_ticks` (addon-operator
@@ -186,7 +186,7 @@ export function observeOperatorMetrics(
     if (planned) {
       reset(metrics, 'mm_module_info');
       const enabled = new Set(planned);
-      // Every module is critical: converge has no functional modules (AO §7.7).
+      // Every module is critical: converge has no functional modules (addon-operator pkg/task/tasks/module-run/task.go).
       for (const name of modules.keys())
         metrics.set(
           'mm_module_info',

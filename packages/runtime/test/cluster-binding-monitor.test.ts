@@ -107,7 +107,7 @@ describe('BindingMonitor snapshots', () => {
     });
   });
 
-  it('HP §2.4 item shapes: object and/or filterResult by keepFull and filter', async () => {
+  it('shell-operator pkg/kube_events_manager/types/types.go item shapes: object and/or filterResult by keepFull and filter', async () => {
     const c = new InMemoryCluster({ objects: [pod('a', { x: '1' })] });
     const shapes = async (watch: Partial<HookWatch>) => {
       const { monitor } = monitorOn(c, binding(watch), fakeJq);
@@ -134,7 +134,7 @@ describe('BindingMonitor snapshots', () => {
     });
   });
 
-  it('HP §2.6 jq output cardinality: none is null, one is the value, several are an array', async () => {
+  it('shell-operator pkg/filter/jq/apply.go jq output cardinality: none is null, one is the value, several are an array', async () => {
     const c = new InMemoryCluster({ objects: [pod('a', {}, 'ns')] });
     const result = async (jqFilter: string) => {
       const { monitor } = monitorOn(c, binding({ jqFilter, keepFullObjectsInMemory: false }), fakeJq);
@@ -265,7 +265,7 @@ describe('BindingMonitor start failures', () => {
   });
 });
 
-describe('BindingMonitor locking (HP §2.8)', () => {
+describe('BindingMonitor locking (addon-operator pkg/task/tasks/module-run/task.go)', () => {
   it('buffers events until unlock, then releases them in order and flows afterwards', async () => {
     const c = new InMemoryCluster({ objects: [pod('a')] });
     const { monitor, seen } = monitorOn(c, binding());
@@ -331,7 +331,7 @@ describe('BindingMonitor locking (HP §2.8)', () => {
   });
 });
 
-describe('BindingMonitor change detection (HP §2.7)', () => {
+describe('BindingMonitor change detection (shell-operator pkg/kube_events_manager/resource_informer.go)', () => {
   it('TV-30 checksum suppression sequence with jqFilter .metadata.labels', async () => {
     const source = new ScriptedSource();
     source.objects = [source.send('Added', pod('a', { x: '1' }))];
@@ -384,6 +384,64 @@ describe('BindingMonitor change detection (HP §2.7)', () => {
     c.put(pod('a', { x: '2' }));
     await c.quiesce();
     expect(seen()).toEqual(['Modified a', 'Deleted a', 'Added a']);
+  });
+
+  it('TV-30 a filter result whose keys come in another order is no change (checksum of canonical JSON)', async () => {
+    const source = new ScriptedSource();
+    source.objects = [source.send('Added', pod('a', { x: '1', y: '2' }))];
+    const { monitor, events } = monitorOn(source, binding({ jqFilter: '.metadata.labels' }), fakeJq);
+    await monitor.start();
+    monitor.unlock();
+    source.send('Modified', pod('a', { y: '2', x: '1' })); // same labels, other key order
+    expect(events).toEqual([]);
+    source.send('Modified', pod('a', { y: '3', x: '1' }));
+    expect(events.map((e) => e.watchEvent)).toEqual(['Modified']);
+    // The filter result keeps the order the filter gave its keys.
+    expect(Object.keys(events[0].item.filterResult as object)).toEqual(['y', 'x']);
+  });
+
+  it('TV-30 with full objects and a filter: an unfiltered change refreshes the object without an event', async () => {
+    const source = new ScriptedSource();
+    source.objects = [source.send('Added', pod('a', { x: '1' }))];
+    const { monitor, seen } = monitorOn(source, binding({ jqFilter: '.metadata.labels' }), fakeJq);
+    await monitor.start();
+    monitor.unlock();
+    source.send('Modified', pod('a', { x: '1' }, 'default', { note: 'changed' }));
+    expect(seen()).toEqual([]);
+    expect(monitor.snapshot()).toEqual([
+      {
+        object: expect.objectContaining({
+          metadata: expect.objectContaining({ annotations: { note: 'changed' } }),
+        }),
+        filterResult: { x: '1' },
+      },
+    ]);
+  });
+
+  it('TV-31 a snapshot-only binding over 1,000 objects keeps namespace/Kind/name order through events', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `p-${(i * 7919) % 1000}`);
+    const c = new InMemoryCluster({
+      objects: names.map((n, i) => pod(n, { i: String(i) }, i % 2 ? 'b' : 'a-b')),
+    });
+    const { monitor, seen } = monitorOn(
+      c,
+      binding({ keepFullObjectsInMemory: false, executeHookOnEvent: [], jqFilter: '.metadata.name' }),
+      fakeJq,
+    );
+    await monitor.start();
+    monitor.unlock();
+    c.put(pod('zz', {}, 'a'));
+    c.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'b', name: names[1] });
+    await c.quiesce();
+    const expected = [
+      ...[...names.filter((_, i) => i % 2 === 0)].sort().map((n) => `a-b/${n}`),
+      'a/zz',
+      ...[...names.filter((_, i) => i % 2 === 1 && i !== 1)].sort().map((n) => `b/${n}`),
+    ];
+    // `a-b/Pod/…` sorts before `a/Pod/…` ('-' < '/'), as shell-operator's ids do.
+    const actual = monitor.snapshot().map((i) => i.filterResult as string);
+    expect(actual).toEqual(expected.map((id) => id.slice(id.indexOf('/') + 1)));
+    expect(seen()).toEqual([]);
   });
 
   it('events that arrive while the initial list is in flight are checked against the listed cache', async () => {
@@ -459,7 +517,7 @@ describe('BindingMonitor change detection (HP §2.7)', () => {
   });
 });
 
-describe('Synchronization at the monitor level (AO §18)', () => {
+describe('Synchronization at the monitor level (docs/conformance.md)', () => {
   it('AO-15 executeHookOnSynchronization false: unlocking without reading delivers buffered and later events', async () => {
     const c = new InMemoryCluster({ objects: [pod('a')] });
     const { monitor, seen } = monitorOn(c, binding());

@@ -27,7 +27,7 @@ export interface SdkHookOutput {
 /** What an SDK hook's `run` receives: the raw input plus module-sdk's helpers. */
 export interface HookContext {
   input: SdkHookInput;
-  /** Flattened snapshot items by binding name (HP §4.5). */
+  /** Flattened snapshot items by binding name (module-sdk internal/controller/controller.go). */
   snapshots: Snapshots;
   values: PatchableValues;
   configValues: PatchableValues;

@@ -9,7 +9,7 @@ export interface HookMetadata {
 const TRIMMED = new Set(['.', 'g', 'o']);
 
 /**
- * module-sdk's registry metadata for a hook source file (HP §4.8, TV-89): the part after the last
+ * module-sdk's registry metadata for a hook source file (module-sdk pkg/, TV-89): the part after the last
  * `<dir>/hooks/` with trailing characters from the set {`.`, `g`, `o`} stripped — so
  * `hooks/config.go` is named `confi` — and `path` = `<dir>/hooks/<subdirs>/`. Throws SdkUsageError
  * when the file is not under a `hooks` directory.

@@ -7,7 +7,7 @@ export interface MetricOptions {
 }
 
 /**
- * Collects metric operations as module-sdk's MetricsCollector does (HP §4.5, TV-87): `inc` and
+ * Collects metric operations as module-sdk's MetricsCollector does (module-sdk internal/controller/controller.go, TV-87): `inc` and
  * `add` produce `add`, `set` produces `set`, `expire` an expire of a group (the hook's own group
  * when empty). There is no `observe`, as in the Go SDK.
  */

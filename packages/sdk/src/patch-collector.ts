@@ -10,7 +10,7 @@ export type SdkObjectPatchOperation = ObjectPatchOperation & { ignoreHookError?:
 export interface PatchOptions {
   /** Patch this subresource (e.g. `/status`) instead of the object. */
   subresource?: string;
-  /** Do not fail when the object does not exist (emitted as `ignoreMissingObject`, HP §4.5). */
+  /** Do not fail when the object does not exist (emitted as `ignoreMissingObject`, module-sdk internal/controller/controller.go). */
   ignoreMissingObject?: boolean;
   /** Ask the engine to ignore a failure of this operation. */
   ignoreHookError?: boolean;
@@ -21,7 +21,7 @@ type DeleteKind = 'Delete' | 'DeleteInBackground' | 'DeleteNonCascading';
 type PatchKind = 'MergePatch' | 'JSONPatch' | 'JQPatch';
 
 /**
- * Collects Kubernetes object operations as module-sdk's PatchCollector does (HP §4.5, TV-88).
+ * Collects Kubernetes object operations as module-sdk's PatchCollector does (module-sdk internal/controller/controller.go, TV-88).
  * Objects and patches are copied when collected; `operations()` returns them in call order.
  */
 export class PatchCollector {

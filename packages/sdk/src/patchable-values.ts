@@ -4,7 +4,7 @@ import { cloneJson } from './json.js';
 import { lookupPath, pointerOf } from './values-path.js';
 
 /**
- * Values a hook reads and patches, as module-sdk's PatchableValues (HP §4.8, TV-86). Reads see
+ * Values a hook reads and patches, as module-sdk's PatchableValues (module-sdk pkg/, TV-86). Reads see
  * the input document only — never what `set`/`remove` queued in the same run — and `patch()`
  * returns the queued RFC 6902 operations in call order.
  */

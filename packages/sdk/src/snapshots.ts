@@ -9,7 +9,7 @@ function isEmptyRaw(value: unknown): boolean {
 }
 
 /**
- * Flattens binding contexts the way module-sdk's runtime does (HP §4.5, TV-85): for every context
+ * Flattens binding contexts the way module-sdk's runtime does (module-sdk internal/controller/controller.go, TV-85): for every context
  * in order and every snapshot item, the item's `filterResult` when present and not `{}`, else its
  * `object` under the same rule, else nothing. Items are appended across contexts, so a binding
  * present in several contexts yields duplicates; a `null` filterResult is kept as `null`.

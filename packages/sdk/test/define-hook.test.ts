@@ -21,7 +21,7 @@ describe('defineHook', () => {
     const runs: { answer: unknown; names: string[] }[] = [];
     const sdkHook = defineHook({
       name: 'hooks/sdk',
-      // group 'main' as module-sdk batch hooks get (HP §4.3): a plain Synchronization context
+      // group 'main' as module-sdk batch hooks get (module-sdk pkg/hook.go (BatchHookConfig)): a plain Synchronization context
       // carries `objects`, which SDK hooks never see.
       config: {
         configVersion: 'v1',

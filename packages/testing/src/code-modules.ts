@@ -31,7 +31,7 @@ export interface CodeModule {
   /** Chart files (e.g. `{'templates/cm.yaml': '...'}`) or a chart directory on disk. */
   chart?: InlineChart | string;
   hooks?: CodeHook[];
-  /** CRDs applied before the module's first run after it is enabled (AO §4.9). */
+  /** CRDs applied before the module's first run after it is enabled (addon-operator pkg/task/tasks/module-ensure-crds/task.go). */
   crds?: KubeObject[];
   validateConfigValues?: (values: Values) => string | undefined;
   validateValues?: (values: Values) => string | undefined;

@@ -69,7 +69,7 @@ export interface TestEngineOptions {
    * SIGKILL 5 s later, an in-code hook is no longer waited for.
    */
   stopGraceMs?: number;
-  /** Environment of hook processes (DESIGN.md `hookEnv`): allow-list additions or inherit all. */
+  /** Environment of hook processes (createEngine option `hookEnv`): allow-list additions or inherit all. */
   hookEnv?: HookEnvOptions;
   /**
    * Serve the in-memory cluster as a Kubernetes API (startKubeApiServer) and point hook processes
@@ -152,7 +152,7 @@ function writeInlineChart(root: string, module: string, files: Record<string, st
 }
 
 /**
- * The public test kit (DESIGN.md): an engine on a virtual clock with an in-memory cluster and
+ * The public test kit (README.md "Test a module's lifecycle"): an engine on a virtual clock with an in-memory cluster and
  * in-memory Helm releases. `start`, `setConfig` and cluster changes end with a settle.
  */
 export async function createTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {

@@ -99,7 +99,7 @@ describe('statechart export walks the real machines', () => {
     },
   );
 
-  it('the module chart has the state ids DESIGN.md names, compound running/deleting and the failure states', () => {
+  it('the module chart has the state ids the README statechart shows, compound running/deleting and the failure states', () => {
     const chart = statechartOf(machines.module);
     const byName = new Map(chart.states.map((s) => [s.name, s]));
     for (const id of [

@@ -26,8 +26,8 @@ const globalLifecycle = (hooks: HookDescriptor[]) => {
 };
 
 /**
- * The global converge statechart (AO §5): beforeAll → discover → delete disabled → run enabled,
- * group by group → afterAll. A new ConvergeStarted in any state restarts it (AO §5.5).
+ * The global converge statechart (addon-operator pkg/addon-operator/converge/converge.go): beforeAll → discover → delete disabled → run enabled,
+ * group by group → afterAll. A new ConvergeStarted in any state restarts it (addon-operator pkg/addon-operator/handler_module_manager.go).
  */
 export const convergeMachine = setup({
   types: { context: {} as ConvergeContext, events: {} as E },

@@ -13,13 +13,13 @@ const lifecycleBindings: readonly LifecycleBinding[] = lifecycleBindingSchema.op
 export const emptyHookPlan = (): HookPlan =>
   Object.fromEntries(lifecycleBindings.map((b) => [b, [] as string[]])) as unknown as HookPlan;
 
-/** Sort key of AO §8.4: ascending order, ties broken by hook name (byte order). */
+/** Sort key of addon-operator pkg/module_manager/models/modules/hook_storage.go (hook order): ascending order, ties broken by hook name (byte order). */
 export function compareByOrderThenName(a: [number, string], b: [number, string]): number {
   if (a[0] !== b[0]) return a[0] - b[0];
   return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
-/** Builds the per-binding execution order of lifecycle hooks (AO §8.4, beforeDeleteHelm behaviour 5). */
+/** Builds the per-binding execution order of lifecycle hooks (addon-operator pkg/module_manager/models/modules/hook_storage.go (hook order), beforeDeleteHelm behaviour 5). */
 export function planHooks(hooks: readonly HookDescriptor[]): HookPlan {
   const plan = emptyHookPlan();
   for (const binding of lifecycleBindings) {
@@ -33,7 +33,7 @@ export function planHooks(hooks: readonly HookDescriptor[]): HookPlan {
 }
 
 /**
- * Synchronizations the lifecycle waits for (AO §7.2 step 3): bindings in the owner's queue
+ * Synchronizations the lifecycle waits for (addon-operator pkg/task/tasks/module-run/task.go step 3): bindings in the owner's queue
  * (`main`) always, bindings in other queues only with waitForSynchronization.
  */
 export function awaitedSyncs(hooks: readonly HookDescriptor[]): SyncKey[] {

@@ -3,7 +3,7 @@ import { assign, setup } from 'xstate';
 import { awaitedSyncs, emptyHookPlan, type HookPlan, planHooks, type SyncKey } from './hook-plan.js';
 import { performs, runsHooks } from './state-effects.js';
 
-/** Where a failed lifecycle run resumes on its next attempt (AO §7.2, §8.8). */
+/** Where a failed lifecycle run resumes on its next attempt (addon-operator pkg/task/tasks/module-run/task.go, addon-operator pkg/task/tasks/module-run/task.go). */
 export type ResumePoint = 'onStartup' | 'synchronization' | 'beforeHelm';
 
 export interface ModuleContext {
@@ -33,8 +33,8 @@ type E = ConvergeEvent;
 type Binding = keyof HookPlan;
 
 /**
- * The module lifecycle statechart (AO §7). It is folded from log events only: the runtime asks
- * `nextModuleStep()` what to do, runs it, and appends what happened. State ids are DESIGN.md's.
+ * The module lifecycle statechart (addon-operator pkg/task/tasks/module-run/task.go). It is folded from log events only: the runtime asks
+ * `nextModuleStep()` what to do, runs it, and appends what happened. State ids are the ones README.md's statechart shows.
  */
 export const moduleMachine = setup({
   types: {
@@ -119,7 +119,7 @@ export const moduleMachine = setup({
       initial: 'onStartup',
       on: {
         ModuleFailed: { target: '.failed' },
-        // A new run while a run is failing or was interrupted resumes where the lifecycle stands (AO §7.2).
+        // A new run while a run is failing or was interrupted resumes where the lifecycle stands (addon-operator pkg/task/tasks/module-run/task.go).
         ModuleRunStarted: [
           {
             guard: { type: 'resumesAt', params: { at: 'onStartup' } },

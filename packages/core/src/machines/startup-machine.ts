@@ -11,7 +11,7 @@ export interface StartupContext {
 }
 
 /**
- * Global startup (AO §3.2): global onStartup hooks in order, global kubernetes
+ * Global startup (addon-operator pkg/addon-operator/operator.go (CreateBootstrapTasks)): global onStartup hooks in order, global kubernetes
  * Synchronization, then the first converge. `ready` is addon-operator's "first converge done".
  */
 export const startupMachine = setup({

@@ -10,7 +10,7 @@ const GO_ESCAPES: Record<string, string> = {
 };
 
 /**
- * The one canonical JSON of the project: a value as Go's `json.Marshal` writes it (AO §9.3), keys
+ * The one canonical JSON of the project: a value as Go's `json.Marshal` writes it (addon-operator pkg/utils/module_config.go (Checksum)), keys
  * sorted at every level, no spaces, `<`, `>`, `&`, U+2028 and U+2029 escaped (these occur only
  * inside strings, so escaping the encoded text is safe). `undefined` members are dropped, an
  * `undefined` array item or top-level value is `null`. Equal values always give equal text.
@@ -25,7 +25,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
-/** Lowercase hex MD5 of the canonical JSON of `values` (AO §9.3). */
+/** Lowercase hex MD5 of the canonical JSON of `values` (addon-operator pkg/utils/module_config.go (Checksum)). */
 export function valuesChecksum(values: unknown): string {
   return md5(canonicalJson(values));
 }

@@ -6,7 +6,7 @@ import { deepCopy, isValuesMap } from './merge.js';
 
 /**
  * One operation of a hook's values patch as addon-operator keeps it: only `op`, `path` and `value`
- * (HP §3.1); any other field, `from` included, is dropped on reading.
+ * (addon-operator pkg/utils/values_patch.go); any other field, `from` included, is dropped on reading.
  */
 export interface ValuesPatchOp {
   op: string;

@@ -10,7 +10,7 @@ export type DefaultsFn = (values: Values) => Values;
 export interface ValuesLayers {
   /** Values key: the module's camelCase key, or `global`. */
   key: string;
-  /** Static values section (values.yaml layers, AO §9.1 item 1), without the key. */
+  /** Static values section (values.yaml layers, addon-operator pkg/module_manager/models/modules/values_storage.go item 1), without the key. */
   staticValues?: Values;
   /** Raw user config section (ConfigMap), without the key. */
   configValues?: Values;
@@ -23,7 +23,7 @@ export interface ValuesLayers {
 }
 
 /**
- * A module's (or global) effective values, without the key, exactly as AO §9.1 layers them:
+ * A module's (or global) effective values, without the key, exactly as addon-operator pkg/module_manager/models/modules/values_storage.go layers them:
  * static, then config-schema defaults of that, then config values, then values-schema defaults of
  * that, each deep-merged (maps merge, arrays and scalars replace); finally the accumulated patches
  * re-applied to `{<key>: merged}`, skipping removes of missing paths. Defaults functions get copies;
@@ -46,7 +46,7 @@ export function computeGlobalValues(layers: Omit<ValuesLayers, 'key'>): Values {
 }
 
 /**
- * The document a hook reads from `VALUES_PATH` or `CONFIG_VALUES_PATH` (HP §3.2):
+ * The document a hook reads from `VALUES_PATH` or `CONFIG_VALUES_PATH` (addon-operator pkg/module_manager/models/modules/basic.go (executeHook)):
  * `{"global": …}` for a global hook, plus `{"<moduleKey>": …}` for a module hook. Copies its inputs.
  */
 export function hookValuesDocument(global: Values, module?: { key: string; values: Values }): Values {

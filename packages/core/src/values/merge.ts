@@ -28,7 +28,7 @@ function mergeInto(dst: Values, src: Values): void {
 }
 
 /**
- * addon-operator's deep merge (AO §9.1): layers are merged left to right; maps merge recursively,
+ * addon-operator's deep merge (addon-operator pkg/module_manager/models/modules/values_storage.go): layers are merged left to right; maps merge recursively,
  * any other value of a later layer (scalars, `null`, arrays) replaces the earlier one. Absent layers
  * are skipped. The result is a fresh deep copy; no layer is mutated.
  */

@@ -1,10 +1,10 @@
 import { ConvergeError } from '@converge/protocol';
 
-/** Values key of the global pseudo-module (AO §9.2). */
+/** Values key of the global pseudo-module (addon-operator pkg/utils/values.go). */
 export const GLOBAL_VALUES_KEY = 'global';
-/** Suffix of the dynamic/config enable flag key: `<camelName>Enabled` (AO §9.2). */
+/** Suffix of the dynamic/config enable flag key: `<camelName>Enabled` (addon-operator pkg/utils/values.go). */
 export const ENABLED_SUFFIX = 'Enabled';
-/** Suffix of the ConfigMap maintenance key: `<camelName>Maintenance` (AO §9.2). */
+/** Suffix of the ConfigMap maintenance key: `<camelName>Maintenance` (addon-operator pkg/utils/values.go). */
 export const MAINTENANCE_SUFFIX = 'Maintenance';
 /** Order of a module directory without a numeric prefix (`ADDON_OPERATOR_UNNUMBERED_MODULES_ORDER`). */
 export const DEFAULT_UNNUMBERED_MODULE_ORDER = 1;
@@ -12,7 +12,7 @@ export const DEFAULT_UNNUMBERED_MODULE_ORDER = 1;
 const MAX_ORDER = 2 ** 31 - 1;
 const DIR_NAME = /^(([0-9]+)-)?(.+)$/s;
 
-/** A module directory whose name does not survive the kebab → camel → kebab round trip (AO §6.1). */
+/** A module directory whose name does not survive the kebab → camel → kebab round trip (addon-operator pkg/module_manager/loader/fs/fs.go). */
 export class ModuleNameError extends ConvergeError {
   readonly code = 'MODULE_NAME';
   constructor(
@@ -83,7 +83,7 @@ function splitWords(input: string): string[] {
 
 const keyCache = new Map<string, string>();
 
-/** camelCase of a module name: `cert-manager` → `certManager` (AO §9.2). Memoized: it is on every hook run's path. */
+/** camelCase of a module name: `cert-manager` → `certManager` (addon-operator pkg/utils/values.go). Memoized: it is on every hook run's path. */
 export function valuesKey(moduleName: string): string {
   let key = keyCache.get(moduleName);
   if (key === undefined) {
@@ -95,7 +95,7 @@ export function valuesKey(moduleName: string): string {
   return key;
 }
 
-/** kebab-case of a values key: `certManager` → `cert-manager` (AO §9.2). */
+/** kebab-case of a values key: `certManager` → `cert-manager` (addon-operator pkg/utils/values.go). */
 export function moduleNameFromKey(key: string): string {
   return splitWords(key)
     .map((w) => w.toLowerCase())
@@ -112,7 +112,7 @@ export function maintenanceKey(moduleName: string): string {
   return valuesKey(moduleName) + MAINTENANCE_SUFFIX;
 }
 
-/** True when `kebab(camel(name)) === name`, the rule every module name must satisfy (AO §6.1). */
+/** True when `kebab(camel(name)) === name`, the rule every module name must satisfy (addon-operator pkg/module_manager/loader/fs/fs.go). */
 export function isValidModuleName(moduleName: string): boolean {
   return moduleName !== '' && moduleNameFromKey(valuesKey(moduleName)) === moduleName;
 }
@@ -123,7 +123,7 @@ export interface ModuleDirName {
 }
 
 /**
- * Parses a module directory name `NNN-name` (AO §6.1): the numeric prefix is the order (an
+ * Parses a module directory name `NNN-name` (addon-operator pkg/module_manager/loader/fs/fs.go): the numeric prefix is the order (an
  * unsigned 31-bit number; absent or too large → `unnumberedOrder`), the rest is the module name.
  * Throws `ModuleNameError` naming the directory when the name fails the round-trip rule.
  */

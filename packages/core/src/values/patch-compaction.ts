@@ -14,7 +14,7 @@ function byCodePoint(a: string, b: string): number {
 }
 
 /**
- * Appends `added` to the accumulated patch list `stored` and compacts it (AO §9.4, HP §3.1
+ * Appends `added` to the accumulated patch list `stored` and compacts it (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch), addon-operator pkg/utils/values_patch.go
  * CompactPatches): only the last operation per path survives, an `add` or `remove` at P first
  * drops every stored operation on a path below `P/`, and the result is sorted by path (operations
  * of one path keep their order). Returns a new list; the inputs are not mutated.

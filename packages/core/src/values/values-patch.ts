@@ -11,7 +11,7 @@ import {
 import { isValuesMap } from './merge.js';
 import { ENABLED_SUFFIX, GLOBAL_VALUES_KEY, moduleNameFromKey } from './naming.js';
 
-/** A module's dynamic enable flag set by a global hook's `/<camelName>Enabled` operation (AO §9.4). */
+/** A module's dynamic enable flag set by a global hook's `/<camelName>Enabled` operation (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch)). */
 export interface DynamicEnableUpdate {
   module: string;
   enabled: boolean;
@@ -24,7 +24,7 @@ export interface DynamicEnableUpdate {
 export type ValuesValidator = (section: Values) => string | undefined;
 
 /**
- * Checks every operation against the patch rules of a scope (HP §3.1, AO §9.4), in order:
+ * Checks every operation against the patch rules of a scope (addon-operator pkg/utils/values_patch.go, addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch)), in order:
  * `replace` is rejected; the first path segment must be `scope` (the module's values key, or
  * `global`), and a global hook may also touch any `*Enabled` key. A path without a segment (`""`)
  * passes, as in addon-operator. Throws `ValuesPatchError` naming the operation and path.
@@ -60,7 +60,7 @@ function enabledValue(v: unknown): boolean | undefined {
 
 /**
  * Splits a global hook's operations into those on the `global` section and the dynamic-enable
- * updates carried by `/<camelName>Enabled` operations (AO §9.4). An `add` sets the flag of module
+ * updates carried by `/<camelName>Enabled` operations (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch)). An `add` sets the flag of module
  * `kebab(camelName)` from a boolean or a "true"/"false" string; other operations with a valid
  * value are ignored, as addon-operator's extender ignores them. Quirk Q23, kept: the value of every
  * `*Enabled` operation is parsed first and a `remove` has none, so a `remove` fails the hook with
@@ -127,7 +127,7 @@ function runValidator(validate: ValuesValidator, section: Values): string | unde
 }
 
 /**
- * Applies one hook's values or config values patch the way addon-operator does (AO §9.4, HP §3.1):
+ * Applies one hook's values or config values patch the way addon-operator does (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch), addon-operator pkg/utils/values_patch.go):
  * scope rules, then a strict apply to `{<scope>: current}` (a remove of a missing path or an add
  * under a missing parent fails; `move`/`copy` fail because `from` is dropped), then, if the section
  * changed, the injected schema check ("cannot apply values patch for module values"). A global

@@ -1,11 +1,16 @@
 import type { ClusterSource, HookWatch, Unsubscribe } from '@converge/core';
+import { canonicalJson } from '@converge/core';
 import { deepFreeze, describeRef, refOf } from '@converge/kube-model';
 import type { KubeObject, WatchEvent, WatchEventType } from '@converge/protocol';
 import { checksumOf } from './checksum.js';
 import { BindingMonitorError } from './errors.js';
 import { collectJqResults, type JqEngine } from './jq-engine.js';
+import { PackedStringMap } from './packed-string-map.js';
 
-/** One snapshot item (HP §2.4): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
+/** Separates the filter result's JSON from the object's JSON in one cached value. */
+const PART = '\u0001';
+
+/** One snapshot item (shell-operator pkg/kube_events_manager/types/types.go): `object` unless keepFullObjectsInMemory is false, `filterResult` when filtered. */
 export interface SnapshotItem {
   object?: KubeObject;
   filterResult?: unknown;
@@ -30,19 +35,10 @@ export interface BindingMonitorOptions {
   onError?: (error: BindingMonitorError) => void;
 }
 
-interface CachedItem {
-  id: string;
-  namespace: string;
-  name: string;
-  checksum: string;
-  object?: KubeObject;
-  filterResult?: unknown;
-}
-
 type Phase = 'idle' | 'starting' | 'running' | 'stopped';
 
 /**
- * The informer of one kubernetes binding (AO §8.5, HP §2.5–§2.8). `start()` lists the selected
+ * The informer of one kubernetes binding (shell-operator pkg/kube_events_manager/, shell-operator pkg/hook/controller/hook_controller.go–addon-operator pkg/task/tasks/module-run/task.go). `start()` lists the selected
  * objects into a checksummed cache and watches with events locked; `snapshot()` renders the cache
  * (and, while locked, discards buffered events); `unlock()` releases buffered events in order.
  * Added/Modified events whose checksum did not change are suppressed; Deleted always passes; only
@@ -55,7 +51,13 @@ export class BindingMonitor {
   private readonly jq: JqEngine | undefined;
   private readonly onEvent: (event: BindingMonitorEvent) => void;
   private readonly onError: (error: BindingMonitorError) => void;
-  private readonly cache = new Map<string, CachedItem>();
+  /**
+   * One line of text per object (docs/performance.md): key = the shell-operator id
+   * `namespace/Kind/name` (or `namespace\u0001name\u0001Kind` when full objects are kept, so key
+   * order is the snapshot order); value = the filter result's JSON, the object's JSON, or both
+   * (filter first, `\u0001` between), or only the md5 checksum when neither is kept.
+   */
+  private readonly cache = new PackedStringMap();
   private buffer: BindingMonitorEvent[] = [];
   private isLocked = true;
   private phase: Phase = 'idle';
@@ -113,10 +115,7 @@ export class BindingMonitor {
     try {
       const objects = await this.source.list(selector);
       if (this.phase !== 'starting') return;
-      for (const object of objects) {
-        const item = this.render(object);
-        this.cache.set(item.id, item);
-      }
+      this.cache.load(objects.map((object) => this.render(object)));
     } catch (error) {
       this.unwatch();
       this.cache.clear();
@@ -143,13 +142,9 @@ export class BindingMonitor {
    */
   snapshot(): SnapshotItem[] {
     if (this.isLocked) this.buffer = [];
-    const items = [...this.cache.values()];
-    if (this.watchConfig.keepFullObjectsInMemory) {
-      items.sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
-    } else {
-      items.sort((a, b) => compareStrings(a.id, b.id));
-    }
-    return items.map((item) => this.toSnapshotItem(item));
+    const items: SnapshotItem[] = [];
+    for (const [, value] of this.cache.entries()) items.push(this.toSnapshotItem(value));
+    return items;
   }
 
   /** Releases buffered events in order; later events are emitted as they arrive. */
@@ -170,25 +165,25 @@ export class BindingMonitor {
 
   private watchEvent(event: WatchEvent): void {
     if (this.phase !== 'running') return;
-    let item: CachedItem;
+    let key: string;
+    let value: string;
     try {
-      item = this.render(event.object);
+      [key, value] = this.render(event.object);
     } catch (error) {
-      if (event.type === 'Deleted') this.cache.delete(itemId(event.object));
+      if (event.type === 'Deleted') this.cache.delete(this.keyOf(event.object));
       this.onError(error as BindingMonitorError);
       return;
     }
     if (event.type === 'Deleted') {
-      this.cache.delete(item.id);
+      this.cache.delete(key);
     } else {
-      const cached = this.cache.get(item.id);
-      this.cache.set(item.id, item);
-      if (cached?.checksum === item.checksum) return;
+      const cached = this.cache.swap(key, value);
+      if (cached !== undefined && this.sameChecksum(cached, value)) return;
     }
     if (!this.watchConfig.executeHookOnEvent.includes(event.type)) return;
     const emitted = deepFreeze({
       watchEvent: event.type,
-      item: this.toSnapshotItem(item),
+      item: this.toSnapshotItem(value),
       bindingName: this.bindingName,
     });
     if (this.isLocked) this.buffer.push(emitted);
@@ -198,54 +193,80 @@ export class BindingMonitor {
   /** A namespace stopped matching the namespace label selector: its objects vanish silently. */
   private namespaceEvent(event: WatchEvent): void {
     if (this.phase !== 'running' || event.type !== 'Deleted') return;
-    const namespace = event.object.metadata.name;
-    for (const [id, item] of this.cache) if (item.namespace === namespace) this.cache.delete(id);
+    const prefix = `${keyPart(event.object.metadata.name)}${this.watchConfig.keepFullObjectsInMemory ? '\u0001' : '/'}`;
+    this.cache.deleteWhere((key) => key.startsWith(prefix));
   }
 
-  /** Computes the cached item and checksum of an object (HP §2.4, §2.6, §2.7); throws BindingMonitorError. */
-  private render(object: KubeObject): CachedItem {
+  /** The cache key of an object; keys sort in snapshot order. */
+  private keyOf(object: KubeObject): string {
+    const namespace = keyPart(object.metadata.namespace ?? '');
+    const name = keyPart(object.metadata.name);
+    const kind = keyPart(object.kind);
+    return this.watchConfig.keepFullObjectsInMemory
+      ? `${namespace}\u0001${name}\u0001${kind}`
+      : `${namespace}/${kind}/${name}`;
+  }
+
+  /**
+   * The cache entry of an object (shell-operator pkg/kube_events_manager/types/types.go, shell-operator pkg/filter/jq/apply.go, shell-operator pkg/kube_events_manager/resource_informer.go): its key and the JSON of what the binding
+   * keeps; throws BindingMonitorError when the filter fails.
+   */
+  private render(object: KubeObject): [string, string] {
     const { filter, jqFilter, keepFullObjectsInMemory } = this.watchConfig;
-    const id = itemId(object);
-    const item: CachedItem = {
-      id,
-      namespace: object.metadata.namespace ?? '',
-      name: object.metadata.name,
-      checksum: '',
-    };
-    if (filter || jqFilter) {
-      let result: unknown;
-      try {
-        result = filter
-          ? structuredClone(filter(structuredClone(object)) ?? null)
-          : collectJqResults(this.jq!.evaluate(jqFilter!, structuredClone(object)));
-      } catch (error) {
-        const what = filter ? 'filter' : 'jqFilter';
-        // A filter's error may quote the value it failed on (jq does), and this message reaches
-        // the log (ModuleFailed): for a Secret it is withheld, cause included (docs/security.md).
-        const secret = isSecret(object);
-        const detail = secret
-          ? "its message is withheld, as it may quote the Secret's data"
-          : messageOf(error);
-        throw this.error(
-          `kubernetes binding "${this.bindingName}": ${what} failed on ${describeRef(refOf(object))}: ${detail}`,
-          object,
-          secret ? undefined : error,
-        );
-      }
-      item.filterResult = result;
-      item.checksum = checksumOf(result);
-    } else {
-      item.checksum = checksumOf(object);
+    const key = this.keyOf(object);
+    const full = keepFullObjectsInMemory ? JSON.stringify(object) : undefined;
+    if (!filter && !jqFilter) return [key, full ?? checksumOf(object)];
+    let result: string;
+    try {
+      const value = filter
+        ? (filter(structuredClone(object)) ?? null)
+        : collectJqResults(this.jq!.evaluate(jqFilter!, structuredClone(object)));
+      result = JSON.stringify(value) ?? 'null';
+    } catch (error) {
+      const what = filter ? 'filter' : 'jqFilter';
+      // A filter's error may quote the value it failed on (jq does), and this message reaches
+      // the log (ModuleFailed): for a Secret it is withheld, cause included (docs/security.md).
+      const secret = isSecret(object);
+      const detail = secret ? "its message is withheld, as it may quote the Secret's data" : messageOf(error);
+      throw this.error(
+        `kubernetes binding "${this.bindingName}": ${what} failed on ${describeRef(refOf(object))}: ${detail}`,
+        object,
+        secret ? undefined : error,
+      );
     }
-    if (keepFullObjectsInMemory) item.object = structuredClone(object);
-    return item;
+    return [key, full === undefined ? result : `${result}${PART}${full}`];
   }
 
-  private toSnapshotItem(item: CachedItem): SnapshotItem {
+  /** The part of a cached value the checksum covers: the filter result, else the object. */
+  private checked(value: string): string {
+    const { filter, jqFilter, keepFullObjectsInMemory } = this.watchConfig;
+    return (filter || jqFilter) && keepFullObjectsInMemory ? value.slice(0, value.indexOf(PART)) : value;
+  }
+
+  /**
+   * Whether two cached values have the same checksum: md5 of the canonical JSON (key order
+   * ignored) of the filter result, else of the object, as shell-operator compares them.
+   */
+  private sameChecksum(a: string, b: string): boolean {
+    const left = this.checked(a);
+    const right = this.checked(b);
+    if (left === right) return true;
+    const { filter, jqFilter, keepFullObjectsInMemory } = this.watchConfig;
+    if (!filter && !jqFilter && !keepFullObjectsInMemory) return false;
+    return canonicalJson(JSON.parse(left)) === canonicalJson(JSON.parse(right));
+  }
+
+  /** A fresh snapshot item parsed from a cached value. */
+  private toSnapshotItem(value: string): SnapshotItem {
+    const { filter, jqFilter, keepFullObjectsInMemory } = this.watchConfig;
+    const filtered = Boolean(filter || jqFilter);
     const rendered: SnapshotItem = {};
-    if (item.object !== undefined) rendered.object = structuredClone(item.object);
-    if (this.watchConfig.filter || this.watchConfig.jqFilter)
-      rendered.filterResult = structuredClone(item.filterResult);
+    if (keepFullObjectsInMemory)
+      rendered.object = JSON.parse(filtered ? value.slice(value.indexOf(PART) + 1) : value);
+    if (filtered)
+      rendered.filterResult = JSON.parse(
+        keepFullObjectsInMemory ? value.slice(0, value.indexOf(PART)) : value,
+      );
     return rendered;
   }
 
@@ -259,13 +280,10 @@ export class BindingMonitor {
   }
 }
 
-/** The cache id of shell-operator: `namespace/Kind/name`. */
-function itemId(object: KubeObject): string {
-  return `${object.metadata.namespace ?? ''}/${object.kind}/${object.metadata.name}`;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A name as it goes into a cache key: control characters (never in a valid name) escaped. */
+function keyPart(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the separators are control characters
+  return /[\u0000-\u001f]/.test(name) ? JSON.stringify(name).slice(1, -1) : name;
 }
 
 /** A core/v1 Secret, whose data must not reach the log. */

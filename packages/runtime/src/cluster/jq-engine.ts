@@ -6,7 +6,7 @@ export interface JqEngine {
   evaluate(filter: string, input: unknown): unknown[];
 }
 
-/** HP §2.6 output collection: no result is `null`, one result is that value, several are an array. */
+/** shell-operator pkg/filter/jq/apply.go output collection: no result is `null`, one result is that value, several are an array. */
 export function collectJqResults(results: readonly unknown[]): unknown {
   if (results.length === 0) return null;
   if (results.length === 1) return results[0] ?? null;

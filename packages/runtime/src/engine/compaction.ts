@@ -1,12 +1,12 @@
 import type { Task } from './task.js';
 
-/** Per-hook task count that triggers a merge, and the queue length above which it applies (AO §1.6). */
+/** Per-hook task count that triggers a merge, and the queue length above which it applies (shell-operator pkg/task/queue/task_queue.go (compaction)). */
 export const COMPACTION_THRESHOLD = 100;
 
 const keyOf = (t: Task) => `${t.module ?? ''}|${t.hook ?? ''}`;
 
 /**
- * Large-queue compaction (AO §1.6): when a queue holds more than 100 tasks and one hook has 100
+ * Large-queue compaction (shell-operator pkg/task/queue/task_queue.go (compaction)): when a queue holds more than 100 tasks and one hook has 100
  * or more ModuleHookRun tasks in it, all of that hook's tasks (except a running one) merge into
  * the first: contexts concatenated in queue order, then ungrouped contexts kept in order and, per
  * group, only the last context kept (groups in first-seen order, deterministic). Returns the

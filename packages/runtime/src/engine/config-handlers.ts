@@ -30,7 +30,7 @@ function enabledFlags(config: ConfigDocument): Record<string, unknown> {
 
 /**
  * Drains converge tasks from `main` and the parallel queues up to and including the first
- * ConvergeModules (AO §5.5 RemoveCurrentConvergeTasks); returns whether anything was removed.
+ * ConvergeModules (addon-operator pkg/addon-operator/handler_module_manager.go RemoveCurrentConvergeTasks); returns whether anything was removed.
  */
 export function removeCurrentConvergeTasks(core: EngineCore): boolean {
   let removed = false;
@@ -55,8 +55,8 @@ export function removeCurrentConvergeTasks(core: EngineCore): boolean {
 }
 
 /**
- * A new config document arrived (AO §5.5 B, DESIGN.md "config is applied ahead of queued
- * lifecycle work"): ApplyKubeConfigValues goes to the head of `main`; a global change restarts
+ * A new config document arrived (addon-operator pkg/addon-operator/handler_module_manager.go; config
+ * is applied ahead of queued lifecycle work): ApplyKubeConfigValues goes to the head of `main`; a global change restarts
  * the converge, a change of `<module>Enabled` flags restarts it only when the enabled set changed,
  * a module-section change re-runs only that module.
  */
@@ -70,7 +70,7 @@ export function onConfigChanged(core: EngineCore, config: ConfigDocument): void 
     (s) => s !== 'global' && valuesChecksum(prevSections[s] ?? {}) !== valuesChecksum(nextSections[s] ?? {}),
   );
   const flagsChanged = valuesChecksum(enabledFlags(prev)) !== valuesChecksum(enabledFlags(config));
-  // A maintenance change re-runs the module like a section change (AO §5.5 B).
+  // A maintenance change re-runs the module like a section change (addon-operator pkg/addon-operator/handler_module_manager.go).
   for (const key of new Set([...Object.keys(prev), ...Object.keys(config)])) {
     if (!key.endsWith('Maintenance') || prev[key] === config[key]) continue;
     const m = moduleNameFromKey(key.slice(0, -'Maintenance'.length));
@@ -113,7 +113,7 @@ function queueConverge(core: EngineCore, apply: Task): void {
   }
 }
 
-/** ModuleRun tasks for the enabled modules among `modules` that have none queued (AO §5.5 B step 7). */
+/** ModuleRun tasks for the enabled modules among `modules` that have none queued (addon-operator pkg/addon-operator/handler_module_manager.go step 7). */
 function moduleReruns(core: EngineCore, modules: string[]): Task[] {
   return modules
     .filter((m) => core.isEnabled(m) && !core.hasPendingModuleRun(m))
@@ -170,7 +170,7 @@ async function enabledSetChanged(
 }
 
 /**
- * A global hook changed dynamic `<module>Enabled` flags (AO §5.5 A); ModuleDynamicEnabledChanged
+ * A global hook changed dynamic `<module>Enabled` flags (addon-operator pkg/addon-operator/handler_module_manager.go); ModuleDynamicEnabledChanged
  * folded graphDirty, EnabledModulesRecalculated folds convergeRestartPending.
  */
 export function onDynamicEnabledChanged(core: EngineCore): void {
@@ -190,7 +190,7 @@ function queueDynamicConverge(core: EngineCore): void {
   else main.addLast(converge);
 }
 
-/** ApplyKubeConfigValues (AO §4.6, §10.4): validate the config, then record changed sections. */
+/** ApplyKubeConfigValues (addon-operator pkg/task/tasks/apply-kube-config-values/task.go, addon-operator pkg/module_manager/module_manager.go (ApplyNewKubeConfigValues)): validate the config, then record changed sections. */
 export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<TaskResult> {
   const sections = configSections(core.config());
   const errors: string[] = [];
@@ -225,7 +225,7 @@ export async function handleApplyConfig(core: EngineCore, _task: Task): Promise<
 }
 
 /**
- * DiscoverHelmReleases and ModulePurge (AO §4.7, §4.8): purge releases of no enabled module, only
+ * DiscoverHelmReleases and ModulePurge (addon-operator pkg/task/tasks/discover-helm-release/task.go, addon-operator pkg/task/tasks/module-purge/task.go): purge releases of no enabled module, only
  * those converge or addon-operator installed (purge-candidates.ts).
  */
 export async function handleDiscoverReleases(core: EngineCore, task: Task): Promise<TaskResult> {

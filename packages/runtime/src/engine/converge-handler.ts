@@ -19,7 +19,7 @@ import type { TaskQueue } from './task-queue.js';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Task types that belong to a converge and are drained when it restarts (AO §4, §5.5). */
+/** Task types that belong to a converge and are drained when it restarts (addon-operator pkg/task/tasks/, addon-operator pkg/addon-operator/handler_module_manager.go). */
 export function isConvergeTask(t: Task): boolean {
   return (
     t.type === 'ConvergeModules' ||
@@ -35,7 +35,7 @@ export function convergeTask(core: EngineCore, reason: ConvergeReason, trigger: 
 }
 
 /**
- * ConvergeModules (AO §5.2): a re-entrant cursor over the converge statechart. Each invocation
+ * ConvergeModules (addon-operator pkg/task/tasks/converge-modules/task.go): a re-entrant cursor over the converge statechart. Each invocation
  * runs what the chart says next and keeps the task at the head while module tasks run.
  */
 export async function handleConverge(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
@@ -121,7 +121,7 @@ export async function handleConverge(core: EngineCore, task: Task, queue: TaskQu
 
 /**
  * Which modules are enabled now: extenders (dynamic flags, config, static values), then `enabled`
- * scripts in module order, each seeing the modules enabled before it (AO §6.5), and the config
+ * scripts in module order, each seeing the modules enabled before it (addon-operator pkg/module_manager/module_manager.go (RefreshEnabledState)), and the config
  * values `configValuesOf` gives (by default the applied ones). Records nothing.
  */
 export async function decideEnabled(
@@ -169,7 +169,7 @@ export async function decideEnabled(
 }
 
 /**
- * Decides which modules are enabled (decideEnabled) and records ModulesPlanned with the deletes and run groups (AO §5.3, §6.5).
+ * Decides which modules are enabled (decideEnabled) and records ModulesPlanned with the deletes and run groups (addon-operator pkg/task/tasks/converge-modules/task.go (CreateConvergeModulesTasks), addon-operator pkg/module_manager/module_manager.go (RefreshEnabledState)).
  */
 async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] } | { error: string }> {
   const convergeId = core.state.converge.context.convergeId ?? '';
@@ -178,7 +178,7 @@ async function discover(core: EngineCore, task: Task): Promise<{ tasks: Task[] }
   let enabled: string[];
   let reasons: Record<string, string> = {};
   let notEnabled = new Map<string, NotEnabledReason>();
-  // GlobalValuesChanged converges keep the current enabled set (AO §6.5, quirk Q2).
+  // GlobalValuesChanged converges keep the current enabled set (addon-operator pkg/module_manager/module_manager.go (RefreshEnabledState), quirk Q2).
   if (
     core.state.decisions.graphDirty ||
     task.convergeReason !== 'GlobalValuesChanged' ||
@@ -253,7 +253,7 @@ function moduleTasks(
     const v = core.state.modules[m]?.value;
     return v === undefined || v === 'disabled' || v === 'deleted';
   };
-  // CRDs of newly enabled modules first, group by group (AO §5.3 step 1).
+  // CRDs of newly enabled modules first, group by group (addon-operator pkg/task/tasks/converge-modules/task.go (CreateConvergeModulesTasks) step 1).
   const tasks: Task[] = groups
     .flat()
     .filter((m) => doStartup(m) && (core.moduleDefs.get(m)?.crds?.length ?? 0) > 0)
@@ -298,7 +298,7 @@ function moduleTasks(
   return tasks;
 }
 
-/** ModuleEnsureCRDs (AO §4.9): create or update the module's CRDs, labelled heritage=addon-operator. */
+/** ModuleEnsureCRDs (addon-operator pkg/task/tasks/module-ensure-crds/task.go): create or update the module's CRDs, labelled heritage=addon-operator. */
 export async function handleEnsureCrds(core: EngineCore, task: Task): Promise<TaskResult> {
   const module = task.module!;
   const crds = core.moduleDefs.get(module)?.crds ?? [];

@@ -231,7 +231,7 @@ export class EngineCore implements QueueHost, EngineHost {
   }
 }
 
-/** addon-operator's log field names for a task (AO §13.3). */
+/** addon-operator's log field names for a task (addon-operator pkg/labels.go). */
 export function taskLogFields(task: Task, queue: string): Record<string, unknown> {
   return {
     queue,

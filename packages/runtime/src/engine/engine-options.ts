@@ -14,7 +14,7 @@ import type {
 import type { JqEngine } from '../cluster/jq-engine.js';
 import type { ProcessGroupRegistry } from '../process/process-group-registry.js';
 
-/** Everything `createEngine` needs; executors are injected (DESIGN.md "Ports"). */
+/** Everything `createEngine` needs; executors are injected (README.md "Embed the engine"). */
 export interface EngineOptions {
   hooks: HookRunner;
   modules: ModuleSource;

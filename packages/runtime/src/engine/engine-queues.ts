@@ -5,7 +5,7 @@ import type { Task } from './task.js';
 import { type QueueHost, TaskQueue } from './task-queue.js';
 
 /**
- * The engine's queues (AO §2): `main`, the named hook queues and the parallel ones, created on
+ * The engine's queues (addon-operator pkg/addon-operator/operator.go (queues)): `main`, the named hook queues and the parallel ones, created on
  * first use; new tasks with engine-unique ids; idleness (no runnable task, no tracked work).
  */
 export class EngineQueues {
@@ -63,7 +63,7 @@ export class EngineQueues {
     }
   }
 
-  /** True when `main` (other than its head) holds a ModuleRun for `module` (AO §4.14 step 8). */
+  /** True when `main` (other than its head) holds a ModuleRun for `module` (addon-operator pkg/task/tasks/module-hook-run/task.go step 8). */
   hasPendingModuleRun(module: string): boolean {
     const main = this.queue(MAIN);
     return main.tasks.some(

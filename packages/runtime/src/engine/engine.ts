@@ -71,7 +71,7 @@ export interface Engine {
   applyConfig(config: ConfigDocument): void;
   /** Fires a schedule tick for `crontab` now. */
   fireSchedule(crontab: string): void;
-  /** Readiness and converge status as addon-operator's `/readyz` and `/status/converge` report them (AO §5.6). */
+  /** Readiness and converge status as addon-operator's `/readyz` and `/status/converge` report them (addon-operator pkg/task/service/converge.go). */
   status(): EngineStatus;
   /** Queue contents, head first, for inspection. */
   queues(): Record<string, { running?: string; tasks: string[]; sleepingUntil?: number }>;
@@ -92,7 +92,7 @@ export interface EngineStatus {
   tasks: number;
 }
 
-/** Runs one task with its handler (AO §4's task types). */
+/** Runs one task with its handler (addon-operator pkg/task/tasks/'s task types). */
 async function dispatch(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
   switch (task.type) {
     case 'ConvergeModules':
@@ -154,7 +154,7 @@ async function dispatch(core: EngineCore, task: Task, queue: TaskQueue): Promise
 const crontabsOf = (hooks: HookDefinition[]) => hooks.flatMap((h) => h.schedule.map((s) => s.crontab));
 
 /**
- * Creates an engine over injected executors (DESIGN.md): the log is the source of truth, the
+ * Creates an engine over injected executors (README.md "Embed the engine"): the log is the source of truth, the
  * state is its fold, and every effect goes through an executor.
  */
 export function createEngine(options: EngineOptions): Engine {
@@ -331,7 +331,7 @@ export function createEngine(options: EngineOptions): Engine {
           invalidTimer = undefined;
           onConfigChanged(core, c);
         },
-        // AO §10.2, scenario 101: no task, the last valid config stays, the error counter ticks every 5 s.
+        // addon-operator pkg/kube_config_manager/kube_config_manager.go, scenario 101: no task, the last valid config stays, the error counter ticks every 5 s.
         (error) => {
           core.logger.error({}, `config is invalid, keeping the last valid one: ${error.message}`);
           if (!invalidTimer) countInvalid();

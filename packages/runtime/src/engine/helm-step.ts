@@ -4,7 +4,7 @@ import type { EngineCore } from './engine-core.js';
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
- * The Helm step of a module run (AO §11.3): validate helm values, render, then upgrade only
+ * The Helm step of a module run (addon-operator pkg/module_manager/models/modules/helm.go (RunHelmInstall)): validate helm values, render, then upgrade only
  * when the release is missing, not deployed, its `moduleChecksum` differs, or chart resources
  * are absent. Returns an error text on failure (already recorded as HelmOperationFailed).
  */
@@ -51,7 +51,7 @@ async function helmStep(core: EngineCore, module: string): Promise<string | unde
     const unmanaged = isUnmanaged(core, module);
     const maintenanceLabel = info?.labels?.[MAINTENANCE_LABEL];
     if (unmanaged && maintenanceLabel === 'true') {
-      // Unmanaged (AO §11.8): after the one upgrade that set the label, Helm is left alone.
+      // Unmanaged (addon-operator pkg/module_manager/models/modules/basic.go (maintenance state)): after the one upgrade that set the label, Helm is left alone.
       core.resources.stop(module);
       core.emit('HelmUpgradeSkipped', { module, release: module, reason: 'unmanaged' });
       return undefined;
@@ -98,7 +98,7 @@ async function helmStep(core: EngineCore, module: string): Promise<string | unde
 
 const MAINTENANCE_LABEL = 'maintenance.deckhouse.io/no-resource-reconciliation';
 
-/** `<key>Maintenance: NoResourceReconciliation` in the config makes a module unmanaged (AO §10.1, §11.8). */
+/** `<key>Maintenance: NoResourceReconciliation` in the config makes a module unmanaged (addon-operator pkg/kube_config_manager/backend/configmap/configmap.go, addon-operator pkg/module_manager/models/modules/basic.go (maintenance state)). */
 function isUnmanaged(core: EngineCore, module: string): boolean {
   const v = core.config()[`${valuesKey(module)}Maintenance`];
   return typeof v === 'string' && v.toLowerCase() === 'noresourcereconciliation';

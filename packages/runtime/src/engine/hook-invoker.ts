@@ -29,7 +29,7 @@ const bindingNamesOf = (contexts: BindingContext[]) => contexts.map((c) => Strin
 
 /**
  * Runs one hook through the HookRunner and applies its outputs in addon-operator's order
- * (AO §8.7): metrics, object patches, config values patch, values patch. Records HookStarted,
+ * (addon-operator pkg/module_manager/models/hooks/kind/shellhook.go): metrics, object patches, config values patch, values patch. Records HookStarted,
  * then HookSucceeded or HookFailed. Any output error fails the hook; nothing is half-recorded.
  */
 export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise<HookOutcome> {
@@ -100,7 +100,7 @@ export async function invokeHook(core: EngineCore, inv: HookInvocation): Promise
 
 const hookMetrics = new WeakMap<EngineCore, HookMetricsStorage>();
 
-/** The engine's hook metrics (HP §3.4 groups), created on first use and mirrored into its sink. */
+/** The engine's hook metrics (shell-operator pkg/hook/operation.go groups), created on first use and mirrored into its sink. */
 function hookMetricsOf(core: EngineCore): HookMetricsStorage {
   let storage = hookMetrics.get(core);
   if (!storage) {
@@ -163,7 +163,7 @@ async function applyOutputs(
   }
   const def = inv.module ? core.moduleDefs.get(inv.module) : core.globalDef;
   const key = inv.module ? valuesKey(inv.module) : 'global';
-  // Config values patch: validate against the config schema, persist, record (AO §9.4).
+  // Config values patch: validate against the config schema, persist, record (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch)).
   if (result.configValuesPatch.length > 0) {
     let applied: HookPatchResult;
     try {
@@ -189,7 +189,7 @@ async function applyOutputs(
     }
     recordDynamicEnabled(core, applied.enabled);
   }
-  // Values patch: validate against the values schema, then store (AO §9.4).
+  // Values patch: validate against the values schema, then store (addon-operator pkg/module_manager/models/modules/basic.go (handleModuleValuesPatch)).
   if (result.valuesPatch.length > 0) {
     let applied: HookPatchResult;
     try {

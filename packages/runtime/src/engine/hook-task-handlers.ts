@@ -11,7 +11,7 @@ function findHook(core: EngineCore, task: Task): HookDefinition | undefined {
 }
 
 /**
- * Absorbs the consecutive tasks of the same hook that follow `task` in its queue (AO §1.7):
+ * Absorbs the consecutive tasks of the same hook that follow `task` in its queue (shell-operator pkg/shell-operator/operator.go (CombineBindingContextForHook)):
  * their binding contexts are appended, same-group runs collapse to the last context, and
  * absorbed Synchronization tasks count as done.
  */
@@ -46,7 +46,7 @@ function combineFollowing(task: Task, queue: TaskQueue, hook: HookDefinition): T
 
 /**
  * GlobalHookRun and ModuleHookRun for kubernetes and schedule bindings, including
- * Synchronization tasks (AO §4.1, §4.14).
+ * Synchronization tasks (addon-operator pkg/task/tasks/global-hook-run/task.go, addon-operator pkg/task/tasks/module-hook-run/task.go).
  */
 export async function handleHookTask(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
   const module = task.module;
@@ -116,7 +116,7 @@ export async function handleHookTask(core: EngineCore, task: Task, queue: TaskQu
   return { status: 'Success' };
 }
 
-/** Global onStartup hooks (AO §3.2): run in `main`, failures block and retry. */
+/** Global onStartup hooks (addon-operator pkg/addon-operator/operator.go (CreateBootstrapTasks)): run in `main`, failures block and retry. */
 export async function handleGlobalStartupHook(
   core: EngineCore,
   task: Task,

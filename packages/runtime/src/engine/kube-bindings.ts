@@ -42,12 +42,12 @@ export class KubeBindings {
     return out;
   }
 
-  /** `[{binding, snapshots}]` for lifecycle bindings: every kube binding of the hook (HP §2.2). */
+  /** `[{binding, snapshots}]` for lifecycle bindings: every kube binding of the hook (shell-operator pkg/hook/binding_context/binding_context.go). */
   lifecycleContext(module: string | undefined, hook: HookDefinition, binding: BindingType): BindingContext {
     return { binding, snapshots: this.snapshotsOf(module, hook) };
   }
 
-  /** Re-reads snapshots and Synchronization objects just before a run (HP §2.5). */
+  /** Re-reads snapshots and Synchronization objects just before a run (shell-operator pkg/hook/controller/hook_controller.go). */
   refreshContexts(
     module: string | undefined,
     hook: HookDefinition,
@@ -162,7 +162,7 @@ export class KubeBindings {
         const key = `${hook.name}/${hook.watches[i].name}`;
         const d = hook.kubernetes[i];
         const awaited = d.queue === MAIN || d.waitForSynchronization;
-        // Idempotent (AO §7.2): a Synchronization already done, queued, or not awaited and
+        // Idempotent (addon-operator pkg/task/tasks/module-run/task.go): a Synchronization already done, queued, or not awaited and
         // already started is not queued again; a drained one is.
         if (done.has(key) || queued.has(key) || (!awaited && rt.monitorsStarted)) continue;
         try {
@@ -220,7 +220,7 @@ export class KubeBindings {
     });
   }
 
-  /** Starts global monitors and returns their Synchronization tasks (AO §4.3). */
+  /** Starts global monitors and returns their Synchronization tasks (addon-operator pkg/task/tasks/global-hook-enable-kubernetes-bindings/task.go). */
   async synchronizeGlobal(hooks: HookDefinition[]): Promise<Task[]> {
     const tasks: Task[] = [];
     for (const hook of hooks) {
@@ -278,7 +278,7 @@ export class KubeBindings {
     for (const n of names) this.core.queues.get(n)?.removeWhere((t) => t.module === module);
   }
 
-  /** A watch event passed the monitor: queue one hook task for it (AO §3.3). */
+  /** A watch event passed the monitor: queue one hook task for it (addon-operator pkg/addon-operator/handler_manager_events.go). */
   private route(
     module: string | undefined,
     hook: HookDefinition,

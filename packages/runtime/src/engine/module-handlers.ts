@@ -8,7 +8,7 @@ import type { TaskQueue } from './task-queue.js';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Registers a module's hooks when they are not registered (AO §8.1); a bad config fails the run. */
+/** Registers a module's hooks when they are not registered (addon-operator pkg/module_manager/models/hooks/kind/); a bad config fails the run. */
 async function ensureRegistered(core: EngineCore, module: string): Promise<string | undefined> {
   if (core.state.modules[module]?.context.registered) return undefined;
   try {
@@ -77,7 +77,7 @@ const pastSynchronization = (step: ModuleStep): boolean =>
   (step.kind === 'runHook' && (step.binding === 'beforeHelm' || step.binding === 'afterHelm'));
 
 /**
- * ModuleRun (AO §7.2): registers hooks, then drives the module statechart step by step —
+ * ModuleRun (addon-operator pkg/task/tasks/module-run/task.go): registers hooks, then drives the module statechart step by step —
  * onStartup, Synchronization, beforeHelm, helm, afterHelm — appending what happened.
  */
 export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQueue): Promise<TaskResult> {
@@ -129,7 +129,7 @@ export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQ
         break;
       }
       case 'finishRun': {
-        // Values changed while afterHelm hooks ran: the run repeats from beforeHelm (AO §7.2).
+        // Values changed while afterHelm hooks ran: the run repeats from beforeHelm (addon-operator pkg/task/tasks/module-run/task.go).
         if (core.state.decisions.afterHelmValuesChanged[module]) {
           const rerun = core.newTask({
             type: 'ModuleRun',
@@ -154,7 +154,7 @@ export async function handleModuleRun(core: EngineCore, task: Task, queue: TaskQ
 }
 
 /**
- * ModuleDelete (AO §7.6, §14): beforeDeleteHelm only when a release exists, then uninstall,
+ * ModuleDelete (addon-operator pkg/task/tasks/module-delete/task.go, addon-operator pkg/task/tasks/module-delete/task.go): beforeDeleteHelm only when a release exists, then uninstall,
  * then afterDeleteHelm (always). A failure anywhere retries the whole sequence with backoff.
  */
 export async function handleModuleDelete(
@@ -219,7 +219,7 @@ export async function handleModuleDelete(
 }
 
 /**
- * ParallelModuleRun (AO §7.5): fans the group out to parallel queues and blocks `main` until
+ * ParallelModuleRun (addon-operator pkg/task/tasks/parallel-module-run/task.go): fans the group out to parallel queues and blocks `main` until
  * every child ModuleRun succeeded; a drained parent (converge restart) cancels its children.
  */
 export async function handleParallelModuleRun(

@@ -5,7 +5,7 @@ import type { EngineCore } from './engine-core.js';
 const logged = new WeakMap<EngineCore, Set<string>>();
 
 /**
- * The releases DiscoverHelmReleases may purge (AO §4.7): of the listed releases that no enabled
+ * The releases DiscoverHelmReleases may purge (addon-operator pkg/task/tasks/discover-helm-release/task.go): of the listed releases that no enabled
  * module owns, those the executor reports as owned by converge or addon-operator. A foreign release
  * (`owned: false`, docs/compatibility.md "Only its own releases") is logged once at info and left
  * alone. A known module whose delete has not finished is never purged: its ModuleDelete runs

@@ -1,5 +1,5 @@
-/** The queue of lifecycle work (AO §2): startup, converges, module runs and deletes. */
+/** The queue of lifecycle work (addon-operator pkg/addon-operator/operator.go (queues)): startup, converges, module runs and deletes. */
 export const MAIN = 'main';
 
-/** The i-th queue of parallel module runs (AO §7.5). */
+/** The i-th queue of parallel module runs (addon-operator pkg/task/tasks/parallel-module-run/task.go). */
 export const parallelQueueName = (i: number) => `parallel_queue_${i}`;

@@ -13,7 +13,7 @@ const BASE_INTERVAL_MS = 270_000;
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
- * The Helm resources monitor (AO §11.7): per module with a release, a check every 4m30s plus a
+ * The Helm resources monitor (addon-operator pkg/helm_resources_manager/): per module with a release, a check every 4m30s plus a
  * fixed random 0–59 s. A release that is not `deployed`, or a rendered object missing from the
  * cluster, records HelmDriftDetected and queues a ModuleRun (unless one is pending). Ticks are
  * skipped while a task of the module runs.
@@ -43,7 +43,7 @@ export class ResourcesMonitor {
     this.watches.delete(module);
   }
 
-  /** Stops every monitor (a global hook changed global values; AO §4.1 step 7). */
+  /** Stops every monitor (a global hook changed global values; addon-operator pkg/task/tasks/global-hook-run/task.go step 7). */
   stopAll(): void {
     for (const w of this.watches.values()) w.timer?.cancel();
     this.watches.clear();

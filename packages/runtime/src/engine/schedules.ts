@@ -6,7 +6,7 @@ import type { EngineCore } from './engine-core.js';
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
- * Schedule bindings (AO §3.3): one timer per distinct crontab on the engine clock. A tick
+ * Schedule bindings (addon-operator pkg/addon-operator/handler_manager_events.go): one timer per distinct crontab on the engine clock. A tick
  * records ScheduleFired and queues one task per matching binding — global hooks first, then
  * enabled modules whose schedules are enabled — once the first converge is done (AO-19), or
  * before it for in-process hooks with `enableSchedulesOnStartup`.

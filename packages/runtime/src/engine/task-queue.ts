@@ -19,7 +19,7 @@ export interface QueueHost {
 }
 
 /**
- * A FIFO task queue with one worker (AO §1.3–§1.5): the head task runs, `Fail` keeps it at the
+ * A FIFO task queue with one worker (shell-operator pkg/task/queue/task_result.go–shell-operator pkg/utils/exponential_backoff/delay.go): the head task runs, `Fail` keeps it at the
  * head and sleeps with backoff, `Repeat` re-runs it after 25 ms, `Keep`/`Success` insert
  * sub-tasks (head, after, tail).
  */
@@ -75,7 +75,7 @@ export class TaskQueue {
     this.kick();
   }
 
-  /** Inserts after the task with `id`; a no-op when it is not queued (AO §1.3). */
+  /** Inserts after the task with `id`; a no-op when it is not queued (shell-operator pkg/task/queue/task_result.go). */
   addAfter(id: string, ...tasks: Task[]): void {
     const i = this.tasks.findIndex((t) => t.id === id);
     if (i < 0) return;

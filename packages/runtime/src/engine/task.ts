@@ -1,7 +1,7 @@
 import type { BindingContext } from '@converge/core';
 import type { BindingType, ConvergeReason } from '@converge/protocol';
 
-/** Task types of AO §4 that converge models. */
+/** Task types of addon-operator pkg/task/tasks/ that converge models. */
 export type TaskType =
   | 'GlobalHookRun'
   | 'GlobalHookEnableKubernetesBindings'
@@ -16,7 +16,7 @@ export type TaskType =
   | 'DiscoverHelmReleases'
   | 'ModulePurge';
 
-/** Synchronization metadata of a kubernetes Synchronization task (AO §4.3, §7.2). */
+/** Synchronization metadata of a kubernetes Synchronization task (addon-operator pkg/task/tasks/global-hook-enable-kubernetes-bindings/task.go, addon-operator pkg/task/tasks/module-run/task.go). */
 export interface SyncInfo {
   bindingName: string;
   waitForSynchronization: boolean;
@@ -56,7 +56,7 @@ export interface Task {
 
 export type TaskStatus = 'Success' | 'Fail' | 'Repeat' | 'Keep';
 
-/** A handler's result, applied per AO §1.3. */
+/** A handler's result, applied per shell-operator pkg/task/queue/task_result.go. */
 export interface TaskResult {
   status: TaskStatus;
   head?: Task[];

@@ -10,7 +10,7 @@ import {
 } from '@converge/core';
 
 /**
- * Reads module and global values out of the folded state (AO §9.1 layering): static values,
+ * Reads module and global values out of the folded state (addon-operator pkg/module_manager/models/modules/values_storage.go layering): static values,
  * config-schema defaults, config values, values-schema defaults, then accumulated patches.
  */
 export class ValuesView {
