@@ -75,7 +75,9 @@ export function runHelm(
     );
   return new Promise((resolve, reject) => {
     const child = spawn(helmPath, argv, {
-      env: options.env as NodeJS.ProcessEnv,
+      env: (options.track?.env
+        ? { ...(options.env ?? process.env), ...options.track.env }
+        : options.env) as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

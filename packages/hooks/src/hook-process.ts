@@ -75,7 +75,7 @@ export function runProcess(options: ProcessRunOptions): Promise<ProcessRunResult
     const [command, ...args] = options.argv;
     const child = spawn(command as string, args, {
       cwd: options.cwd,
-      env: options.env,
+      env: options.track?.env ? { ...(options.env ?? process.env), ...options.track.env } : options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../src/logger.js';
 import {
   makePrivateTempDir,
+  PROCESS_OWNER_ENV,
   type ProcessGroupRecord,
   ProcessGroupRegistry,
   privateTempOwner,
@@ -26,10 +27,12 @@ afterEach(() => {
 /** A process group of `sh` and its `sleep 1000` (as a hook would leave it), once both run. */
 async function sleepingGroup(
   script = 'sleep 1000 & echo ready; wait',
+  env?: NodeJS.ProcessEnv,
 ): Promise<ChildProcess & { pid: number }> {
   const child = spawn('sh', ['-c', script], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
+    ...(env ? { env } : {}),
   });
   children.push(child);
   await once(child.stdout!, 'data');
@@ -51,6 +54,37 @@ const record = (pgid: number, owner: ProcessGroupRecord['owner']): ProcessGroupR
 });
 
 describe('ProcessGroupRegistry', () => {
+  it("reapStale also ends a group the gone owner spawned but never recorded (killed between spawn and record), found by its owner mark; another store's marks are left alone", async () => {
+    const store = new MemoryEventStore();
+    new ProcessGroupRegistry().attach(store.records);
+    const storeId = store.records.get('process-owner/store-id') as string;
+    expect(typeof storeId).toBe('string');
+    const gone = await deadPid();
+    const mark = (id: string) => ({ ...process.env, [PROCESS_OWNER_ENV]: `${id}:${gone}:1:${hostname()}` });
+    const orphan = await sleepingGroup(undefined, mark(storeId));
+    const foreign = await sleepingGroup(undefined, mark('another-store'));
+    const registry = new ProcessGroupRegistry({ killGraceMs: 2_000 });
+    registry.attach(store.records);
+    const exited = once(orphan, 'exit');
+    const reaped = await registry.reapStale();
+    await exited;
+    expect(reaped.map((r) => r.pgid)).toEqual([orphan.pid]);
+    expect(processGroupMembers(orphan.pid)).toEqual([]);
+    expect(processGroupMembers(foreign.pid).length).toBeGreaterThan(0);
+  });
+
+  it('a spawned process carries the owner mark of its store once the registry is attached', () => {
+    const store = new MemoryEventStore();
+    const registry = new ProcessGroupRegistry();
+    expect(registry.track.env).toBeUndefined();
+    registry.attach(store.records);
+    const id = store.records.get('process-owner/store-id') as string;
+    expect(registry.track.env?.[PROCESS_OWNER_ENV]).toMatch(new RegExp(`^${id}:${process.pid}:\\d*:`));
+    const again = new ProcessGroupRegistry();
+    again.attach(store.records);
+    expect(store.records.get('process-owner/store-id')).toBe(id);
+  });
+
   it('records a spawned group and deletes the record once the group is gone', async () => {
     const store = new MemoryEventStore();
     const registry = new ProcessGroupRegistry();

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger, StoreRecords } from '@converge/core';
 import {
@@ -14,8 +16,18 @@ import {
  * running before it starts hooks of its own. The spawn code sees only `track`.
  */
 
-/** Called right after spawning a process group leader; the returned function once it has exited. */
-export type TrackProcessGroup = (child: { pid: number; command: readonly string[] }) => () => void;
+/**
+ * Called right after spawning a process group leader; the returned function once it has exited.
+ * `env`, when present, is added to the spawned process's environment: it marks the process as this
+ * store's, so a group the crashed run could not record (killed between spawn and record) is found too.
+ */
+export interface TrackProcessGroup {
+  (child: { pid: number; command: readonly string[] }): () => void;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The environment variable that marks a spawned process with its store and its converge process. */
+export const PROCESS_OWNER_ENV = 'CONVERGE_PROCESS_OWNER';
 
 /** One recorded group: its leader (pid = pgid) with its start time, the command, and who spawned it. */
 export interface ProcessGroupRecord {
@@ -38,6 +50,8 @@ export interface ReapedGroup {
 }
 
 const PREFIX = 'process-group/';
+/** The store's own id, in its records, that the owner marks of its processes carry. */
+const STORE_ID = 'process-owner/store-id';
 
 export interface ProcessGroupRegistryOptions {
   /** Time the SIGTERM'd remains of a group get before SIGKILL (default 5 s, as engine.stop). */
@@ -48,6 +62,8 @@ export class ProcessGroupRegistry {
   private records: StoreRecords | undefined;
   /** Groups running now, so that attaching to a store later still records them. */
   private readonly live = new Map<number, ProcessGroupRecord>();
+  /** This store's id (in its records), carried by the owner mark of every process spawned. */
+  private storeId: string | undefined;
   private readonly owner = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname() };
 
   constructor(private readonly options: ProcessGroupRegistryOptions = {}) {}
@@ -55,11 +71,26 @@ export class ProcessGroupRegistry {
   /** Records from now on go to `records` (the engine's store); running groups are written at once. */
   attach(records: StoreRecords | undefined): void {
     this.records = records;
+    if (records) {
+      const id = records.get(STORE_ID);
+      this.storeId = typeof id === 'string' ? id : randomUUID();
+      if (id !== this.storeId) records.put(STORE_ID, this.storeId);
+    }
     for (const record of this.live.values()) records?.put(key(record.pgid), record);
   }
 
   /** The spawn callback: records the group of `child` until it has exited and its group is empty. */
-  readonly track: TrackProcessGroup = (child) => {
+  readonly track: TrackProcessGroup = Object.defineProperty(
+    (child: { pid: number; command: readonly string[] }) => this.record(child),
+    'env',
+    { get: () => (this.storeId ? { [PROCESS_OWNER_ENV]: this.ownerMark(this.storeId) } : undefined) },
+  ) as TrackProcessGroup;
+
+  private ownerMark(storeId: string): string {
+    return `${storeId}:${this.owner.pid}:${this.owner.startTime ?? ''}:${this.owner.host}`;
+  }
+
+  private record(child: { pid: number; command: readonly string[] }): () => void {
     const record: ProcessGroupRecord = {
       pgid: child.pid,
       command: [...child.command],
@@ -76,7 +107,7 @@ export class ProcessGroupRegistry {
       if (groupAlive(record)) return;
       this.records.delete(key(child.pid));
     };
-  };
+  }
 
   /**
    * Ends what is still alive of the groups recorded by processes that are gone: SIGTERM to the
@@ -99,6 +130,8 @@ export class ProcessGroupRegistry {
       if (pids.length > 0) stale.push({ key: k, record, pids });
       else records.delete(k);
     }
+    for (const record of this.unrecordedGroups(new Set(stale.map((s) => s.record.pgid))))
+      stale.push({ key: key(record.pgid), record, pids: groupPids(record) });
     // All groups at once: SIGTERM now, SIGKILL to whatever is left when the grace has passed.
     for (const { record } of stale) signalGroup(record.pgid, 'SIGTERM');
     const termed = await allGone(
@@ -122,6 +155,43 @@ export class ProcessGroupRegistry {
       records.delete(k);
     }
     return reaped;
+  }
+
+  /**
+   * Groups whose processes carry this store's owner mark from a converge process that is gone but
+   * are not in the records (the run died between spawning and recording them): found through
+   * /proc/<pid>/environ, this host only. Empty without /proc.
+   */
+  private unrecordedGroups(known: ReadonlySet<number>): ProcessGroupRecord[] {
+    if (!this.storeId || !hasProcFs()) return [];
+    const prefix = `${PROCESS_OWNER_ENV}=${this.storeId}:`;
+    const found = new Map<number, ProcessGroupRecord>();
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      let environ: string;
+      try {
+        environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      } catch {
+        continue;
+      }
+      const mark = environ.split('\0').find((v) => v.startsWith(prefix));
+      if (!mark) continue;
+      const [ownerPid, ownerStart, host] = mark.slice(prefix.length).split(':');
+      if (host !== this.owner.host) continue;
+      const start = ownerStart ? Number(ownerStart) : undefined;
+      if (isProcessAlive(Number(ownerPid), start)) continue;
+      const stat = readProcStat(pid);
+      if (!stat || stat.state === 'Z' || known.has(stat.pgrp) || found.has(stat.pgrp)) continue;
+      const leader = readProcStat(stat.pgrp);
+      found.set(stat.pgrp, {
+        pgid: stat.pgrp,
+        ...(leader ? { startTime: leader.startTime } : {}),
+        command: [`(unrecorded process group of pid ${pid})`],
+        owner: { pid: Number(ownerPid), ...(start !== undefined ? { startTime: start } : {}), host },
+      });
+    }
+    return [...found.values()];
   }
 }
 
