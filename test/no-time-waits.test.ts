@@ -38,14 +38,11 @@ const TIME_WAITS = [
 
 /**
  * Where a time wait is the point: the kube harness's `EventLog.count` deadline timer and `quietly`
- * helper, and the polls on observable conditions that have no event: a CRD's kind being served, and
- * the fleet's rows in PostgreSQL written by other processes (`converge fleet status` reads them the
- * same way).
+ * helper, and the one poll on an observable condition that has no event (a CRD's kind being served).
  */
 const ALLOWED: Record<string, number> = {
   'test/kube/harness.ts': 1,
   'test/kube/kube-watch.test.ts': 1,
-  'test/fleet/fleet-cli.test.ts': 1,
 };
 
 describe('tests wait for events, never for time (house rule)', () => {

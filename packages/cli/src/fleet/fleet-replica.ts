@@ -214,6 +214,12 @@ export class FleetReplica {
     o.ready = ready;
     this.o.backend
       .setReady(target, this.o.replica, o.stream.epoch, ready)
+      .then(() =>
+        this.o.logger.info(
+          { target, epoch: o.stream.epoch, ready },
+          ready ? 'fleet: target ready' : 'fleet: target not ready',
+        ),
+      )
       .catch((e) =>
         this.o.logger.warn(
           { target, error: e instanceof Error ? e.message : String(e) },
